@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from goals_project.people.demo import DEMO_PASSWORD, seed_people
+
+
+class Command(BaseCommand):
+    help = "Build the demo CS organisation. Running it again changes nothing."
+
+    def handle(self, *args, **options):
+        logins = seed_people()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins (password: demo):"))
+        for email, description in logins:
+            self.stdout.write(f"  {email:<34} {description}")
+        self.stdout.write(f"Every demo user's password is '{DEMO_PASSWORD}'.")

@@ -1,0 +1,55 @@
+"""Persona fixtures used by name across the suite."""
+
+import pytest
+
+from goals_project.people.models import Membership
+
+from .factories import MembershipFactory, TeamFactory, UserFactory
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Enterprise")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="SMB")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@example.com", name="Admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def lead(team):
+    return MembershipFactory(
+        team=team, role=Membership.Role.LEAD, user__email="lead@example.com", user__name="Lena Lead"
+    ).user
+
+
+@pytest.fixture
+def member(team):
+    return MembershipFactory(
+        team=team, user__email="member@example.com", user__name="Mo Member"
+    ).user
+
+
+@pytest.fixture
+def teammate(team):
+    return MembershipFactory(team=team, user__email="mate@example.com", user__name="Tia Mate").user
+
+
+@pytest.fixture
+def other_member(other_team):
+    return MembershipFactory(
+        team=other_team, user__email="other@example.com", user__name="Otto Other"
+    ).user
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(email="outsider@example.com", name="Out Sider")
