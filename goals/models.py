@@ -1,1 +1,262 @@
-"""Models of the goals app."""
+"""Goal periods, goals, milestones, manual progress, history, contributions and adjustments."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from goals_project.people.models import Team
+
+VALUE = {"max_digits": 18, "decimal_places": 4}
+
+
+class GoalPeriod(models.Model):
+    class Type(models.TextChoices):
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+        ANNUAL = "annual", "Annual"
+
+    class Status(models.TextChoices):
+        PLANNING = "planning", "Planning"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+
+    name = models.CharField(max_length=100)
+    period_type = models.CharField("type", max_length=10, choices=Type.choices)
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNING)
+
+    class Meta:
+        ordering = ["-start", "period_type"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="period_end_after_start",
+                violation_error_message="The end date must be after the start date.",
+            ),
+            models.UniqueConstraint(
+                fields=["period_type", "start"], name="period_unique_type_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Goal(models.Model):
+    class Type(models.TextChoices):
+        METRIC = "metric", "Metric"
+        TASK = "task", "Task"
+        MILESTONE = "milestone", "Milestone"
+
+    class Direction(models.TextChoices):
+        INCREASE = "increase", "Increase"
+        DECREASE = "decrease", "Decrease"
+        MAINTAIN = "maintain", "Maintain"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        PRIVATE = "private", "Private"
+
+    class Status(models.TextChoices):
+        EXCEEDED = "exceeded", "Exceeded"
+        ACHIEVED = "achieved", "Achieved"
+        ON_TRACK = "on_track", "On track"
+        AT_RISK = "at_risk", "At risk"
+        BEHIND = "behind", "Behind"
+        NO_DATA = "no_data", "No data"
+
+    period = models.ForeignKey(GoalPeriod, on_delete=models.PROTECT, related_name="goals")
+    # Every goal belongs to a team; an individual goal also has an owner (a member of that team).
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="goals")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_goals",
+        help_text="Empty for a team goal.",
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    goal_type = models.CharField("type", max_length=10, choices=Type.choices)
+    metric_key = models.CharField(max_length=40, blank=True)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.INCREASE
+    )
+    baseline = models.DecimalField(**VALUE, null=True, blank=True)
+    target = models.DecimalField(**VALUE, null=True, blank=True)
+    stretch_target = models.DecimalField(**VALUE, null=True, blank=True)
+    task_target = models.PositiveIntegerField(null=True, blank=True)
+    weight = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("1"))
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    show_in_leaderboard = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    # Calculated state, written only by the recalculation service.
+    current_value = models.DecimalField(**VALUE, null=True, blank=True)
+    progress = models.DecimalField(**VALUE, null=True, blank=True)
+    expected_progress = models.DecimalField(**VALUE, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NO_DATA)
+    forecast_value = models.DecimalField(**VALUE, null=True, blank=True)
+    forecast_low = models.DecimalField(**VALUE, null=True, blank=True)
+    forecast_high = models.DecimalField(**VALUE, null=True, blank=True)
+    forecast_target_probability = models.DecimalField(**VALUE, null=True, blank=True)
+    forecast_stretch_probability = models.DecimalField(**VALUE, null=True, blank=True)
+    last_calculated_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every recalculation write: a conditional UPDATE on it prevents lost updates.
+    calc_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["period", "team", "owner", "name"]
+        permissions = [("share_goal", "Can share goal")]
+        indexes = [
+            models.Index(fields=["period", "team"]),
+            models.Index(fields=["owner", "period"]),
+            models.Index(fields=["metric_key"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="goal_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_team_goal(self) -> bool:
+        return self.owner_id is None
+
+
+class Milestone(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=200)
+    weight = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("1"))
+    due_date = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["goal", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="milestone_weight_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ManualEntry(models.Model):
+    """A value or a count of tasks done, entered by hand for a goal without a calculator."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="manual_entries")
+    value = models.DecimalField(**VALUE, null=True, blank=True)
+    tasks_done = models.PositiveIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "manual entries"
+
+    def __str__(self) -> str:
+        return f"{self.goal_id} entry {self.created_at:%Y-%m-%d}"
+
+
+class ProgressHistory(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="history")
+    as_of = models.DateField(help_text="The day the value describes.")
+    value = models.DecimalField(**VALUE, null=True, blank=True)
+    progress = models.DecimalField(**VALUE, null=True, blank=True)
+    expected_progress = models.DecimalField(**VALUE, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Goal.Status.choices)
+    recorded_at = models.DateTimeField()
+    # The goal's calc_version this row was written with: unique, so a race cannot double a row.
+    calc_version = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["goal", "recorded_at", "pk"]
+        verbose_name_plural = "progress history"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["goal", "calc_version"], name="history_one_row_per_version"
+            )
+        ]
+        indexes = [models.Index(fields=["goal", "as_of"])]
+
+    def __str__(self) -> str:
+        return f"{self.goal_id} on {self.as_of}: {self.value}"
+
+
+class ContributionSnapshot(models.Model):
+    """A member's share of a team metric goal's value at one recalculation."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="contributions")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    individual_goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    as_of = models.DateField()
+    points = models.DecimalField(**VALUE, null=True, blank=True)
+    share = models.DecimalField(
+        **VALUE, null=True, blank=True, help_text="Weight in the team, 0..1"
+    )
+    numerator = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    member_value = models.DecimalField(**VALUE, null=True, blank=True)
+
+    class Meta:
+        ordering = ["goal", "as_of", "-points"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["goal", "member", "as_of"], name="contribution_one_per_member_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} on {self.goal_id}: {self.points}"
+
+
+class Adjustment(models.Model):
+    """Audit of a change to target, stretch, baseline, weight or dates: one row per field."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="adjustments")
+    field = models.CharField(max_length=40)
+    old_value = models.CharField(max_length=100, blank=True)
+    new_value = models.CharField(max_length=100, blank=True)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} -> {self.new_value}"
+
+
+# django-guardian direct foreign-key permission models: object permissions on goals are joined
+# in SQL instead of through generic relations (fast "goals this user may see" lists).
+class GoalUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Goal, on_delete=models.CASCADE)
+
+
+class GoalGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Goal, on_delete=models.CASCADE)

@@ -1,1 +1,119 @@
-"""Models of the metrics app."""
+"""Customer data (the "platform data") that the metric calculators read.
+
+Money is Decimal end to end. Each model's natural key (the import table in DESIGN.md) is a unique
+constraint, so a re-import updates rather than duplicates.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Customer(models.Model):
+    external_id = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        help_text="The CSM who owns the account.",
+    )
+    segment = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["csm"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class ArrRecord(models.Model):
+    """ARR of a customer from effective_date on, until its next record (0 once churned)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="arr_records")
+    effective_date = models.DateField()
+    arr = models.DecimalField(max_digits=14, decimal_places=2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["customer", "effective_date"]
+        verbose_name = "ARR record"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "effective_date"], name="arr_one_record_per_customer_day"
+            ),
+            models.CheckConstraint(condition=Q(arr__gte=0), name="arr_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.effective_date}: {self.arr}"
+
+
+class Renewal(models.Model):
+    class Outcome(models.TextChoices):
+        RENEWED = "renewed", "Renewed"
+        CHURNED = "churned", "Churned"
+        PENDING = "pending", "Pending"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="renewals")
+    due_date = models.DateField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    arr_before = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    arr_after = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "due_date"], name="renewal_one_per_due_date"
+            )
+        ]
+        indexes = [models.Index(fields=["due_date", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} due {self.due_date}: {self.outcome}"
+
+
+class NpsResponse(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="nps_responses")
+    respondent = models.CharField(max_length=200)
+    responded_at = models.DateTimeField()
+    score = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["responded_at"]
+        verbose_name = "NPS response"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "respondent", "responded_at"], name="nps_one_response_per_key"
+            ),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=10), name="nps_score_0_10"),
+        ]
+        indexes = [models.Index(fields=["responded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.respondent}: {self.score}"
+
+
+class Qbr(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="qbrs")
+    scheduled_date = models.DateField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scheduled_date"]
+        verbose_name = "QBR"
+        verbose_name_plural = "QBRs"
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "scheduled_date"], name="qbr_one_per_date")
+        ]
+        indexes = [models.Index(fields=["completed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} QBR {self.scheduled_date}"
