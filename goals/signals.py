@@ -1,0 +1,15 @@
+"""Signals the goals app sends; apps above it (recognition, checkins) listen.
+
+goal_status_changed: sent after commit when a recalculation changes a goal's status.
+    kwargs: goal (Goal), old_status (str), new_status (str)
+milestone_completed: sent after commit when a milestone is marked done.
+    kwargs: milestone (Milestone), by (User | None)
+goals_recalculated: sent after commit when a recalculation run wrote new values.
+    kwargs: goal_ids (list[int])
+"""
+
+from django.dispatch import Signal
+
+goal_status_changed = Signal()
+milestone_completed = Signal()
+goals_recalculated = Signal()
