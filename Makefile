@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost
 REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint format worker beat bench chromium
+.PHONY: install run serve test lint format worker beat bench chromium
 
 $(VENV)/bin/python:
 	@py=""; for c in $(PYTHON312); do if [ -x "$$c" ]; then py="$$c"; break; fi; done; \
@@ -27,6 +27,18 @@ run: install
 	$(PY) manage.py seed_demo && \
 	echo "Goalpost is starting on http://127.0.0.1:8000 (SQLite, tasks run eagerly). Ctrl-C stops it." && \
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The production-like stack on one machine: gunicorn (whitenoise, compressed and cache-busted
+# static files), a Celery worker and beat on Redis, PostgreSQL; honcho starts the Procfile.
+SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_serve
+serve: install
+	@export DATABASE_URL=$(SERVE_DATABASE_URL) CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(REDIS_URL)} \
+	  DEBUG=0 STATIC_MANIFEST=1 SECURE_HTTPS=$${SECURE_HTTPS:-0} LOG_FORMAT=$${LOG_FORMAT:-json} \
+	  SECRET_KEY=$${SECRET_KEY:-$$(cat .serve-secret 2>/dev/null || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" | tee .serve-secret)}; \
+	$(PY) -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', autocommit=True).execute('CREATE DATABASE goalpost_serve')" 2>/dev/null; \
+	$(PY) manage.py migrate --verbosity 0 && $(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	$(PY) manage.py seed_demo && echo "Serving on http://127.0.0.1:8000 (gunicorn + worker + beat). Ctrl-C stops all." && \
+	$(VENV)/bin/honcho start -f Procfile
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from goals_project.observability import healthz
+
 admin.site.site_header = "Goalpost administration"
 admin.site.site_title = "Goalpost admin"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("goals_project.people.urls")),
 ]
