@@ -1,0 +1,188 @@
+"""Who may see and change goals: the one place the visibility and rights rules live.
+
+Rules (DESIGN.md section 6):
+- Admins (staff) see and change everything.
+- A team lead sees every goal of their team, private ones included, and creates, edits,
+  adjusts, shares and archives them (their members' goals included).
+- A member sees their team's public goals and their own goals, and enters manual progress on
+  their own goals only.
+- A private goal is also visible to the users and groups (team groups) it is shared with through
+  django-guardian's `view_goal` object permission (direct foreign-key permission models).
+- Archived goals are left out unless asked for.
+
+Pages and the API use these functions alike: a goal the user may not see is a 404
+(`get_goal_for_user`), one they may see but not change is a 403 (`require`).
+"""
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from goals_project.people.models import Membership, Team, User
+from goals_project.people.selectors import membership_of
+
+from .models import Goal, GoalGroupObjectPermission, GoalPeriod, GoalUserObjectPermission
+
+VIEW_PERMISSION = "view_goal"
+AnyUser = User | AnonymousUser
+
+
+def is_admin(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def _lead_team_id(user: AnyUser) -> int | None:
+    """The id of the team the user leads, or None (uses the membership cached on the user)."""
+    if not user.is_authenticated:
+        return None
+    membership = membership_of(user)
+    if membership is None or membership.role != Membership.Role.LEAD:
+        return None
+    return membership.team_id
+
+
+def _shared_with(user: User) -> Q:
+    """Goals shared with the user directly or with one of the user's groups (team groups)."""
+    user_grants = GoalUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename=VIEW_PERMISSION
+    )
+    group_grants = GoalGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), group__user=user, permission__codename=VIEW_PERMISSION
+    )
+    return Q(Exists(user_grants)) | Q(Exists(group_grants))
+
+
+def visible_goals_q(user: AnyUser) -> Q:
+    """The visibility rule as a filter on Goal: membership and shares are subqueries, so a list
+    of visible goals is one SQL query whatever the user's role."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if is_admin(user):
+        return Q()
+    lead_of = Membership.objects.filter(user=user, role=Membership.Role.LEAD).values("team_id")
+    team_of = Membership.objects.filter(user=user).values("team_id")
+    return (
+        Q(owner=user)
+        | Q(team_id__in=lead_of)
+        | Q(team_id__in=team_of, visibility=Goal.Visibility.PUBLIC)
+        | _shared_with(user)
+    )
+
+
+def visible_goals(user: AnyUser, *, include_archived: bool = False) -> QuerySet[Goal]:
+    """Every goal the user may see, filtered in SQL (one query when evaluated)."""
+    goals = Goal.objects.filter(visible_goals_q(user))
+    if not include_archived:
+        goals = goals.filter(archived_at__isnull=True)
+    return goals
+
+
+def get_goal_for_user(user: AnyUser, goal_id: int | str, *, include_archived: bool = False) -> Goal:
+    """The goal with its period, team and owner, or Http404 when the user may not see it."""
+    try:
+        pk = int(goal_id)
+    except (TypeError, ValueError):
+        raise Http404("No such goal.") from None
+    goal = (
+        visible_goals(user, include_archived=include_archived)
+        .select_related("period", "team", "owner", "parent")
+        .filter(pk=pk)
+        .first()
+    )
+    if goal is None:
+        raise Http404("No such goal.")
+    return goal
+
+
+def can_view_goal(user: AnyUser, goal: Goal) -> bool:
+    """Whether the user may see this goal (one query unless the answer is known from the role)."""
+    if is_admin(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    if goal.owner_id == user.pk or _lead_team_id(user) == goal.team_id:
+        return True
+    return visible_goals(user, include_archived=True).filter(pk=goal.pk).exists()
+
+
+def can_create_goal(user: AnyUser, team: Team | None) -> bool:
+    """Admins create goals for any team; a lead for their own team (and its members)."""
+    if is_admin(user):
+        return True
+    return team is not None and _lead_team_id(user) == team.pk
+
+
+def can_edit_goal(user: AnyUser, goal: Goal) -> bool:
+    """Edit, adjust, cascade, archive: admins and the leads of the goal's team."""
+    if is_admin(user):
+        return True
+    lead_team = _lead_team_id(user)
+    return lead_team is not None and lead_team == goal.team_id
+
+
+def can_update_progress(user: AnyUser, goal: Goal) -> bool:
+    """Manual progress (values, tasks done, milestone ticks): the owner on their own goal, the
+    leads of the goal's team, admins."""
+    if not user.is_authenticated:
+        return False
+    return goal.owner_id == user.pk or can_edit_goal(user, goal)
+
+
+def can_share_goal(user: AnyUser, goal: Goal) -> bool:
+    """Sharing a goal: its owner, the leads of its team, admins."""
+    if not user.is_authenticated:
+        return False
+    return goal.owner_id == user.pk or can_edit_goal(user, goal)
+
+
+def can_manage_periods(user: AnyUser) -> bool:
+    """Goal periods are created and edited by admins."""
+    return is_admin(user)
+
+
+def can_carry_over(user: AnyUser, period: GoalPeriod) -> bool:
+    """Carrying a whole period over touches every team's goals: admins only."""
+    return is_admin(user)
+
+
+def require(allowed: bool, message: str = "You may not change this.") -> None:
+    """Raise PermissionDenied (403) unless allowed; call after the object was fetched with an
+    access function (so an invisible object has already answered 404)."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def require_goal_right(check: Callable[[AnyUser, Goal], bool], user: AnyUser, goal: Goal) -> None:
+    """`require(check(user, goal))` with a message naming the right that is missing."""
+    messages = {
+        can_edit_goal: "Only the team's leads and admins may change this goal.",
+        can_update_progress: (
+            "Only the goal's owner, the team's leads and admins may enter progress."
+        ),
+        can_share_goal: "Only the goal's owner, the team's leads and admins may share this goal.",
+    }
+    require(check(user, goal), messages.get(check, "You may not change this goal."))
+
+
+def parent_for_user(user: AnyUser, goal: Goal) -> Goal | None:
+    """The goal's parent if the user may see it; None otherwise (show "private goal")."""
+    if goal.parent_id is None or goal.parent is None:
+        return None
+    return goal.parent if can_view_goal(user, goal.parent) else None
+
+
+def with_parent_visibility(goals: QuerySet[Goal], user: AnyUser) -> QuerySet[Goal]:
+    """Annotate `parent_visible` so a list can hide a private parent without a query per row."""
+    visible_parent = visible_goals(user, include_archived=True).filter(pk=OuterRef("parent_id"))
+    return goals.annotate(parent_visible=Exists(visible_parent))
+
+
+def editable_teams(user: AnyUser) -> QuerySet[Team]:
+    """Teams the user may create goals for."""
+    if is_admin(user):
+        return Team.objects.all()
+    lead_team = _lead_team_id(user)
+    return Team.objects.filter(pk=lead_team) if lead_team else Team.objects.none()

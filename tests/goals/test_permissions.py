@@ -1,0 +1,119 @@
+"""Visibility and rights: who sees which goal, who may change it, and team groups following
+memberships."""
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+
+from goals import access
+from goals.models import Goal, GoalPeriod
+from goals.permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
+from goals_project.people.models import Membership, User
+from goals_project.people.services import membership_set
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def period(db):
+    return GoalPeriod.objects.create(
+        name="Q1 2026", period_type="quarterly", start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)
+    )
+
+
+def make_goal(period, team, owner=None, visibility="public", name="Goal", **extra):
+    return Goal.objects.create(
+        period=period,
+        team=team,
+        owner=owner,
+        name=name,
+        goal_type="task",
+        task_target=5,
+        visibility=visibility,
+        **extra,
+    )
+
+
+def fresh(user):
+    return User.objects.get(pk=user.pk)
+
+
+def test_each_role_sees_exactly_what_the_rules_allow(
+    period, team, other_team, admin_user, lead, member, teammate, other_member, outsider
+):
+    team_public = make_goal(period, team, name="team public")
+    team_private = make_goal(period, team, visibility="private", name="team private")
+    mine_private = make_goal(period, team, owner=member, visibility="private", name="mine private")
+    mate_private = make_goal(
+        period, team, owner=teammate, visibility="private", name="mate private"
+    )
+    other_public = make_goal(period, other_team, name="other public")
+    archived = make_goal(
+        period, team, name="archived", archived_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    )
+
+    def names(user):
+        return set(access.visible_goals(fresh(user)).values_list("name", flat=True))
+
+    assert names(admin_user) == {
+        g.name for g in [team_public, team_private, mine_private, mate_private, other_public]
+    }
+    assert names(lead) == {"team public", "team private", "mine private", "mate private"}
+    assert names(member) == {"team public", "mine private"}
+    assert names(teammate) == {"team public", "mate private"}
+    assert names(other_member) == {"other public"}
+    assert names(outsider) == set()
+    assert "archived" in set(
+        access.visible_goals(fresh(lead), include_archived=True).values_list("name", flat=True)
+    )
+    assert archived.pk not in access.visible_goals(fresh(admin_user)).values_list("pk", flat=True)
+
+
+def test_sharing_with_a_user_or_a_team_shows_a_private_goal(
+    period, team, lead, other_member, outsider, other_team
+):
+    goal = make_goal(period, team, visibility="private", name="secret")
+    with pytest.raises(Http404):
+        access.get_goal_for_user(fresh(outsider), goal.pk)
+    goal_share(goal=goal, users=[outsider], teams=[other_team])
+    assert access.get_goal_for_user(fresh(outsider), goal.pk) == goal
+    assert access.get_goal_for_user(fresh(other_member), goal.pk) == goal
+    assert list(goal_shared_users(goal)) == [outsider]
+    assert goal_shared_teams(goal) == [other_team]
+    goal_unshare(goal=goal, team=other_team)
+    with pytest.raises(Http404):
+        access.get_goal_for_user(fresh(other_member), goal.pk)
+
+
+def test_moving_a_member_to_another_team_moves_what_they_see(
+    period, team, other_team, member, other_member
+):
+    shared_with_smb = make_goal(period, team, visibility="private", name="for SMB")
+    goal_share(goal=shared_with_smb, teams=[other_team])
+    enterprise_public = make_goal(period, team, name="enterprise public")
+    assert set(access.visible_goals(fresh(member))) == {enterprise_public}
+    membership_set(user=member, team=other_team, role=Membership.Role.MEMBER)
+    assert set(access.visible_goals(fresh(member))) == {shared_with_smb}
+    Membership.objects.filter(user=member).delete()
+    assert set(access.visible_goals(fresh(member))) == set()
+
+
+def test_listing_visible_goals_is_one_query(period, team, member, django_assert_num_queries):
+    for n in range(5):
+        make_goal(period, team, name=f"g{n}")
+    user = fresh(member)
+    with django_assert_num_queries(1):
+        assert len(list(access.visible_goals(user))) == 5
+
+
+def test_rights_follow_the_role(period, team, admin_user, lead, member, teammate, other_member):
+    goal = make_goal(period, team, owner=member)
+    assert access.can_edit_goal(fresh(lead), goal)
+    assert access.can_edit_goal(fresh(admin_user), goal)
+    assert not access.can_edit_goal(fresh(member), goal)
+    assert access.can_update_progress(fresh(member), goal)
+    assert not access.can_update_progress(fresh(teammate), goal)
+    assert not access.can_update_progress(fresh(other_member), goal)
+    assert access.can_create_goal(fresh(lead), team)
+    assert not access.can_create_goal(fresh(member), team)
