@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "goals",
     "checkins",
     "recognition",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +135,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.min.js straight from the installed plotly package (never copied, never a CDN).
+    "dashboards.staticfinders.PlotlyFinder",
+]
 
 # Email: console locally; SMTP (or any backend) from the environment in production.
 # EMAIL_URL examples: consolemail://, smtp+tls://user:password@smtp.example.com:587
