@@ -4,7 +4,8 @@ from django.apps import AppConfig
 class GoalsConfig(AppConfig):
     name = "goals"
 
-    def ready(self):
-        from .permissions import connect_signals
+    def ready(self) -> None:
+        from . import permissions, receivers
 
-        connect_signals()
+        permissions.connect_signals()
+        receivers.connect_signals()

@@ -83,6 +83,10 @@ class Goal(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
+    # The goal of an earlier period this one was carried over from (carry-over copies once).
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="carried_to"
+    )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     goal_type = models.CharField("type", max_length=10, choices=Type.choices)
@@ -130,6 +134,11 @@ class Goal(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(weight__gt=0), name="goal_weight_positive"),
+            models.UniqueConstraint(
+                fields=["carried_from", "period"],
+                condition=Q(carried_from__isnull=False),
+                name="goal_carried_once_per_period",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -250,6 +259,32 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} -> {self.new_value}"
+
+
+class PendingRecalculation(models.Model):
+    """A goal waiting for the next coalesced recalculation run (one row per goal)."""
+
+    goal = models.OneToOneField(
+        Goal, on_delete=models.CASCADE, primary_key=True, related_name="pending_recalculation"
+    )
+    queued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.goal_id} queued {self.queued_at:%H:%M:%S}"
+
+
+class RecalculationSchedule(models.Model):
+    """When the coalesced recalculation task was enqueued and has not started yet.
+
+    One row per queue name. A conditional UPDATE on `scheduled_at` lets only the first change of
+    a burst enqueue the task; the task clears it before it claims the pending goals.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # django-guardian direct foreign-key permission models: object permissions on goals are joined
