@@ -230,6 +230,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "GoalStatusEnum": "goals.models.Goal.Status",
+        "PeriodStatusEnum": "goals.models.GoalPeriod.Status",
+    },
 }
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # "json" for structured logs in production
