@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -210,6 +211,25 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# Goals engine: status thresholds (points below the expected progress) and recalculation timing.
+GOAL_STATUS_ON_TRACK_MARGIN = env.int("GOAL_STATUS_ON_TRACK_MARGIN", default=10)
+GOAL_STATUS_AT_RISK_MARGIN = env.int("GOAL_STATUS_AT_RISK_MARGIN", default=25)
+GOAL_RECALC_INTERVAL_MINUTES = env.int("GOAL_RECALC_INTERVAL_MINUTES", default=15)
+# A burst of customer-data changes within this many seconds becomes one recalculation run.
+GOAL_RECALC_COALESCE_SECONDS = env.float("GOAL_RECALC_COALESCE_SECONDS", default=1.0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "goals-recalculate-active": {
+            "task": "goals.tasks.recalculate_active_goals",
+            "schedule": GOAL_RECALC_INTERVAL_MINUTES * 60.0,
+        },
+        "goals-roll-over-periods": {
+            "task": "goals.tasks.roll_over_periods",
+            "schedule": crontab(hour=0, minute=5),
+        },
+    }
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
