@@ -186,3 +186,26 @@ def editable_teams(user: AnyUser) -> QuerySet[Team]:
         return Team.objects.all()
     lead_team = _lead_team_id(user)
     return Team.objects.filter(pk=lead_team) if lead_team else Team.objects.none()
+
+
+def visible_people(user: AnyUser) -> QuerySet[User]:
+    """People whose goals and contributions the user may look up: admins everyone; others
+    themselves and the people on their team."""
+    if not user.is_authenticated or not user.is_active:
+        return User.objects.none()
+    if is_admin(user):
+        return User.objects.all()
+    team_of = Membership.objects.filter(user=user).values("team_id")
+    return User.objects.filter(Q(pk=user.pk) | Q(membership__team_id__in=team_of))
+
+
+def get_person_for_user(user: AnyUser, person_id: int | str) -> User:
+    """A person the user may look up, or Http404."""
+    try:
+        pk = int(person_id)
+    except (TypeError, ValueError):
+        raise Http404("No such person.") from None
+    person = visible_people(user).filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such person.")
+    return person

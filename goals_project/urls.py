@@ -9,5 +9,6 @@ admin.site.site_title = "Goalpost admin"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("goals_project.api_urls")),
     path("", include("goals_project.people.urls")),
 ]

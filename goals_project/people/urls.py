@@ -6,6 +6,8 @@ from .forms import EmailLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

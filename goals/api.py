@@ -1,0 +1,265 @@
+"""The goals REST API: periods, goals, progress, history and contributions.
+
+Same rules as the pages (goals.access): a goal the caller may not see is a 404, one they may see
+but not change is a 403 on writes. Token scopes: `read` for GET, `write` for everything else.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import OuterRef, QuerySet, Subquery
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from goals_project.people.models import User
+from goals_project.people.tokens import has_scope
+
+from . import access
+from .models import ContributionSnapshot, Goal, GoalPeriod, ProgressHistory
+from .serializers import (
+    ContributionSerializer,
+    GoalDetailSerializer,
+    GoalFilterSerializer,
+    GoalPeriodSerializer,
+    GoalPeriodUpdateSerializer,
+    GoalSerializer,
+    HistoryFilterSerializer,
+    HistorySerializer,
+    ProgressSerializer,
+)
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "goals_project.people.tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token from your profile page (scopes read, write).",
+        }
+
+
+class TokenScope(permissions.BasePermission):
+    """A personal token acts only within its scopes: `read` for GET, `write` for changes."""
+
+    message = "This API token does not have the scope this request needs."
+
+    def has_permission(self, request: Request, view) -> bool:
+        scope = "read" if request.method in permissions.SAFE_METHODS else "write"
+        self.message = f"This API token lacks the `{scope}` scope."
+        return has_scope(request, scope)
+
+
+API_PERMISSIONS = [permissions.IsAuthenticated, TokenScope]
+
+ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
+FIELD_ERRORS = OpenApiResponse(
+    description="Invalid input: an object mapping each field to its error messages.",
+    response=inline_serializer(
+        "FieldErrors",
+        fields={"field_name": serializers.ListField(child=serializers.CharField())},
+    ),
+)
+UNAUTHENTICATED = OpenApiResponse(ERROR, description="Not signed in, or the token is unknown.")
+FORBIDDEN = OpenApiResponse(
+    ERROR, description="Not allowed: the token lacks the scope or the role lacks the right."
+)
+NOT_FOUND = OpenApiResponse(ERROR, description="No such object, or you may not see it.")
+READ_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN}
+OBJECT_READ_ERRORS = {**READ_ERRORS, 404: NOT_FOUND}
+WRITE_ERRORS = {400: FIELD_ERRORS, 401: UNAUTHENTICATED, 403: FORBIDDEN}
+OBJECT_WRITE_ERRORS = {**WRITE_ERRORS, 404: NOT_FOUND}
+
+
+def field_errors(error: DjangoValidationError) -> serializers.ValidationError:
+    """A service's ValidationError({field: msg}) as the API's 400 body."""
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+def deny(message: str) -> PermissionDenied:
+    return PermissionDenied(message)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List goal periods", responses={200: GoalPeriodSerializer(many=True), **READ_ERRORS}
+    ),
+    retrieve=extend_schema(
+        summary="One goal period", responses={200: GoalPeriodSerializer, **OBJECT_READ_ERRORS}
+    ),
+    create=extend_schema(
+        summary="Create a goal period (admins)",
+        request=GoalPeriodSerializer,
+        responses={201: GoalPeriodSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Change a goal period (admins)",
+        request=GoalPeriodUpdateSerializer,
+        responses={200: GoalPeriodSerializer, **OBJECT_WRITE_ERRORS},
+    ),
+)
+class GoalPeriodViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Goal periods are visible to every signed-in user; admins create and change them."""
+
+    queryset = GoalPeriod.objects.all()
+    serializer_class = GoalPeriodSerializer
+    permission_classes = API_PERMISSIONS
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create(self, request: Request) -> Response:
+        if not access.can_manage_periods(request.user):
+            raise deny("Only admins create goal periods.")
+        serializer = GoalPeriodSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        from .services import period_create
+
+        try:
+            period = period_create(**serializer.validated_data)
+        except DjangoValidationError as error:
+            raise field_errors(error) from None
+        return Response(GoalPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk=None) -> Response:
+        period = self.get_object()
+        if not access.can_manage_periods(request.user):
+            raise deny("Only admins change goal periods.")
+        serializer = GoalPeriodUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        from .services import period_update
+
+        try:
+            period = period_update(period=period, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise field_errors(error) from None
+        return Response(GoalPeriodSerializer(period).data)
+
+
+def _goal_list(user) -> QuerySet[Goal]:
+    goals = access.visible_goals(user).select_related("period", "team", "owner", "parent")
+    return access.with_parent_visibility(goals, user).order_by("period__start", "team__name", "pk")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the goals you may see",
+        parameters=[GoalFilterSerializer],
+        responses={200: GoalSerializer(many=True), 400: FIELD_ERRORS, **READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One goal", responses={200: GoalDetailSerializer, **OBJECT_READ_ERRORS}
+    ),
+)
+class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = GoalSerializer
+    permission_classes = API_PERMISSIONS
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Goal]:
+        return _goal_list(self.request.user)
+
+    def list(self, request: Request) -> Response:
+        filters = GoalFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(filters.filter(self.get_queryset()))
+        return self.get_paginated_response(
+            GoalSerializer(page, many=True, context={"request": request}).data
+        )
+
+    def get_goal(self, request: Request, pk) -> Goal:
+        return access.get_goal_for_user(request.user, pk)
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        goal = self.get_goal(request, pk)
+        return Response(GoalDetailSerializer(goal, context={"request": request}).data)
+
+    @extend_schema(
+        summary="A goal's current progress",
+        responses={200: ProgressSerializer, **OBJECT_READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def progress(self, request: Request, pk=None) -> Response:
+        goal = self.get_goal(request, pk)
+        return Response(ProgressSerializer(goal).data)
+
+    @extend_schema(
+        summary="A goal's progress history",
+        parameters=[HistoryFilterSerializer],
+        responses={200: HistorySerializer(many=True), 400: FIELD_ERRORS, **OBJECT_READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk=None) -> Response:
+        goal = self.get_goal(request, pk)
+        window = HistoryFilterSerializer(data=request.query_params)
+        window.is_valid(raise_exception=True)
+        rows = ProgressHistory.objects.filter(goal=goal).order_by("recorded_at", "pk")
+        if window.validated_data.get("from"):
+            rows = rows.filter(as_of__gte=window.validated_data["from"])
+        if window.validated_data.get("to"):
+            rows = rows.filter(as_of__lte=window.validated_data["to"])
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(HistorySerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Who contributed what to a team metric goal (latest day)",
+        responses={200: ContributionSerializer(many=True), **OBJECT_READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def contributions(self, request: Request, pk=None) -> Response:
+        goal = self.get_goal(request, pk)
+        latest = (
+            ContributionSnapshot.objects.filter(goal=goal).order_by("-as_of").values("as_of")[:1]
+        )
+        rows = (
+            ContributionSnapshot.objects.filter(goal=goal, as_of=latest)
+            .select_related("goal", "member")
+            .order_by("-points", "member__name")
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ContributionSerializer(page, many=True).data)
+
+
+def _latest_contributions(person: User, *, viewer) -> QuerySet[ContributionSnapshot]:
+    """The person's contribution on the latest day of each goal the viewer may see."""
+    latest_day = (
+        ContributionSnapshot.objects.filter(goal=OuterRef("goal"))
+        .order_by("-as_of")
+        .values("as_of")[:1]
+    )
+    return (
+        ContributionSnapshot.objects.filter(
+            member=person, goal__in=access.visible_goals(viewer), as_of=Subquery(latest_day)
+        )
+        .select_related("goal", "member")
+        .order_by("goal__period__start", "goal__name")
+    )
+
+
+@extend_schema(
+    summary="A user's contributions to the team goals you may see (latest day of each goal)",
+    responses={200: ContributionSerializer(many=True), **OBJECT_READ_ERRORS},
+)
+class UserContributionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ContributionSerializer
+    permission_classes = API_PERMISSIONS
+
+    def list(self, request: Request, user_id=None) -> Response:
+        person = access.get_person_for_user(request.user, user_id)
+        rows = _latest_contributions(person, viewer=request.user)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ContributionSerializer(page, many=True).data)

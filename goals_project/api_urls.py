@@ -1,0 +1,23 @@
+"""The REST API root: OpenAPI schema, interactive docs, then each app's endpoints."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from goals import api as goals_api
+
+router = SimpleRouter()
+router.register("goal-periods", goals_api.GoalPeriodViewSet, basename="goal-period")
+router.register("goals", goals_api.GoalViewSet, basename="goal")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its start-up script as a file, which the Content Security Policy allows.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "users/<int:user_id>/contributions/",
+        goals_api.UserContributionsView.as_view({"get": "list"}),
+        name="user-contributions",
+    ),
+    *router.urls,
+]
