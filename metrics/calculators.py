@@ -37,6 +37,7 @@ from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from .ratio import Ratio
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
+CENT = Decimal("0.01")
 ZERO_MONEY = Value(Decimal("0.00"), output_field=MONEY)
 
 
@@ -67,10 +68,15 @@ def _book(user_ids: Collection[int]) -> QuerySet[Customer]:
     return Customer.objects.filter(csm_id__in=list(user_ids))
 
 
-def _ratios(rows, numerator: str, denominator: str) -> dict[int, Ratio]:
+def _money(amount) -> Decimal:
+    # SQLite sums decimals as floating point; rounding to cents gives PostgreSQL's exact sum
+    # (and the same representation) for any book below 10^13.
+    return Decimal(amount or 0).quantize(CENT)
+
+
+def _money_ratios(rows) -> dict[int, Ratio]:
     return {
-        row["owner"]: Ratio(Decimal(row[numerator] or 0), Decimal(row[denominator] or 0))
-        for row in rows
+        row["owner"]: Ratio(_money(row["numerator"]), _money(row["denominator"])) for row in rows
     }
 
 
@@ -93,7 +99,7 @@ def net_revenue_retention(user_ids: Collection[int], start: date, end: date) -> 
         numerator=Sum("arr_end", output_field=MONEY),
         denominator=Sum("arr_start", output_field=MONEY),
     )
-    return _ratios(rows, "numerator", "denominator")
+    return _money_ratios(rows)
 
 
 def gross_revenue_retention(user_ids: Collection[int], start: date, end: date) -> dict[int, Ratio]:
@@ -102,7 +108,7 @@ def gross_revenue_retention(user_ids: Collection[int], start: date, end: date) -
         numerator=Sum(Least("arr_end", "arr_start", output_field=MONEY), output_field=MONEY),
         denominator=Sum("arr_start", output_field=MONEY),
     )
-    return _ratios(rows, "numerator", "denominator")
+    return _money_ratios(rows)
 
 
 def renewal_rate(user_ids: Collection[int], start: date, end: date) -> dict[int, Ratio]:
@@ -124,7 +130,7 @@ def renewal_rate(user_ids: Collection[int], start: date, end: date) -> dict[int,
             decided=Count("pk"),
         )
     )
-    return _ratios(rows, "renewed", "decided")
+    return {row["owner"]: Ratio(Decimal(row["renewed"]), Decimal(row["decided"])) for row in rows}
 
 
 def net_promoter_score(user_ids: Collection[int], start: date, end: date) -> dict[int, Ratio]:
