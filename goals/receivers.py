@@ -1,5 +1,15 @@
 """Reactions of the goals app to signals of the apps below it."""
 
+from metrics.signals import customer_data_changed
+
+
+def _customer_data_changed(sender, owner_ids, kind=None, **kwargs) -> None:
+    # Sent after commit: schedule (coalesced) recalculation of the goals these books feed.
+    from .tasks import enqueue_for_owners
+
+    enqueue_for_owners(owner_ids)
+
 
 def connect_signals() -> None:
     """Called from GoalsConfig.ready()."""
+    customer_data_changed.connect(_customer_data_changed, dispatch_uid="goals_recalculate_owners")

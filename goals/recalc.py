@@ -1,0 +1,661 @@
+"""Set-based recalculation of goals: values, progress, status, forecast, history, contributions.
+
+One run loads its goals in one query, groups the calculated metric goals by (metric, window) and
+makes one metric-engine call per group, computes manual goals from their latest entries and
+milestones, rolls team goals without a metric up from their children, and writes everything back
+in a constant number of statements, whatever the number of goals.
+
+History: a goal gets a ProgressHistory row when its value, progress, expected progress or status
+changed, or when it has no row yet for the day the values describe (so the daily series that the
+charts and the forecast read has a point per day). Running the same recalculation twice writes
+nothing the second time.
+
+Concurrency: each goal carries `calc_version`. A run remembers the version it read; the write
+locks the changed goals, keeps only those still at that version, bumps the version and inserts
+history rows with the new version numbers (unique per goal). Goals another run changed in
+between are recalculated again from fresh data, so no update is lost and no row doubles.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+
+from goals_project.people.models import Membership
+from metrics.registry import Ratio, ScopeResults, evaluate
+
+from .forecast import forecast_series
+from .models import (
+    ContributionSnapshot,
+    Goal,
+    GoalPeriod,
+    ManualEntry,
+    Milestone,
+    PendingRecalculation,
+    ProgressHistory,
+    RecalculationSchedule,
+)
+from .progress import (
+    HUNDRED,
+    GoalState,
+    count_progress,
+    goal_state,
+    goal_window,
+    metric_progress,
+    quantize,
+    weighted_progress,
+)
+from .signals import goal_status_changed, goals_recalculated
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+QUEUE_NAME = "goals"
+# A schedule mark older than this is taken as a lost task: the next change enqueues a new one.
+STALE_SCHEDULE = timedelta(seconds=60)
+STATE_FIELDS = ("current_value", "progress", "expected_progress", "status")
+FORECAST_FIELDS = (
+    "forecast_value",
+    "forecast_low",
+    "forecast_high",
+    "forecast_target_probability",
+    "forecast_stretch_probability",
+)
+
+
+@dataclass
+class RecalcResult:
+    goal_ids: list[int] = field(default_factory=list)
+    changed_ids: list[int] = field(default_factory=list)
+    history_rows: int = 0
+    retried: int = 0
+    engine_calls: int = 0
+
+    def merge(self, other: RecalcResult) -> None:
+        self.changed_ids += other.changed_ids
+        self.history_rows += other.history_rows
+        self.retried += other.retried
+        self.engine_calls += other.engine_calls
+
+
+@dataclass
+class _Write:
+    """What one run writes for one goal: new state (or none) and history rows to insert."""
+
+    goal: Goal
+    read_version: int
+    history: list[ProgressHistory]
+    update_state: bool = True
+    old_status: str = ""
+    contributions: list[ContributionSnapshot] = field(default_factory=list)
+
+
+def is_calculated(goal: Goal) -> bool:
+    return goal.goal_type == Goal.Type.METRIC and bool(goal.metric_key)
+
+
+def is_rollup(goal: Goal) -> bool:
+    return goal.owner_id is None and goal.goal_type == Goal.Type.METRIC and not goal.metric_key
+
+
+def _local_end_of(day: date) -> datetime:
+    """The last instant of `day` in the project's zone: when a backfilled "as of" point stood."""
+    next_midnight = datetime.combine(day + timedelta(days=1), time.min)
+    return timezone.make_aware(next_midnight, timezone.get_default_timezone()) - timedelta(
+        microseconds=1
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def _load_goals(goal_ids: Iterable[int]) -> list[Goal]:
+    """The live goals with everything a recalculation reads, in one query."""
+    latest_entry = ManualEntry.objects.filter(goal=OuterRef("pk")).order_by("-created_at", "-pk")
+    milestones = Milestone.objects.filter(goal=OuterRef("pk")).values("goal")
+    last_history = ProgressHistory.objects.filter(goal=OuterRef("pk")).order_by(
+        "-as_of", "-calc_version"
+    )
+    return list(
+        Goal.objects.filter(pk__in=list(goal_ids), archived_at__isnull=True)
+        .select_related("period")
+        .annotate(
+            manual_value=Subquery(latest_entry.filter(value__isnull=False).values("value")[:1]),
+            manual_tasks_done=Subquery(
+                latest_entry.filter(tasks_done__isnull=False).values("tasks_done")[:1]
+            ),
+            milestone_weight=Subquery(milestones.annotate(total=Sum("weight")).values("total")),
+            milestone_done_weight=Subquery(
+                milestones.filter(done_at__isnull=False)
+                .annotate(total=Sum("weight"))
+                .values("total")
+            ),
+            last_history_as_of=Subquery(last_history.values("as_of")[:1]),
+        )
+        .order_by("pk")
+    )
+
+
+def _with_rollup_parents(goals: list[Goal]) -> list[Goal]:
+    """Add the roll-up parents of the goals (their progress depends on their children's)."""
+    loaded = {goal.pk for goal in goals}
+    parent_ids = {goal.parent_id for goal in goals if goal.parent_id} - loaded
+    if not parent_ids:
+        return goals
+    parents = [goal for goal in _load_goals(parent_ids) if is_rollup(goal)]
+    return goals + parents
+
+
+# ---------------------------------------------------------------------------------------------
+# Computing
+
+
+@dataclass
+class _Context:
+    today: date
+    children: dict[int, list[dict]]  # parent id -> live children (pk, owner_id, progress, weight)
+    members: dict[int, list[int]]  # team id -> member ids
+    engine_calls: int = 0
+
+
+def _engine_groups(goals: list[Goal], today: date) -> dict[tuple[str, date, date], list[Goal]]:
+    groups: dict[tuple[str, date, date], list[Goal]] = defaultdict(list)
+    for goal in goals:
+        if not is_calculated(goal):
+            continue
+        window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
+        if window is not None:
+            groups[(goal.metric_key, *window)].append(goal)
+    return groups
+
+
+def _evaluate_group(
+    metric_key: str, start: date, end: date, goals: list[Goal], context: _Context
+) -> ScopeResults:
+    user_ids = {goal.owner_id for goal in goals if goal.owner_id}
+    team_ids = {goal.team_id for goal in goals if goal.owner_id is None}
+    # Members are asked for too: their ratios give the contribution snapshots. The engine
+    # computes the members of every team anyway, so this costs nothing extra.
+    for team_id in team_ids:
+        user_ids.update(context.members.get(team_id, ()))
+    context.engine_calls += 1
+    return evaluate(metric_key, start=start, end=end, user_ids=user_ids, team_ids=team_ids)
+
+
+def _calculated_value(goal: Goal, results: ScopeResults) -> Decimal | None:
+    ratio = results.teams[goal.team_id] if goal.owner_id is None else results.users[goal.owner_id]
+    return ratio.value
+
+
+def _state_of(
+    goal: Goal, value: Decimal | None, progress: Decimal | None, as_of: date
+) -> GoalState:
+    stretch = goal.stretch_target
+    if goal.goal_type == Goal.Type.MILESTONE or is_rollup(goal):
+        stretch = None
+    return goal_state(
+        value=value,
+        progress=progress,
+        start=goal.period.start,
+        end=goal.period.end,
+        as_of=as_of,
+        direction=goal.direction if goal.goal_type == Goal.Type.METRIC else "increase",
+        stretch_target=stretch,
+    )
+
+
+def _manual_value_and_progress(goal: Goal) -> tuple[Decimal | None, Decimal | None]:
+    if goal.goal_type == Goal.Type.TASK:
+        done = Decimal(goal.manual_tasks_done or 0)
+        return done, count_progress(done=done, total=goal.task_target)
+    if goal.goal_type == Goal.Type.MILESTONE:
+        if not goal.milestone_weight:
+            return None, None
+        done = goal.milestone_done_weight or Decimal(0)
+        return done, count_progress(done=done, total=goal.milestone_weight)
+    value = goal.manual_value
+    progress = metric_progress(
+        direction=goal.direction, baseline=goal.baseline, target=goal.target, value=value
+    )
+    return value, progress
+
+
+def forecast_mark(goal: Goal) -> tuple[Decimal | None, Decimal | None, str]:
+    """What a goal's value is forecast against: (target, stretch, direction)."""
+    if goal.goal_type == Goal.Type.TASK:
+        return (
+            Decimal(goal.task_target) if goal.task_target else None,
+            goal.stretch_target,
+            "increase",
+        )
+    if goal.goal_type == Goal.Type.MILESTONE:
+        return goal.milestone_weight, None, "increase"
+    if is_rollup(goal):
+        return HUNDRED, None, "increase"
+    return goal.target, goal.stretch_target, goal.direction
+
+
+def _contributions(
+    goal: Goal, results: ScopeResults, as_of: date, context: _Context
+) -> list[ContributionSnapshot]:
+    team = results.teams[goal.team_id]
+    points = results.contributions.get(goal.team_id, {})
+    own_goal = {}
+    for child in context.children.get(goal.pk, ()):
+        own_goal.setdefault(child["owner_id"], child["pk"])
+    rows = []
+    for member_id in context.members.get(goal.team_id, ()):
+        ratio: Ratio = results.users.get(member_id, Ratio())
+        rows.append(
+            ContributionSnapshot(
+                goal_id=goal.pk,
+                member_id=member_id,
+                individual_goal_id=own_goal.get(member_id),
+                as_of=as_of,
+                points=quantize(points.get(member_id)),
+                share=(
+                    (ratio.denominator / team.denominator).quantize(Decimal("0.0001"))
+                    if team.denominator
+                    else None
+                ),
+                numerator=quantize(ratio.numerator),
+                denominator=quantize(ratio.denominator),
+                member_value=quantize(ratio.value),
+            )
+        )
+    return rows
+
+
+def _changed(goal: Goal, state: GoalState) -> bool:
+    return (
+        quantize(goal.current_value),
+        quantize(goal.progress),
+        quantize(goal.expected_progress),
+        goal.status,
+    ) != (state.value, state.progress, state.expected_progress, state.status)
+
+
+def _plan(goals: list[Goal], context: _Context, now: datetime) -> list[_Write]:
+    """Compute every goal's state; return the writes for the goals that changed."""
+    today = context.today
+    states: dict[int, tuple[GoalState, date | None]] = {}
+    contributions: dict[int, list[ContributionSnapshot]] = {}
+    for (metric_key, start, end), group in _engine_groups(goals, today).items():
+        results = _evaluate_group(metric_key, start, end, group, context)
+        for goal in group:
+            value = _calculated_value(goal, results)
+            progress = metric_progress(
+                direction=goal.direction, baseline=goal.baseline, target=goal.target, value=value
+            )
+            states[goal.pk] = (_state_of(goal, value, progress, end), end)
+            if goal.owner_id is None:
+                contributions[goal.pk] = _contributions(goal, results, end, context)
+    for goal in goals:
+        if goal.pk in states or is_rollup(goal):
+            continue
+        window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
+        if window is None:
+            states[goal.pk] = (_state_of(goal, None, None, today), None)
+        elif is_calculated(goal):
+            continue
+        else:
+            value, progress = _manual_value_and_progress(goal)
+            states[goal.pk] = (_state_of(goal, value, progress, window[1]), window[1])
+    # Roll-ups last: their children's fresh progress (this run) wins over the stored one.
+    for goal in goals:
+        if not is_rollup(goal):
+            continue
+        window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
+        children = [
+            (
+                states[child["pk"]][0].progress if child["pk"] in states else child["progress"],
+                child["weight"],
+            )
+            for child in context.children.get(goal.pk, ())
+        ]
+        progress = weighted_progress(children) if window else None
+        as_of = window[1] if window else today
+        states[goal.pk] = (_state_of(goal, progress, progress, as_of), window and window[1])
+
+    writes = []
+    for goal in goals:
+        state, as_of = states[goal.pk]
+        new_day = as_of is not None and goal.last_history_as_of != as_of
+        if not (_changed(goal, state) or new_day):
+            continue
+        write = _Write(
+            goal=goal, read_version=goal.calc_version, history=[], old_status=goal.status
+        )
+        goal.current_value, goal.progress = state.value, state.progress
+        goal.expected_progress, goal.status = state.expected_progress, state.status
+        goal.last_calculated_at = now
+        if as_of is not None:
+            write.history.append(
+                ProgressHistory(
+                    goal_id=goal.pk,
+                    as_of=as_of,
+                    value=state.value,
+                    progress=state.progress,
+                    expected_progress=state.expected_progress,
+                    status=state.status,
+                    recorded_at=now,
+                )
+            )
+        write.contributions = contributions.get(goal.pk, [])
+        writes.append(write)
+    _forecast(writes)
+    return writes
+
+
+def _forecast(writes: list[_Write]) -> None:
+    """Forecast each written goal from its daily series (stored history plus today's point)."""
+    if not writes:
+        return
+    series: dict[int, dict[date, Decimal | None]] = defaultdict(dict)
+    rows = (
+        ProgressHistory.objects.filter(goal_id__in=[w.goal.pk for w in writes])
+        .order_by("goal_id", "as_of", "calc_version")
+        .values_list("goal_id", "as_of", "value")
+    )
+    for goal_id, as_of, value in rows:
+        series[goal_id][as_of] = value
+    for write in writes:
+        goal = write.goal
+        points = series[goal.pk]
+        for row in write.history:
+            points[row.as_of] = row.value
+        in_period = [
+            (day, value)
+            for day, value in points.items()
+            if goal.period.start <= day <= goal.period.end
+        ]
+        target, stretch, direction = forecast_mark(goal)
+        forecast = forecast_series(
+            in_period,
+            period_end=goal.period.end,
+            target=target,
+            stretch_target=stretch,
+            direction=direction,
+        )
+        goal.forecast_value = forecast and forecast.value
+        goal.forecast_low = forecast and forecast.low
+        goal.forecast_high = forecast and forecast.high
+        goal.forecast_target_probability = forecast and forecast.target_probability
+        goal.forecast_stretch_probability = forecast and forecast.stretch_probability
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _commit(writes: list[_Write]) -> tuple[list[_Write], list[int]]:
+    """Write the goals still at the version they were read at; return (written, conflicting)."""
+    if not writes:
+        return [], []
+    with transaction.atomic():
+        current = dict(
+            Goal.objects.select_for_update()
+            .filter(pk__in=[w.goal.pk for w in writes])
+            .order_by("pk")
+            .values_list("pk", "calc_version")
+        )
+        written = [w for w in writes if current.get(w.goal.pk) == w.read_version]
+        conflicting = [w.goal.pk for w in writes if current.get(w.goal.pk) != w.read_version]
+        for write in written:
+            for offset, row in enumerate(write.history, start=1):
+                row.calc_version = write.read_version + offset
+            write.goal.calc_version = write.read_version + max(len(write.history), 1)
+        state_writes = [w.goal for w in written if w.update_state]
+        Goal.objects.bulk_update(
+            state_writes,
+            [*STATE_FIELDS, *FORECAST_FIELDS, "last_calculated_at", "calc_version"],
+        )
+        version_only = [w.goal for w in written if not w.update_state]
+        Goal.objects.bulk_update(version_only, ["calc_version"])
+        ProgressHistory.objects.bulk_create([row for w in written for row in w.history])
+        snapshots = [row for w in written for row in w.contributions]
+        if snapshots:
+            ContributionSnapshot.objects.bulk_create(
+                snapshots,
+                update_conflicts=True,
+                unique_fields=["goal", "member", "as_of"],
+                update_fields=[
+                    "individual_goal",
+                    "points",
+                    "share",
+                    "numerator",
+                    "denominator",
+                    "member_value",
+                ],
+            )
+        transaction.on_commit(lambda: _announce(written))
+    return written, conflicting
+
+
+def _announce(written: list[_Write]) -> None:
+    for write in written:
+        if write.update_state and write.old_status != write.goal.status:
+            goal_status_changed.send(
+                sender=Goal,
+                goal=write.goal,
+                old_status=write.old_status,
+                new_status=write.goal.status,
+            )
+    if written:
+        goals_recalculated.send(sender=Goal, goal_ids=[w.goal.pk for w in written])
+
+
+def _context(goals: list[Goal], today: date) -> _Context:
+    team_goal_ids = [goal.pk for goal in goals if goal.owner_id is None]
+    children: dict[int, list[dict]] = defaultdict(list)
+    if team_goal_ids:
+        for child in (
+            Goal.objects.filter(parent_id__in=team_goal_ids, archived_at__isnull=True)
+            .order_by("pk")
+            .values("pk", "parent_id", "owner_id", "progress", "weight")
+        ):
+            children[child["parent_id"]].append(child)
+    members: dict[int, list[int]] = defaultdict(list)
+    team_ids = {goal.team_id for goal in goals if goal.owner_id is None and is_calculated(goal)}
+    if team_ids:
+        for team_id, user_id in (
+            Membership.objects.filter(team_id__in=team_ids)
+            .order_by("user_id")
+            .values_list("team_id", "user_id")
+        ):
+            members[team_id].append(user_id)
+    return _Context(today=today, children=children, members=members)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public services
+
+
+def recalculate_goals(
+    goal_ids: Iterable[int], *, today: date | None = None, _attempt: int = 1
+) -> RecalcResult:
+    """Recalculate the given goals (and the roll-up parents above them) set-based.
+
+    Idempotent and safe to run concurrently; see the module docstring. Returns the goals looked
+    at, those written, the history rows added and the number of metric-engine calls.
+    """
+    today = today or timezone.localdate()
+    goals = _with_rollup_parents(_load_goals(set(goal_ids)))
+    result = RecalcResult(goal_ids=[goal.pk for goal in goals])
+    if not goals:
+        return result
+    context = _context(goals, today)
+    writes = _plan(goals, context, timezone.now())
+    result.engine_calls = context.engine_calls
+    written, conflicting = _commit(writes)
+    result.changed_ids = [w.goal.pk for w in written]
+    result.history_rows = sum(len(w.history) for w in written)
+    if conflicting:
+        if _attempt >= MAX_ATTEMPTS:
+            logger.warning("Goals %s kept changing under recalculation", conflicting)
+        else:
+            retry = recalculate_goals(conflicting, today=today, _attempt=_attempt + 1)
+            result.merge(retry)
+            result.retried += len(conflicting)
+    return result
+
+
+def active_goal_ids(*, today: date | None = None) -> list[int]:
+    """Live goals of active periods and of periods that cover today."""
+    today = today or timezone.localdate()
+    return list(
+        Goal.objects.filter(archived_at__isnull=True)
+        .filter(
+            Q(period__status=GoalPeriod.Status.ACTIVE)
+            | Q(period__start__lte=today, period__end__gte=today)
+        )
+        .values_list("pk", flat=True)
+    )
+
+
+def recalculate_active_goals(*, today: date | None = None) -> RecalcResult:
+    """The safety net: recalculate every live goal of the current periods."""
+    return recalculate_goals(active_goal_ids(today=today), today=today)
+
+
+def recalculate_all_goals(*, today: date | None = None) -> RecalcResult:
+    """Every live goal of every period (after a correction of old data, for instance)."""
+    ids = Goal.objects.filter(archived_at__isnull=True).values_list("pk", flat=True)
+    return recalculate_goals(list(ids), today=today)
+
+
+def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> RecalcResult:
+    """Give calculated metric goals one history point per day from their period start to
+    yesterday, each computed "as of" that day from the dated customer data, then recalculate
+    them for today. Days that already have a point are left alone, so running it again adds
+    nothing. One engine call per (metric, period, day), for all the goals at once."""
+    today = today or timezone.localdate()
+    goals = [goal for goal in _load_goals(set(goal_ids)) if is_calculated(goal)]
+    result = RecalcResult(goal_ids=[goal.pk for goal in goals])
+    existing: set[tuple[int, date]] = set(
+        ProgressHistory.objects.filter(goal_id__in=[goal.pk for goal in goals]).values_list(
+            "goal_id", "as_of"
+        )
+    )
+    context = _context(goals, today)
+    groups: dict[tuple[str, int], list[Goal]] = defaultdict(list)
+    for goal in goals:
+        groups[(goal.metric_key, goal.period_id)].append(goal)
+    history: dict[int, list[ProgressHistory]] = defaultdict(list)
+    for (metric_key, _), group in groups.items():
+        period = group[0].period
+        last_day = min(today - timedelta(days=1), period.end)
+        day = period.start
+        while day <= last_day:
+            missing = [goal for goal in group if (goal.pk, day) not in existing]
+            if missing:
+                results = _evaluate_group(metric_key, period.start, day, missing, context)
+                for goal in missing:
+                    value = _calculated_value(goal, results)
+                    progress = metric_progress(
+                        direction=goal.direction,
+                        baseline=goal.baseline,
+                        target=goal.target,
+                        value=value,
+                    )
+                    state = _state_of(goal, value, progress, day)
+                    history[goal.pk].append(
+                        ProgressHistory(
+                            goal_id=goal.pk,
+                            as_of=day,
+                            value=state.value,
+                            progress=state.progress,
+                            expected_progress=state.expected_progress,
+                            status=state.status,
+                            recorded_at=_local_end_of(day),
+                        )
+                    )
+            day += timedelta(days=1)
+    writes = [
+        _Write(
+            goal=goal, read_version=goal.calc_version, history=history[goal.pk], update_state=False
+        )
+        for goal in goals
+        if history[goal.pk]
+    ]
+    written, conflicting = _commit(writes)
+    result.engine_calls = context.engine_calls
+    result.history_rows = sum(len(w.history) for w in written)
+    if conflicting:
+        result.merge(backfill_history(conflicting, today=today))
+    result.merge(recalculate_goals(goal_ids, today=today))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Event-driven scheduling (customer data changed)
+
+
+def goals_for_owners(owner_ids: Iterable[int], *, today: date | None = None) -> list[int]:
+    """Live calculated goals whose scope holds these CSMs' books: their individual goals and
+    the team goals of their teams, in periods that have started."""
+    today = today or timezone.localdate()
+    owner_ids = list(owner_ids)
+    team_ids = Membership.objects.filter(user_id__in=owner_ids).values("team_id")
+    return list(
+        Goal.objects.filter(
+            Q(owner_id__in=owner_ids) | Q(owner__isnull=True, team_id__in=team_ids),
+            goal_type=Goal.Type.METRIC,
+            archived_at__isnull=True,
+            period__start__lte=today,
+        )
+        .exclude(metric_key="")
+        .values_list("pk", flat=True)
+    )
+
+
+def mark_pending(goal_ids: Iterable[int]) -> bool:
+    """Queue goals for the next coalesced run. True when the caller must enqueue that run
+    (no run is scheduled yet); False when an already scheduled run will pick them up."""
+    now = timezone.now()
+    PendingRecalculation.objects.bulk_create(
+        [PendingRecalculation(goal_id=pk, queued_at=now) for pk in goal_ids],
+        ignore_conflicts=True,
+    )
+    RecalculationSchedule.objects.get_or_create(name=QUEUE_NAME)
+    # Only the first change of a burst wins this conditional update and enqueues the run.
+    return bool(
+        RecalculationSchedule.objects.filter(name=QUEUE_NAME)
+        .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lt=now - STALE_SCHEDULE))
+        .update(scheduled_at=now)
+    )
+
+
+def recalculate_pending(*, today: date | None = None) -> RecalcResult:
+    """Recalculate every queued goal in one run (the coalesced task's body).
+
+    The schedule mark is cleared before the queue is claimed, so a change that arrives while
+    this run works enqueues the next run instead of being stranded.
+    """
+    RecalculationSchedule.objects.filter(name=QUEUE_NAME).update(scheduled_at=None)
+    with transaction.atomic():
+        goal_ids = list(
+            PendingRecalculation.objects.select_for_update(skip_locked=True).values_list(
+                "goal_id", flat=True
+            )
+        )
+        PendingRecalculation.objects.filter(goal_id__in=goal_ids).delete()
+    try:
+        return recalculate_goals(goal_ids, today=today)
+    except Exception:
+        # Put the claimed goals back so the retry (or the next run) does not miss them.
+        now = timezone.now()
+        PendingRecalculation.objects.bulk_create(
+            [PendingRecalculation(goal_id=pk, queued_at=now) for pk in goal_ids],
+            ignore_conflicts=True,
+        )
+        raise

@@ -1,0 +1,815 @@
+"""Every write to periods, goals, milestones, manual progress and adjustments.
+
+All services take keyword-only arguments, run in one transaction and raise
+`django.core.exceptions.ValidationError({field: message})` naming the field at fault; nothing is
+half-written. Recalculation of the goals a write touches is enqueued after commit (it runs
+in-process when no broker is configured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from goals_project.people.models import Membership, Team, User
+from metrics.registry import get_metric
+
+from . import tasks
+from .comparison import previous_window, scope_values
+from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone
+from .signals import milestone_completed
+
+# Changing one of these needs a reason and leaves one Adjustment row per field.
+AUDITED_FIELDS = ("target", "stretch_target", "baseline", "weight", "period")
+PLAIN_FIELDS = (
+    "name",
+    "description",
+    "direction",
+    "metric_key",
+    "task_target",
+    "visibility",
+    "show_in_leaderboard",
+    "parent",
+)
+NUMBER_FIELDS = ("baseline", "target", "stretch_target", "weight")
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods
+
+
+def period_status_on(*, start: date, end: date, today: date) -> str:
+    """The status a period's dates give it on `today`."""
+    if today < start:
+        return GoalPeriod.Status.PLANNING
+    if today > end:
+        return GoalPeriod.Status.COMPLETED
+    return GoalPeriod.Status.ACTIVE
+
+
+def _validate_period(
+    *, name: str, period_type: str, start: date, end: date, exclude_pk: int | None = None
+) -> None:
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "A period needs a name."
+    if period_type not in GoalPeriod.Type.values:
+        errors["period_type"] = (
+            f"Unknown period type {period_type!r}: use monthly, quarterly or annual."
+        )
+    if end <= start:
+        errors["end"] = "The end date must be after the start date."
+    if not errors:
+        overlapping = (
+            GoalPeriod.objects.filter(period_type=period_type, start__lte=end, end__gte=start)
+            .exclude(pk=exclude_pk)
+            .first()
+        )
+        if overlapping is not None:
+            errors["start"] = (
+                f"These dates overlap the {overlapping.get_period_type_display().lower()} period "
+                f"{overlapping.name} ({overlapping.start} to {overlapping.end}); periods of one "
+                "type never overlap."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def period_create(
+    *, name: str, period_type: str, start: date, end: date, status: str | None = None
+) -> GoalPeriod:
+    """Create a goal period. Its status follows its dates unless given."""
+    # Serialise period writes so that two overlapping periods cannot be created at once.
+    list(GoalPeriod.objects.select_for_update().filter(period_type=period_type).values("pk"))
+    _validate_period(name=name, period_type=period_type, start=start, end=end)
+    if status is None:
+        status = period_status_on(start=start, end=end, today=timezone.localdate())
+    elif status not in GoalPeriod.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    return GoalPeriod.objects.create(
+        name=name.strip(), period_type=period_type, start=start, end=end, status=status
+    )
+
+
+@transaction.atomic
+def period_update(
+    *,
+    period: GoalPeriod,
+    by: User | None = None,
+    reason: str = "",
+    name: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    status: str | None = None,
+) -> GoalPeriod:
+    """Rename a period, change its status, or move its dates.
+
+    Moving the dates of a period that has goals needs a reason: every goal of the period gets an
+    Adjustment row per changed date (`period_start`, `period_end`) and is recalculated.
+    """
+    period = GoalPeriod.objects.select_for_update().get(pk=period.pk)
+    new_start = period.start if start is None else start
+    new_end = period.end if end is None else end
+    new_name = period.name if name is None else name
+    _validate_period(
+        name=new_name,
+        period_type=period.period_type,
+        start=new_start,
+        end=new_end,
+        exclude_pk=period.pk,
+    )
+    if status is not None and status not in GoalPeriod.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    date_changes = [
+        (label, old, new)
+        for label, old, new in (
+            ("period_start", period.start, new_start),
+            ("period_end", period.end, new_end),
+        )
+        if old != new
+    ]
+    goal_ids = list(period.goals.filter(archived_at__isnull=True).values_list("pk", flat=True))
+    if date_changes and goal_ids and not reason.strip():
+        raise ValidationError({"reason": "Give a reason for moving the dates of this period."})
+    Adjustment.objects.bulk_create(
+        Adjustment(
+            goal_id=goal_id,
+            field=label,
+            old_value=str(old),
+            new_value=str(new),
+            reason=reason.strip(),
+            changed_by=by,
+        )
+        for goal_id in goal_ids
+        for label, old, new in date_changes
+    )
+    period.name, period.start, period.end = new_name.strip(), new_start, new_end
+    if status is not None:
+        period.status = status
+    period.save(update_fields=["name", "start", "end", "status"])
+    if date_changes:
+        tasks.enqueue_recalculation(goal_ids)
+    return period
+
+
+# ---------------------------------------------------------------------------------------------
+# Goals: validation
+
+
+def _number(value: Any, field_name: str, errors: dict[str, str]) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        errors[field_name] = f"Enter a number (got {value!r})."
+        return None
+    if not number.is_finite():
+        errors[field_name] = f"Enter a number (got {value!r})."
+        return None
+    return number
+
+
+def _format(value: Any) -> str:
+    """An audit-friendly text for a value (Decimals without trailing zeros)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    if isinstance(value, GoalPeriod):
+        return f"{value.name} ({value.start} to {value.end})"
+    return str(value)
+
+
+def is_rollup(goal: Goal) -> bool:
+    """A team metric goal without its own metric: its progress is its children's."""
+    return goal.owner_id is None and goal.goal_type == Goal.Type.METRIC and not goal.metric_key
+
+
+def default_baseline(
+    *, metric_key: str, period: GoalPeriod, team_id: int, owner_id: int | None
+) -> Decimal | None:
+    """The metric's value for the same owner over the previous period of the same type."""
+    window = previous_window(period)
+    request = (metric_key, window, team_id, owner_id)
+    return scope_values([request])[request]
+
+
+def _validate_goal(goal: Goal, *, creating: bool) -> None:
+    """Check a goal's fields together; raise ValidationError naming each field at fault."""
+    errors: dict[str, str] = {}
+    if not goal.name.strip():
+        errors["name"] = "A goal needs a name."
+    if goal.goal_type not in Goal.Type.values:
+        errors["goal_type"] = (
+            f"Unknown goal type {goal.goal_type!r}: use metric, task or milestone."
+        )
+    if goal.direction not in Goal.Direction.values:
+        errors["direction"] = (
+            f"Unknown direction {goal.direction!r}: use increase, decrease or maintain."
+        )
+    if goal.visibility not in Goal.Visibility.values:
+        errors["visibility"] = f"Unknown visibility {goal.visibility!r}: use public or private."
+    if creating and goal.period.status == GoalPeriod.Status.COMPLETED:
+        errors["period"] = f"The period {goal.period.name} is completed; it takes no new goals."
+    if goal.metric_key:
+        try:
+            goal.metric_key = get_metric(goal.metric_key).key
+        except KeyError as error:
+            errors["metric_key"] = error.args[0]
+    if goal.goal_type != Goal.Type.METRIC and goal.metric_key:
+        errors["metric_key"] = "Only a metric goal has a metric."
+    if goal.weight is None or goal.weight <= 0:
+        errors["weight"] = "The weight must be above zero."
+
+    if goal.owner_id is not None:
+        membership = Membership.objects.filter(user_id=goal.owner_id).select_related("team").first()
+        if membership is None:
+            errors["owner"] = f"{goal.owner} is not on a team; an individual goal needs one."
+        elif goal.team_id is None:
+            goal.team = membership.team
+        elif goal.team_id != membership.team_id:
+            errors["owner"] = f"{goal.owner} is not a member of {goal.team}."
+    elif goal.team_id is None:
+        errors["team"] = "A team goal needs a team (or give an owner for an individual goal)."
+
+    if goal.parent_id is not None:
+        parent = goal.parent
+        if goal.owner_id is None:
+            errors["parent"] = "Only an individual goal cascades from a team goal."
+        elif parent.owner_id is not None:
+            errors["parent"] = "An individual goal cascades from a team goal, not another person's."
+        elif parent.period_id != goal.period_id:
+            errors["parent"] = (
+                f"The parent goal belongs to {parent.period.name}, outside this goal's period "
+                f"{goal.period.name}; a goal cascades within its own period."
+            )
+        elif "owner" not in errors and goal.team_id != parent.team_id:
+            errors["owner"] = (
+                f"{goal.owner} is not a member of {parent.team}, the team of the parent goal."
+            )
+
+    if goal.goal_type == Goal.Type.TASK:
+        if goal.task_target is None:
+            errors["task_target"] = "A task goal needs the number of tasks to complete."
+        elif goal.task_target < 1:
+            errors["task_target"] = "The task target must be a positive number of tasks."
+    elif goal.goal_type == Goal.Type.METRIC:
+        manual_rollup = goal.owner_id is None and not goal.metric_key
+        if goal.target is None and not manual_rollup:
+            errors["target"] = "A metric goal needs a target."
+        if (
+            goal.target is not None
+            and goal.baseline is None
+            and goal.direction != Goal.Direction.MAINTAIN
+            and "baseline" not in errors
+        ):
+            errors["baseline"] = "Enter a baseline: the value the goal starts from."
+    _validate_targets(goal, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_targets(goal: Goal, errors: dict[str, str]) -> None:
+    direction = goal.direction
+    target, baseline, stretch = goal.target, goal.baseline, goal.stretch_target
+    if goal.goal_type == Goal.Type.TASK:
+        target = Decimal(goal.task_target) if goal.task_target else None
+    if direction in (Goal.Direction.INCREASE, Goal.Direction.DECREASE) and None not in (
+        target,
+        baseline,
+    ):
+        if target == baseline and goal.goal_type == Goal.Type.METRIC:
+            errors["target"] = (
+                f"The target equals the baseline ({_format(baseline)}): a goal to {direction} "
+                "needs a target it has not reached yet."
+            )
+        elif goal.goal_type == Goal.Type.METRIC and direction == Goal.Direction.INCREASE:
+            if target < baseline:
+                errors["target"] = (
+                    f"A goal to increase needs a target above its baseline ({_format(baseline)})."
+                )
+        elif goal.goal_type == Goal.Type.METRIC and target > baseline:
+            errors["target"] = (
+                f"A goal to decrease needs a target below its baseline ({_format(baseline)})."
+            )
+    if stretch is not None and target is not None:
+        if direction == Goal.Direction.DECREASE and stretch >= target:
+            errors["stretch_target"] = (
+                f"The stretch target must be below the target ({_format(target)}) for a goal "
+                "to decrease."
+            )
+        elif direction != Goal.Direction.DECREASE and stretch <= target:
+            errors["stretch_target"] = (
+                f"The stretch target must be above the target ({_format(target)}) for a goal "
+                f"to {direction}."
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Goals: writes
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    period: GoalPeriod,
+    name: str,
+    goal_type: str,
+    created_by: User | None,
+    team: Team | None = None,
+    owner: User | None = None,
+    parent: Goal | None = None,
+    description: str = "",
+    metric_key: str = "",
+    direction: str = Goal.Direction.INCREASE,
+    baseline: Decimal | str | int | None = None,
+    target: Decimal | str | int | None = None,
+    stretch_target: Decimal | str | int | None = None,
+    task_target: int | None = None,
+    weight: Decimal | str | int = Decimal(1),
+    visibility: str = Goal.Visibility.PUBLIC,
+    show_in_leaderboard: bool = True,
+    milestones: Iterable[dict[str, Any]] = (),
+) -> Goal:
+    """Create a team goal (team, no owner) or an individual goal (owner; team = owner's team).
+
+    A metric goal without a baseline gets the metric's value for the same owner over the previous
+    period of the same type; without data there the caller must give one. `milestones` are dicts
+    of `milestone_add` arguments (name, weight, due_date). History is backfilled and the goal
+    calculated after commit.
+    """
+    errors: dict[str, str] = {}
+    numbers = {
+        field_name: _number(value, field_name, errors)
+        for field_name, value in (
+            ("baseline", baseline),
+            ("target", target),
+            ("stretch_target", stretch_target),
+            ("weight", weight),
+        )
+    }
+    if errors:
+        raise ValidationError(errors)
+    goal = Goal(
+        period=period,
+        team=team,
+        owner=owner,
+        parent=parent,
+        name=name.strip(),
+        description=description.strip(),
+        goal_type=goal_type,
+        metric_key=(metric_key or "").strip(),
+        direction=direction,
+        task_target=task_target,
+        visibility=visibility,
+        show_in_leaderboard=show_in_leaderboard,
+        created_by=created_by,
+        **numbers,
+    )
+    if (
+        goal.goal_type == Goal.Type.METRIC
+        and goal.metric_key
+        and goal.baseline is None
+        and goal.target is not None
+    ):
+        _default_baseline_into(goal)
+    _validate_goal(goal, creating=True)
+    goal.save()
+    for milestone in milestones:
+        milestone_add(goal=goal, **milestone)
+    backfill = goal.goal_type == Goal.Type.METRIC and bool(goal.metric_key)
+    tasks.enqueue_recalculation([goal.pk], backfill=backfill)
+    return goal
+
+
+def _default_baseline_into(goal: Goal) -> None:
+    """Fill the baseline from the previous period, or ask for one when there is no data."""
+    try:
+        metric = get_metric(goal.metric_key)
+    except KeyError:
+        return  # _validate_goal reports the unknown metric
+    team_id = goal.team_id
+    if goal.owner_id is not None:
+        team_id = (
+            Membership.objects.filter(user_id=goal.owner_id).values_list("team_id", flat=True)
+        ).first()
+        if team_id is None:
+            return  # _validate_goal reports the owner without a team
+    if team_id is None:
+        return
+    goal.baseline = default_baseline(
+        metric_key=metric.key, period=goal.period, team_id=team_id, owner_id=goal.owner_id
+    )
+    if goal.baseline is None and goal.direction != Goal.Direction.MAINTAIN:
+        start, end = previous_window(goal.period)
+        scope = goal.owner if goal.owner_id else goal.team
+        raise ValidationError(
+            {
+                "baseline": (
+                    f"There is no {metric.label} data for {scope} over the previous period "
+                    f"({start} to {end}): enter a baseline."
+                )
+            }
+        )
+
+
+@transaction.atomic
+def goal_update(*, goal: Goal, by: User | None, reason: str = "", **changes: Any) -> Goal:
+    """Change a goal's fields. Target, stretch, baseline, weight and period go through
+    `goal_adjust` (a reason is needed and each change is audited); the rest changes freely."""
+    unknown = set(changes) - set(PLAIN_FIELDS) - set(AUDITED_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed."})
+    audited = {key: value for key, value in changes.items() if key in AUDITED_FIELDS}
+    goal = (
+        Goal.objects.select_for_update().select_related("period", "team", "owner").get(pk=goal.pk)
+    )
+    for key, value in changes.items():
+        if key in PLAIN_FIELDS:
+            setattr(goal, key, value.strip() if isinstance(value, str) else value)
+    if audited:
+        return _adjust(goal=goal, by=by, reason=reason, changes=audited)
+    _validate_goal(goal, creating=False)
+    goal.save()
+    tasks.enqueue_recalculation([goal.pk])
+    return goal
+
+
+@transaction.atomic
+def goal_adjust(*, goal: Goal, by: User | None, reason: str, **changes: Any) -> Goal:
+    """Change target, stretch_target, baseline, weight or period (the goal's dates).
+
+    A reason is required; one Adjustment row (who, when, field, old, new, reason) is written per
+    field whose value really changes. A goal that cascades (parent or children) keeps its period.
+    """
+    unknown = set(changes) - set(AUDITED_FIELDS)
+    if unknown:
+        field_name = sorted(unknown)[0]
+        raise ValidationError(
+            {field_name: "Only target, stretch_target, baseline, weight and period are adjusted."}
+        )
+    goal = (
+        Goal.objects.select_for_update().select_related("period", "team", "owner").get(pk=goal.pk)
+    )
+    return _adjust(goal=goal, by=by, reason=reason, changes=changes)
+
+
+def _adjust(*, goal: Goal, by: User | None, reason: str, changes: dict[str, Any]) -> Goal:
+    errors: dict[str, str] = {}
+    new_values = {
+        key: _number(value, key, errors) if key in NUMBER_FIELDS else value
+        for key, value in changes.items()
+    }
+    if errors:
+        raise ValidationError(errors)
+    changed = {key: value for key, value in new_values.items() if getattr(goal, key) != value}
+    if changed and not reason.strip():
+        fields = ", ".join(sorted(changed))
+        raise ValidationError({"reason": f"Give a reason for changing {fields}."})
+    if "period" in changed and (goal.parent_id or goal.children.exists()):
+        raise ValidationError(
+            {"period": "A goal that cascades (it has a parent or children) keeps its period."}
+        )
+    old_values = {key: getattr(goal, key) for key in changed}
+    for key, value in changed.items():
+        setattr(goal, key, value)
+    _validate_goal(goal, creating="period" in changed)
+    goal.save()
+    Adjustment.objects.bulk_create(
+        Adjustment(
+            goal=goal,
+            field=key,
+            old_value=_format(old_values[key])[:100],
+            new_value=_format(value)[:100],
+            reason=reason.strip(),
+            changed_by=by,
+        )
+        for key, value in changed.items()
+    )
+    tasks.enqueue_recalculation([goal.pk])
+    return goal
+
+
+@transaction.atomic
+def goal_archive(*, goal: Goal, by: User | None) -> Goal:
+    """Archive a goal: it leaves lists, roll-ups and recalculation; its history stays."""
+    goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    if goal.archived_at is None:
+        goal.archived_at = timezone.now()
+        goal.save(update_fields=["archived_at", "updated_at"])
+        if goal.parent_id:
+            tasks.enqueue_recalculation([goal.parent_id])
+    return goal
+
+
+# ---------------------------------------------------------------------------------------------
+# Milestones and manual progress
+
+
+def _validate_milestone(
+    *, goal: Goal, name: str, weight: Decimal | None, due_date: date | None
+) -> None:
+    errors: dict[str, str] = {}
+    if goal.goal_type != Goal.Type.MILESTONE:
+        errors["goal"] = (
+            f"Milestones belong to milestone goals; {goal.name} is a {goal.goal_type} goal."
+        )
+    if not name.strip():
+        errors["name"] = "A milestone needs a name."
+    if weight is None or weight <= 0:
+        errors["weight"] = "The weight must be above zero."
+    period = goal.period
+    if due_date is not None and not period.start <= due_date <= period.end:
+        errors["due_date"] = (
+            f"The due date must fall within the goal's period {period.name} "
+            f"({period.start} to {period.end})."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def milestone_add(
+    *,
+    goal: Goal,
+    name: str,
+    weight: Decimal | str | int = Decimal(1),
+    due_date: date | None = None,
+) -> Milestone:
+    """Add a milestone at the end of the goal's list."""
+    errors: dict[str, str] = {}
+    weight_number = _number(weight, "weight", errors)
+    if errors:
+        raise ValidationError(errors)
+    _validate_milestone(goal=goal, name=name, weight=weight_number, due_date=due_date)
+    last = goal.milestones.aggregate(last=Max("order"))["last"]
+    milestone = Milestone.objects.create(
+        goal=goal,
+        name=name.strip(),
+        weight=weight_number,
+        due_date=due_date,
+        order=0 if last is None else last + 1,
+    )
+    tasks.enqueue_recalculation([goal.pk])
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *,
+    milestone: Milestone,
+    name: str | None = None,
+    weight: Decimal | str | int | None = None,
+    due_date: date | None = None,
+) -> Milestone:
+    """Rename a milestone, change its weight or its due date."""
+    milestone = (
+        Milestone.objects.select_for_update().select_related("goal__period").get(pk=milestone.pk)
+    )
+    errors: dict[str, str] = {}
+    if weight is not None:
+        milestone.weight = _number(weight, "weight", errors)
+    if errors:
+        raise ValidationError(errors)
+    if name is not None:
+        milestone.name = name.strip()
+    if due_date is not None:
+        milestone.due_date = due_date
+    _validate_milestone(
+        goal=milestone.goal,
+        name=milestone.name,
+        weight=milestone.weight,
+        due_date=milestone.due_date,
+    )
+    milestone.save()
+    tasks.enqueue_recalculation([milestone.goal_id])
+    return milestone
+
+
+@transaction.atomic
+def milestone_complete(*, milestone: Milestone, by: User | None, done: bool = True) -> Milestone:
+    """Mark a milestone done (or not done again). Newly done sends `milestone_completed`."""
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    newly_done = done and milestone.done_at is None
+    if done == (milestone.done_at is not None):
+        return milestone
+    milestone.done_at = timezone.now() if done else None
+    milestone.save(update_fields=["done_at"])
+    if newly_done:
+        transaction.on_commit(
+            lambda: milestone_completed.send(sender=Milestone, milestone=milestone, by=by)
+        )
+    tasks.enqueue_recalculation([milestone.goal_id])
+    return milestone
+
+
+@transaction.atomic
+def milestone_reorder(*, goal: Goal, milestone_ids: Sequence[int]) -> list[Milestone]:
+    """Put the goal's milestones in the given order (every milestone exactly once)."""
+    milestones = {m.pk: m for m in goal.milestones.select_for_update()}
+    ids = [int(pk) for pk in milestone_ids]
+    if sorted(ids) != sorted(milestones):
+        raise ValidationError(
+            {"milestones": "Give every milestone of the goal exactly once, in the new order."}
+        )
+    for order, pk in enumerate(ids):
+        milestones[pk].order = order
+    Milestone.objects.bulk_update(milestones.values(), ["order"])
+    return [milestones[pk] for pk in ids]
+
+
+@transaction.atomic
+def manual_entry_add(
+    *,
+    goal: Goal,
+    by: User | None,
+    value: Decimal | str | int | None = None,
+    tasks_done: int | None = None,
+    note: str = "",
+) -> ManualEntry:
+    """Record progress by hand: the value so far (a metric goal without a calculator), the
+    number of tasks done so far (a task goal), or a note (a milestone goal: its progress comes
+    from its milestones). The latest entry is the goal's current value."""
+    errors: dict[str, str] = {}
+    number = _number(value, "value", errors)
+    if goal.goal_type == Goal.Type.METRIC and goal.metric_key:
+        errors["goal"] = "This goal is calculated from customer data; it takes no manual entries."
+    elif goal.goal_type == Goal.Type.METRIC and "value" not in errors and number is None:
+        errors["value"] = "Enter the goal's current value."
+    elif goal.goal_type == Goal.Type.TASK:
+        if tasks_done is None:
+            errors["tasks_done"] = "Enter the number of tasks done so far."
+        elif int(tasks_done) < 0:
+            errors["tasks_done"] = "The number of tasks done cannot be negative."
+    elif goal.goal_type == Goal.Type.MILESTONE and not note.strip():
+        errors["note"] = "A milestone goal moves with its milestones; an entry here is a note."
+    if goal.archived_at is not None:
+        errors["goal"] = "This goal is archived."
+    if errors:
+        raise ValidationError(errors)
+    entry = ManualEntry.objects.create(
+        goal=goal,
+        value=number if goal.goal_type == Goal.Type.METRIC else None,
+        tasks_done=int(tasks_done) if goal.goal_type == Goal.Type.TASK else None,
+        note=note.strip(),
+        created_by=by,
+    )
+    tasks.enqueue_recalculation([goal.pk])
+    return entry
+
+
+# ---------------------------------------------------------------------------------------------
+# Carry-over
+
+
+@dataclass
+class CarryOver:
+    created: list[Goal] = field(default_factory=list)
+    already_carried: list[Goal] = field(default_factory=list)
+    skipped: list[tuple[Goal, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def carry_over_period(*, source: GoalPeriod, target: GoalPeriod, by: User | None) -> CarryOver:
+    """Copy a period's goals into a later period in one step.
+
+    Each live goal is copied with its children, targets and stretch; a metric goal's baseline
+    becomes its last value; milestones are copied undone (due dates moved by the same offset as
+    the period). A goal already carried into `target` is never copied again; an individual goal
+    whose owner left the team is skipped (and reported).
+    """
+    if target.pk == source.pk or target.start <= source.end:
+        raise ValidationError(
+            {"target": f"Carry over goes to a period after {source.name} ({source.end})."}
+        )
+    if target.status == GoalPeriod.Status.COMPLETED:
+        raise ValidationError({"target": f"The period {target.name} is completed."})
+    # One carry-over per source period at a time: a second one waits, then finds the copies.
+    GoalPeriod.objects.select_for_update().get(pk=source.pk)
+    goals = list(
+        source.goals.filter(archived_at__isnull=True)
+        .select_related("owner", "team")
+        .prefetch_related("milestones")
+        .order_by("pk")
+    )
+    copies = {
+        goal.carried_from_id: goal
+        for goal in Goal.objects.filter(period=target, carried_from__in=[g.pk for g in goals])
+    }
+    teams_of = dict(
+        Membership.objects.filter(
+            user_id__in={g.owner_id for g in goals if g.owner_id}
+        ).values_list("user_id", "team_id")
+    )
+    result = CarryOver()
+    offset = target.start - source.start
+    # Team goals first, so that children can point at their parent's copy.
+    for level in (
+        [g for g in goals if g.parent_id is None],
+        [g for g in goals if g.parent_id is not None],
+    ):
+        new_goals = []
+        for goal in level:
+            if goal.pk in copies:
+                result.already_carried.append(copies[goal.pk])
+                continue
+            if goal.owner_id and teams_of.get(goal.owner_id) != goal.team_id:
+                result.skipped.append((goal, f"{goal.owner} is no longer on {goal.team}."))
+                continue
+            new_goals.append(_carried_copy(goal, target=target, by=by, copies=copies))
+        for new_goal in Goal.objects.bulk_create(new_goals):
+            copies[new_goal.carried_from_id] = new_goal
+            result.created.append(new_goal)
+    sources = {goal.pk: goal for goal in goals}
+    Milestone.objects.bulk_create(
+        Milestone(
+            goal=new_goal,
+            name=milestone.name,
+            weight=milestone.weight,
+            due_date=_moved_due_date(milestone.due_date, offset, target),
+            order=milestone.order,
+        )
+        for new_goal in result.created
+        for milestone in sources[new_goal.carried_from_id].milestones.all()
+    )
+    tasks.enqueue_recalculation([g.pk for g in result.created], backfill=True)
+    return result
+
+
+def _carried_copy(goal: Goal, *, target: GoalPeriod, by: User | None, copies: dict) -> Goal:
+    baseline = goal.baseline
+    if goal.goal_type == Goal.Type.METRIC and goal.current_value is not None:
+        baseline = goal.current_value
+    parent = copies.get(goal.parent_id) if goal.parent_id else None
+    return Goal(
+        period=target,
+        team_id=goal.team_id,
+        owner_id=goal.owner_id,
+        parent=parent,
+        carried_from=goal,
+        name=goal.name,
+        description=goal.description,
+        goal_type=goal.goal_type,
+        metric_key=goal.metric_key,
+        direction=goal.direction,
+        baseline=baseline,
+        target=goal.target,
+        stretch_target=goal.stretch_target,
+        task_target=goal.task_target,
+        weight=goal.weight,
+        visibility=goal.visibility,
+        show_in_leaderboard=goal.show_in_leaderboard,
+        created_by=by,
+    )
+
+
+def _moved_due_date(due: date | None, offset: timedelta, target: GoalPeriod) -> date | None:
+    if due is None:
+        return None
+    return min(max(due + offset, target.start), target.end)
+
+
+# ---------------------------------------------------------------------------------------------
+# Period rollover
+
+
+def periods_roll_over(*, today: date | None = None) -> dict[str, list[GoalPeriod]]:
+    """Move period statuses with the calendar: planning -> active on the start date, and
+    planning/active -> completed after the end date. Goals of newly completed periods get a last
+    recalculation over their full window. Returns {"activated": [...], "completed": [...]}."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        to_complete = list(
+            GoalPeriod.objects.select_for_update()
+            .filter(end__lt=today)
+            .exclude(status=GoalPeriod.Status.COMPLETED)
+        )
+        to_activate = list(
+            GoalPeriod.objects.select_for_update().filter(
+                status=GoalPeriod.Status.PLANNING, start__lte=today, end__gte=today
+            )
+        )
+        GoalPeriod.objects.filter(pk__in=[p.pk for p in to_complete]).update(
+            status=GoalPeriod.Status.COMPLETED
+        )
+        GoalPeriod.objects.filter(pk__in=[p.pk for p in to_activate]).update(
+            status=GoalPeriod.Status.ACTIVE
+        )
+        goal_ids = list(
+            Goal.objects.filter(
+                Q(period__in=to_complete) | Q(period__in=to_activate), archived_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+        tasks.enqueue_recalculation(goal_ids)
+    return {"activated": to_activate, "completed": to_complete}
