@@ -1,0 +1,190 @@
+"""The recognition REST API: achievements, celebrating and acknowledging them.
+
+Same rules as the pages: an achievement of a goal the caller may not see is a 404; celebrating
+your own win or acknowledging someone else's is a 403.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from goals.api import (
+    API_PERMISSIONS,
+    ERROR,
+    FIELD_ERRORS,
+    OBJECT_READ_ERRORS,
+    OBJECT_WRITE_ERRORS,
+    READ_ERRORS,
+    field_errors,
+)
+from goals_project.people.models import User
+
+from . import selectors, services
+from .access import get_achievement_for_user
+from .models import Achievement, Celebration
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "name", "email"]
+
+
+class AchievementSerializer(serializers.ModelSerializer):
+    goal = serializers.SerializerMethodField()
+    milestone = serializers.SerializerMethodField()
+    credited = PersonSerializer(many=True, read_only=True)
+    summary = serializers.SerializerMethodField(help_text="The win in one sentence.")
+    celebration_count = serializers.IntegerField(read_only=True)
+    you_celebrated = serializers.BooleanField(source="viewer_celebrated", read_only=True)
+
+    class Meta:
+        model = Achievement
+        fields = [
+            "id",
+            "kind",
+            "goal",
+            "milestone",
+            "achieved_at",
+            "value",
+            "summary",
+            "credited",
+            "acknowledged_at",
+            "celebration_count",
+            "you_celebrated",
+        ]
+
+    def get_goal(self, achievement: Achievement) -> dict:
+        goal = achievement.goal
+        return {
+            "id": goal.pk,
+            "name": goal.name,
+            "team": goal.team.name,
+            "owner": goal.owner.email if goal.owner_id else None,
+            "period": goal.period.name,
+        }
+
+    def get_milestone(self, achievement: Achievement) -> dict | None:
+        if achievement.milestone_id is None:
+            return None
+        return {"id": achievement.milestone_id, "name": achievement.milestone.name}
+
+    def get_summary(self, achievement: Achievement) -> str:
+        return selectors.achievement_sentence(achievement)
+
+
+class AchievementFilterSerializer(serializers.Serializer):
+    team = serializers.IntegerField(required=False, help_text="Team id")
+    period = serializers.IntegerField(required=False, help_text="Goal period id")
+    goal = serializers.IntegerField(required=False, help_text="Goal id")
+    kind = serializers.ChoiceField(choices=Achievement.Kind.choices, required=False)
+
+
+class CelebrateSerializer(serializers.Serializer):
+    message = serializers.CharField(
+        max_length=services.CELEBRATION_MESSAGE_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="An optional short message (140 characters at most).",
+    )
+
+
+class CelebrationSerializer(serializers.ModelSerializer):
+    user = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Celebration
+        fields = ["id", "achievement", "user", "message", "created_at"]
+
+
+def _achievement(request: Request, achievement_id: int) -> Achievement:
+    """The achievement with the list's annotations, or 404 for one the caller may not see."""
+    get_achievement_for_user(request.user, achievement_id)
+    return (
+        selectors.achievements_for_user(request.user)
+        .prefetch_related("credited")
+        .get(pk=achievement_id)
+    )
+
+
+@extend_schema(
+    summary="List the achievements you may see",
+    description="Newest first; paginated. Filters: team, period, goal, kind.",
+    parameters=[AchievementFilterSerializer],
+    responses={200: AchievementSerializer(many=True), 400: FIELD_ERRORS, **READ_ERRORS},
+    tags=["recognition"],
+)
+@api_view(["GET"])
+@permission_classes(API_PERMISSIONS)
+def achievement_list(request: Request) -> Response:
+    filters = AchievementFilterSerializer(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    chosen = filters.validated_data
+    achievements = selectors.achievements_for_user(
+        request.user,
+        team_id=chosen.get("team"),
+        period_id=chosen.get("period"),
+        goal_id=chosen.get("goal"),
+        kind=chosen.get("kind"),
+    ).prefetch_related(Prefetch("credited", queryset=User.objects.order_by("name", "email")))
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(achievements, request)
+    return paginator.get_paginated_response(AchievementSerializer(page, many=True).data)
+
+
+@extend_schema(
+    summary="Acknowledge an achievement (its owner)",
+    description=(
+        "The goal's owner (for a team goal, the team's leads) acknowledges the win. Repeating it "
+        "keeps the first acknowledgement."
+    ),
+    request=None,
+    responses={200: AchievementSerializer, **OBJECT_READ_ERRORS},
+    tags=["recognition"],
+)
+@api_view(["POST"])
+@permission_classes(API_PERMISSIONS)
+def achievement_acknowledge(request: Request, achievement_id: int) -> Response:
+    achievement = get_achievement_for_user(request.user, achievement_id)
+    try:
+        services.achievement_acknowledge(achievement=achievement, by=request.user)
+    except DjangoPermissionDenied as error:
+        raise PermissionDenied(str(error)) from None
+    return Response(AchievementSerializer(_achievement(request, achievement.pk)).data)
+
+
+@extend_schema(
+    summary="Celebrate an achievement (a kudos, once per person)",
+    request=CelebrateSerializer,
+    responses={
+        201: CelebrationSerializer,
+        409: OpenApiResponse(ERROR, description="You have already celebrated this achievement."),
+        **OBJECT_WRITE_ERRORS,
+    },
+    tags=["recognition"],
+)
+@api_view(["POST"])
+@permission_classes(API_PERMISSIONS)
+def achievement_celebrate(request: Request, achievement_id: int) -> Response:
+    achievement = get_achievement_for_user(request.user, achievement_id)
+    payload = CelebrateSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    try:
+        celebration = services.achievement_celebrate(
+            achievement=achievement, by=request.user, message=payload.validated_data["message"]
+        )
+    except DjangoPermissionDenied as error:
+        raise PermissionDenied(str(error)) from None
+    except DjangoValidationError as error:
+        raise field_errors(error) from None
+    except services.AlreadyCelebrated as error:
+        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    return Response(CelebrationSerializer(celebration).data, status=status.HTTP_201_CREATED)

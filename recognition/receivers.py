@@ -1,0 +1,164 @@
+"""Reactions to the goals and checkins signals. Bodies only hand over to services and tasks."""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.urls import reverse
+
+from checkins import signals as checkin_signals
+from checkins.models import SupportRequest
+from goals import signals as goal_signals
+from goals.models import Goal, GoalPeriod
+from goals_project.people.models import User
+from goals_project.people.selectors import team_leads, team_of
+
+from . import services
+from .models import Achievement, Notification
+from .notifications import digest_notifications, notify
+from .selectors import achievement_sentence, contribution_highlights
+
+
+def on_goal_status_changed(sender, goal: Goal, old_status: str, new_status: str, **kwargs):
+    services.achievements_record_for_status(goal=goal, status=new_status)
+
+
+def on_milestone_completed(sender, milestone, **kwargs):
+    services.achievement_record_for_milestone(milestone=milestone)
+
+
+def on_goals_recalculated(sender, goal_ids, **kwargs):
+    from .tasks import badges_award_for_users
+
+    goals = list(
+        Goal.objects.filter(
+            pk__in=list(goal_ids), status__in=[Goal.Status.ACHIEVED, Goal.Status.EXCEEDED]
+        )
+    )
+    # Repairs an achievement whose status signal was lost; the constraint keeps it single.
+    services.achievements_backfill(goals=goals)
+    user_ids = services.people_of_goals(goal_ids=list(goal_ids))
+    if user_ids:
+        transaction.on_commit(lambda: badges_award_for_users.delay(sorted(user_ids)))
+
+
+def _support_request_url() -> str:
+    return reverse("checkins:attention")
+
+
+def on_support_request_opened(sender, support_request: SupportRequest, **kwargs):
+    if support_request.addressee_id:
+        recipients = [support_request.addressee]
+    else:
+        recipients = [
+            lead
+            for lead in team_leads(support_request.goal.team)
+            if lead.pk != support_request.requester_id
+        ]
+    # checkins emails support requests itself: in-app only here.
+    notify(
+        users=recipients,
+        kind=Notification.Kind.SUPPORT_REQUEST,
+        title=(
+            f"{support_request.requester.get_full_name()} asked for help on "
+            f"“{support_request.goal.name}”"
+        ),
+        body=support_request.message[:300],
+        url=_support_request_url(),
+        email=False,
+    )
+
+
+def on_support_request_changed(
+    sender, support_request: SupportRequest, old_status: str, new_status: str, **kwargs
+):
+    actor_id = (
+        support_request.resolved_by_id
+        if new_status == SupportRequest.Status.RESOLVED
+        else support_request.replied_by_id
+    )
+    if actor_id == support_request.requester_id:
+        return
+    verb = {
+        SupportRequest.Status.RESOLVED: "was resolved",
+        SupportRequest.Status.ACKNOWLEDGED: "was answered",
+    }.get(new_status, "changed")
+    notify(
+        users=[support_request.requester],
+        kind=Notification.Kind.SUPPORT_UPDATE,
+        title=f"Your request for help on “{support_request.goal.name}” {verb}",
+        body=support_request.reply[:300],
+        url=reverse("checkins:week"),
+        email=False,
+    )
+
+
+def on_collect_digest_sections(sender, user: User, week_start: date, is_lead: bool, **kwargs):
+    """The week's digest-routed notifications; for a lead also the team's wins and highlights."""
+    sections = []
+    pending = digest_notifications(user, week_start)
+    if pending:
+        sections.append(
+            {"title": "Notifications", "lines": [notification.title for notification in pending]}
+        )
+    team = team_of(user)
+    if not is_lead or team is None:
+        return sections
+    week_end = week_start + timedelta(days=7)
+    wins = (
+        Achievement.objects.filter(
+            goal__team=team,
+            goal__archived_at__isnull=True,
+            achieved_at__date__gte=week_start,
+            achieved_at__date__lt=week_end,
+        )
+        .select_related("goal__team", "goal__owner", "goal__period", "milestone")
+        .order_by("achieved_at", "pk")
+    )
+    if wins:
+        sections.append(
+            {"title": "Wins this week", "lines": [achievement_sentence(win) for win in wins]}
+        )
+    highlights = contribution_highlights(team, week_start)
+    lines = [
+        f"{goal.goal.name}: "
+        + ", ".join(
+            f"{mover.member.get_full_name()} +{mover.points_gained:.1f} points"
+            for mover in goal.movers
+        )
+        for goal in highlights.goals
+        if goal.movers
+    ]
+    lines += [
+        f"{helper.member.get_full_name()} helped resolve {helper.resolved} "
+        f"support request{'s' if helper.resolved != 1 else ''}"
+        for helper in highlights.helpers
+    ]
+    if lines:
+        sections.append({"title": "Contribution highlights", "lines": lines})
+    return sections
+
+
+def on_period_saved(sender, instance: GoalPeriod, **kwargs):
+    from .tasks import period_summaries_for_period
+
+    if instance.status == GoalPeriod.Status.COMPLETED:
+        transaction.on_commit(lambda: period_summaries_for_period.delay(instance.pk))
+
+
+def connect_signals() -> None:
+    """Called from RecognitionConfig.ready()."""
+    uid = "recognition."
+    goal_signals.goal_status_changed.connect(on_goal_status_changed, dispatch_uid=uid + "status")
+    goal_signals.milestone_completed.connect(on_milestone_completed, dispatch_uid=uid + "milestone")
+    goal_signals.goals_recalculated.connect(on_goals_recalculated, dispatch_uid=uid + "recalc")
+    checkin_signals.support_request_opened.connect(
+        on_support_request_opened, dispatch_uid=uid + "sr_opened"
+    )
+    checkin_signals.support_request_changed.connect(
+        on_support_request_changed, dispatch_uid=uid + "sr_changed"
+    )
+    checkin_signals.collect_digest_sections.connect(
+        on_collect_digest_sections, dispatch_uid=uid + "digest"
+    )
+    post_save.connect(on_period_saved, sender=GoalPeriod, dispatch_uid=uid + "period")

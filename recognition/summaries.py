@@ -1,0 +1,260 @@
+"""Period-end summaries: built once when a period completes, stored, and rebuildable.
+
+Everything in a summary is read from stored data as of the period's end (the last progress
+history row on or before it, contribution snapshots on or before it, badges earned within it),
+never from "now", so building it again gives the same result.
+"""
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
+from django.urls import reverse
+from django.utils import timezone
+
+from goals.models import ContributionSnapshot, Goal, GoalPeriod, ProgressHistory
+from goals_project.people.models import Team
+from goals_project.people.selectors import team_members
+
+from .badges import CATALOGUE
+from .models import BadgeAward, Notification, PeriodSummary
+from .notifications import notify
+
+TOP_CONTRIBUTORS = 3
+REACHED = {Goal.Status.ACHIEVED, Goal.Status.EXCEEDED}
+ONE_DECIMAL = Decimal("0.1")
+
+
+def _rate(reached: int, total: int) -> Decimal | None:
+    if not total:
+        return None
+    return (Decimal(reached) * 100 / Decimal(total)).quantize(ONE_DECIMAL, ROUND_HALF_UP)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _final_goals(period: GoalPeriod, team: Team) -> list[Goal]:
+    """The team's goals of the period with their value and status at the period's end."""
+    last = ProgressHistory.objects.filter(goal=OuterRef("pk"), as_of__lte=period.end).order_by(
+        "-as_of", "-recorded_at", "-pk"
+    )
+    return list(
+        Goal.objects.filter(period=period, team=team, archived_at__isnull=True)
+        .select_related("owner")
+        .annotate(
+            final_value=Subquery(last.values("value")[:1]),
+            final_status=Subquery(last.values("status")[:1]),
+            team_first=Case(
+                When(owner__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("team_first", "name", "pk")
+    )
+
+
+def _achievement_counts(goals: list[Goal]) -> tuple[int, int, int]:
+    statuses = [goal.final_status or goal.status for goal in goals]
+    reached = sum(1 for status in statuses if status in REACHED)
+    exceeded = sum(1 for status in statuses if status == Goal.Status.EXCEEDED)
+    return len(goals), reached, exceeded
+
+
+def _top_contributors(period: GoalPeriod, team: Team) -> list[dict]:
+    """Members by contribution points summed over the team's metric goals at each goal's last
+    snapshot within the period."""
+    last_day = (
+        ContributionSnapshot.objects.filter(goal=OuterRef("goal"), as_of__lte=period.end)
+        .order_by("-as_of")
+        .values("as_of")[:1]
+    )
+    rows = (
+        ContributionSnapshot.objects.filter(
+            goal__period=period,
+            goal__team=team,
+            goal__owner__isnull=True,
+            goal__goal_type=Goal.Type.METRIC,
+            goal__archived_at__isnull=True,
+            points__isnull=False,
+        )
+        .filter(as_of=Subquery(last_day))
+        .values_list("member_id", "member__name", "member__email", "points")
+    )
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    names: dict[int, str] = {}
+    for member_id, name, email, points in rows:
+        totals[member_id] += points
+        names[member_id] = name or email
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], names[item[0]]))
+    return [
+        {
+            "user_id": member_id,
+            "name": names[member_id],
+            "points": str(points.quantize(ONE_DECIMAL, ROUND_HALF_UP)),
+        }
+        for member_id, points in ranked[:TOP_CONTRIBUTORS]
+    ]
+
+
+def _badges_earned(period: GoalPeriod, team: Team) -> list[dict]:
+    awards = (
+        BadgeAward.objects.filter(
+            user__membership__team=team,
+            earned_on__gte=period.start,
+            earned_on__lte=period.end,
+        )
+        .select_related("user")
+        .order_by("earned_on", "user__name", "badge", "scope")
+    )
+    return [
+        {
+            "user_id": award.user_id,
+            "name": award.user.get_full_name(),
+            "badge": CATALOGUE[award.badge].name,
+            "reason": award.reason,
+            "earned_on": award.earned_on.isoformat(),
+        }
+        for award in awards
+        if award.badge in CATALOGUE
+    ]
+
+
+def previous_period(period: GoalPeriod) -> GoalPeriod | None:
+    """The period of the same type that ended before this one started."""
+    return (
+        GoalPeriod.objects.filter(period_type=period.period_type, end__lt=period.start)
+        .order_by("-start")
+        .first()
+    )
+
+
+def summary_data(*, period: GoalPeriod, team: Team) -> dict:
+    """The summary's content (JSON-ready; numbers as decimal strings)."""
+    goals = _final_goals(period, team)
+    total, reached, exceeded = _achievement_counts(goals)
+    rate = _rate(reached, total)
+    previous = previous_period(period)
+    comparison = None
+    if previous is not None:
+        previous_total, previous_reached, _ = _achievement_counts(_final_goals(previous, team))
+        previous_rate = _rate(previous_reached, previous_total)
+        comparison = {
+            "period_id": previous.pk,
+            "name": previous.name,
+            "goals_total": previous_total,
+            "goals_achieved": previous_reached,
+            "achievement_rate": _text(previous_rate),
+            "rate_change": _text(
+                rate - previous_rate if rate is not None and previous_rate is not None else None
+            ),
+        }
+    return {
+        "period": {
+            "id": period.pk,
+            "name": period.name,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+        },
+        "team": {"id": team.pk, "name": team.name},
+        "goals_total": total,
+        "goals_achieved": reached,
+        "goals_exceeded": exceeded,
+        "achievement_rate": _text(rate),
+        "goals": [
+            {
+                "id": goal.pk,
+                "name": goal.name,
+                "owner": goal.owner.get_full_name() if goal.owner_id else None,
+                "metric_key": goal.metric_key,
+                "final_value": _text(
+                    goal.final_value if goal.final_value is not None else goal.current_value
+                ),
+                "target": _text(goal.target),
+                "stretch_target": _text(goal.stretch_target),
+                "status": goal.final_status or goal.status,
+                "reached_target": (goal.final_status or goal.status) in REACHED,
+                "reached_stretch": (goal.final_status or goal.status) == Goal.Status.EXCEEDED,
+            }
+            for goal in goals
+        ],
+        "top_contributors": _top_contributors(period, team),
+        "badges": _badges_earned(period, team),
+        "previous": comparison,
+    }
+
+
+@transaction.atomic
+def period_summary_build(*, period: GoalPeriod, team: Team) -> PeriodSummary:
+    """Build (or rebuild) a team's summary of a period; the content depends on stored data only."""
+    summary, _ = PeriodSummary.objects.update_or_create(
+        period=period,
+        team=team,
+        defaults={"data": summary_data(period=period, team=team), "built_at": timezone.now()},
+    )
+    return summary
+
+
+def summary_url(summary: PeriodSummary) -> str:
+    return reverse("recognition:period_summary", args=[summary.team_id, summary.period_id])
+
+
+@transaction.atomic
+def period_summary_announce(*, summary: PeriodSummary) -> bool:
+    """Tell the team once (in-app, and by email per each member's preference)."""
+    claimed = PeriodSummary.objects.filter(pk=summary.pk, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    data = summary.data
+    rate = data["achievement_rate"]
+    body = (
+        f"{data['goals_achieved']} of {data['goals_total']} goals achieved"
+        + (f" ({rate}%)" if rate is not None else "")
+        + "."
+    )
+    notify(
+        users=team_members(summary.team).select_related("notification_settings"),
+        kind=Notification.Kind.PERIOD_SUMMARY,
+        title=f"{summary.team.name}: {summary.period.name} summary",
+        body=body,
+        url=summary_url(summary),
+    )
+    return True
+
+
+def period_summaries_complete(*, period: GoalPeriod) -> list[PeriodSummary]:
+    """A completed period: build each team's summary once and announce it once."""
+    if period.status != GoalPeriod.Status.COMPLETED:
+        return []
+    summaries = []
+    teams = Team.objects.filter(goals__period=period).distinct().order_by("name")
+    existing = set(PeriodSummary.objects.filter(period=period).values_list("team_id", flat=True))
+    for team in teams:
+        if team.pk in existing:
+            summary = PeriodSummary.objects.select_related("team", "period").get(
+                period=period, team=team
+            )
+        else:
+            summary = period_summary_build(period=period, team=team)
+        period_summary_announce(summary=summary)
+        summaries.append(summary)
+    return summaries
+
+
+def period_summaries_due() -> list[PeriodSummary]:
+    """The daily safety net: every completed period whose summaries are missing or unsent."""
+    built: list[PeriodSummary] = []
+    periods = GoalPeriod.objects.filter(status=GoalPeriod.Status.COMPLETED)
+    for period in periods.order_by("start"):
+        if PeriodSummary.objects.filter(period=period, emailed_at__isnull=True).exists() or (
+            Team.objects.filter(goals__period=period)
+            .exclude(period_summaries__period=period)
+            .exists()
+        ):
+            built.extend(period_summaries_complete(period=period))
+    return built

@@ -1,0 +1,257 @@
+"""Thin views: notification centre, achievements (celebrate, acknowledge), celebration feed,
+contribution highlights, badges and period-end summaries."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from checkins.weeks import current_week_start, iso_week_label, parse_iso_week
+from goals.access import visible_goals
+from goals.models import GoalPeriod
+
+from . import notifications, selectors, services
+from .access import get_achievement_for_user, get_person_for_user, get_team_for_user
+from .badges import CATALOGUE
+from .models import PeriodSummary
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+def _changed(response: HttpResponse) -> HttpResponse:
+    # The bell listens for this event and reloads its count.
+    response["HX-Trigger"] = "notifications-changed"
+    return response
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The notification centre: newest first, unread ones marked."""
+    page = Paginator(
+        notifications.notifications_for(request.user), NOTIFICATIONS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    context = {"page": page, "unread": notifications.unread_count(request.user)}
+    return render(request, "recognition/notifications.html", context)
+
+
+@login_required
+@require_GET
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    """The unread count next to the bell (loaded and refreshed by htmx)."""
+    count = notifications.unread_count(request.user)
+    return render(request, "recognition/_bell.html#bell_count", {"unread": count})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notifications.mark_read(user=request.user, notification_id=notification_id)
+    notification = notifications.notifications_for(request.user).filter(pk=notification_id).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    if request.htmx:
+        return _changed(
+            render(
+                request,
+                "recognition/notifications.html#notification_row",
+                {"notification": notification},
+            )
+        )
+    return redirect("recognition:notifications")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    changed = notifications.mark_all_read(user=request.user)
+    if request.htmx:
+        page = Paginator(notifications.notifications_for(request.user), NOTIFICATIONS_PER_PAGE)
+        return _changed(
+            render(
+                request,
+                "recognition/notifications.html#notification_list",
+                {"page": page.get_page(1), "unread": 0},
+            )
+        )
+    messages.success(request, f"Marked {changed} notification{'s' if changed != 1 else ''} read.")
+    return redirect("recognition:notifications")
+
+
+@login_required
+@require_GET
+def achievement_list(request: HttpRequest) -> HttpResponse:
+    """Every win the user may see, newest first."""
+    page = Paginator(selectors.achievements_for_user(request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    items = [(achievement, selectors.achievement_sentence(achievement)) for achievement in page]
+    return render(request, "recognition/achievements.html", {"page": page, "items": items})
+
+
+def _achievement_context(request: HttpRequest, achievement_id: int, **extra) -> dict:
+    achievement = selectors.achievements_for_user(request.user).get(pk=achievement_id)
+    return {
+        "achievement": achievement,
+        "sentence": selectors.achievement_sentence(achievement),
+        "credited": list(achievement.credited.order_by("name", "email")),
+        "celebrations": list(selectors.celebrations_of(achievement)),
+        "can_celebrate": services.can_celebrate(request.user, achievement),
+        "can_acknowledge": services.can_acknowledge(request.user, achievement),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def achievement_detail(request: HttpRequest, achievement_id: int) -> HttpResponse:
+    get_achievement_for_user(request.user, achievement_id)
+    return render(
+        request, "recognition/achievement.html", _achievement_context(request, achievement_id)
+    )
+
+
+@login_required
+@require_POST
+def achievement_celebrate(request: HttpRequest, achievement_id: int) -> HttpResponse:
+    """A kudos, once per person (htmx swaps the celebrate box of the feed or the page)."""
+    achievement = get_achievement_for_user(request.user, achievement_id)
+    message = request.POST.get("message", "")
+    status, notice, error = 200, "", ""
+    try:
+        services.achievement_celebrate(achievement=achievement, by=request.user, message=message)
+        notice = "Celebrated!"
+    except services.AlreadyCelebrated as exc:
+        notice = str(exc)
+        status = 409 if not request.htmx else 200
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+        status = 400 if not request.htmx else 200
+    if request.htmx:
+        context = _achievement_context(request, achievement.pk, notice=notice, error=error)
+        return render(request, "recognition/achievement.html#celebrate_box", context, status=status)
+    if error:
+        messages.error(request, error)
+    elif notice:
+        (messages.success if status == 200 else messages.info)(request, notice)
+    return redirect("recognition:achievement", achievement.pk)
+
+
+@login_required
+@require_POST
+def achievement_acknowledge(request: HttpRequest, achievement_id: int) -> HttpResponse:
+    """The owner acknowledges the win (anyone else: 403; an invisible one: 404)."""
+    achievement = get_achievement_for_user(request.user, achievement_id)
+    if not services.can_acknowledge(request.user, achievement):
+        raise PermissionDenied("Only the goal's owner can acknowledge this achievement.")
+    services.achievement_acknowledge(achievement=achievement, by=request.user)
+    if request.htmx:
+        context = _achievement_context(request, achievement.pk)
+        return render(request, "recognition/achievement.html#acknowledge_box", context)
+    messages.success(request, "Acknowledged.")
+    return redirect("recognition:achievement", achievement.pk)
+
+
+@login_required
+@require_GET
+def team_celebrations(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The team's celebration feed. Rendering it is what makes the viewer's new wins seen: they
+    animate this once and never again."""
+    team = get_team_for_user(request.user, team_id)
+    items = selectors.celebrations_for_team(team, request.user)
+    services.achievements_mark_seen(
+        user=request.user, achievement_ids=[item.achievement.pk for item in items if item.is_new]
+    )
+    context = {"team": team, "celebrations": items}
+    if request.htmx:
+        return render(request, "recognition/_celebration_feed.html", context)
+    return render(request, "recognition/team_celebrations.html", context)
+
+
+@login_required
+@require_GET
+def team_highlights(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The week's contribution highlights (?week=2026-W48; this week by default)."""
+    team = get_team_for_user(request.user, team_id)
+    week = request.GET.get("week")
+    error = ""
+    week_start = current_week_start()
+    if week:
+        try:
+            week_start = parse_iso_week(week)
+        except ValueError as exc:
+            error = f"week: {exc}"
+    highlights = selectors.contribution_highlights(team, week_start)
+    context = {
+        "team": team,
+        "highlights": highlights,
+        "week_label": iso_week_label(week_start),
+        "error": error,
+    }
+    if request.htmx:
+        return render(request, "recognition/_highlights.html", context)
+    return render(
+        request, "recognition/team_highlights.html", context, status=400 if error else 200
+    )
+
+
+@login_required
+@require_GET
+def person_badges(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_person_for_user(request.user, person_id)
+    context = {"person": person, "badges": selectors.badges_for(person), "catalogue": CATALOGUE}
+    return render(request, "recognition/person_badges.html", context)
+
+
+@login_required
+@require_GET
+def team_summaries(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = get_team_for_user(request.user, team_id)
+    summaries = PeriodSummary.objects.filter(team=team).select_related("period")
+    return render(
+        request, "recognition/team_summaries.html", {"team": team, "summaries": summaries}
+    )
+
+
+@login_required
+@require_GET
+def period_summary(request: HttpRequest, team_id: int, period_id: int) -> HttpResponse:
+    """A team's period-end summary; goals the viewer may not see are left out of the list."""
+    team = get_team_for_user(request.user, team_id)
+    summary = (
+        PeriodSummary.objects.filter(team=team, period_id=period_id)
+        .select_related("period")
+        .first()
+    )
+    if summary is None:
+        period = GoalPeriod.objects.filter(pk=period_id).first()
+        if period is None:
+            raise Http404("No such period.")
+        return render(
+            request,
+            "recognition/period_summary.html",
+            {"team": team, "period": period, "summary": None},
+        )
+    visible_ids = set(
+        visible_goals(request.user, include_archived=True)
+        .filter(pk__in=[goal["id"] for goal in summary.data["goals"]])
+        .values_list("pk", flat=True)
+    )
+    goals = [goal for goal in summary.data["goals"] if goal["id"] in visible_ids]
+    return render(
+        request,
+        "recognition/period_summary.html",
+        {
+            "team": team,
+            "period": summary.period,
+            "summary": summary,
+            "data": summary.data,
+            "goals": goals,
+            "hidden_goals": len(summary.data["goals"]) - len(goals),
+            "summaries_url": reverse("recognition:team_summaries", args=[team.pk]),
+        },
+    )
