@@ -33,7 +33,7 @@ class CheckIn(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-week_start", "goal", "user"]
+        ordering = ["-week_start", "-updated_at", "-pk"]
         verbose_name = "check-in"
         constraints = [
             models.UniqueConstraint(
@@ -182,7 +182,7 @@ class DigestDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-week_start", "kind", "user"]
+        ordering = ["-week_start", "kind", "user_id"]
         verbose_name_plural = "digest deliveries"
         constraints = [
             models.UniqueConstraint(

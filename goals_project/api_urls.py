@@ -4,11 +4,13 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from checkins import api as checkins_api
 from goals import api as goals_api
 
 router = SimpleRouter()
 router.register("goal-periods", goals_api.GoalPeriodViewSet, basename="goal-period")
 router.register("goals", goals_api.GoalViewSet, basename="goal")
+router.register("support-requests", checkins_api.SupportRequestViewSet, basename="support-request")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -18,6 +20,16 @@ urlpatterns = [
         "users/<int:user_id>/contributions/",
         goals_api.UserContributionsView.as_view({"get": "list"}),
         name="user-contributions",
+    ),
+    path(
+        "goals/<int:goal_id>/check-ins/",
+        checkins_api.GoalCheckInsView.as_view(),
+        name="goal-checkins",
+    ),
+    path(
+        "goals/<int:goal_id>/support-requests/",
+        checkins_api.GoalSupportRequestsView.as_view(),
+        name="goal-support-requests",
     ),
     *router.urls,
 ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("goals_project.api_urls")),
     path("", include("goals_project.people.urls")),
+    path("", include("checkins.urls")),
 ]

@@ -1,0 +1,298 @@
+"""REST API for check-ins and support requests, with the goals API's rules: a goal or request the
+caller may not see is a 404, a change they may not make a 403; tokens need `read` / `write`."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from goals.access import get_goal_for_user
+from goals.api import (
+    API_PERMISSIONS,
+    OBJECT_READ_ERRORS,
+    OBJECT_WRITE_ERRORS,
+    READ_ERRORS,
+    deny,
+    field_errors,
+)
+from goals.models import Goal
+from goals_project.people.models import User
+
+from . import services
+from .access import (
+    can_check_in,
+    can_take_step,
+    get_support_request_for_user,
+    visible_support_requests,
+)
+from .models import NOTE_MAX_LENGTH, CheckIn, SupportRequest
+from .weeks import iso_week_label
+
+
+class SupportRequestSerializer(serializers.ModelSerializer):
+    requester_name = serializers.CharField(source="requester.get_full_name", read_only=True)
+    addressee_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SupportRequest
+        fields = [
+            "id",
+            "goal",
+            "checkin",
+            "requester",
+            "requester_name",
+            "addressee",
+            "addressee_name",
+            "message",
+            "status",
+            "reply",
+            "created_at",
+            "acknowledged_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+    def get_addressee_name(self, obj: SupportRequest) -> str:
+        """The teammate asked, or "Team leads" when the request went to the leads."""
+        return obj.addressee.get_full_name() if obj.addressee_id else "Team leads"
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    user_name = serializers.CharField(source="user.get_full_name", read_only=True)
+    week = serializers.SerializerMethodField()
+    support_requests = SupportRequestSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "goal",
+            "user",
+            "user_name",
+            "week",
+            "week_start",
+            "note",
+            "confidence",
+            "blockers",
+            "value",
+            "tasks_done",
+            "created_at",
+            "updated_at",
+            "support_requests",
+        ]
+        read_only_fields = fields
+
+    def get_week(self, obj: CheckIn) -> str:
+        """The ISO week, e.g. 2026-W48."""
+        return iso_week_label(obj.week_start)
+
+
+class CheckInInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    confidence = serializers.IntegerField(min_value=1, max_value=5)
+    blockers = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    value = serializers.DecimalField(
+        max_digits=18, decimal_places=4, required=False, allow_null=True
+    )
+    tasks_done = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    milestone_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    support_message = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH
+    )
+    support_addressee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+
+class SupportRequestInputSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+    addressee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="A teammate to ask; leave out to ask the team's leads.",
+    )
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    reply = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+
+
+def _support_requests() -> Prefetch:
+    return Prefetch(
+        "support_requests",
+        queryset=SupportRequest.objects.select_related("requester", "addressee").order_by("pk"),
+    )
+
+
+class GoalCheckInsView(GenericAPIView):
+    """`/api/goals/{id}/check-ins/`: the goal's check-ins; POST checks in for this week."""
+
+    permission_classes = API_PERMISSIONS
+    serializer_class = CheckInSerializer
+
+    def _goal(self, request: Request, goal_id: int) -> Goal:
+        return get_goal_for_user(request.user, goal_id)
+
+    @extend_schema(
+        summary="A goal's check-ins, newest week first",
+        responses={200: CheckInSerializer(many=True), **OBJECT_READ_ERRORS},
+    )
+    def get(self, request: Request, goal_id: int) -> Response:
+        goal = self._goal(request, goal_id)
+        rows = (
+            CheckIn.objects.filter(goal=goal)
+            .select_related("user")
+            .prefetch_related(_support_requests())
+            .order_by("-week_start", "-updated_at", "-pk")
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(CheckInSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Check in on a goal for the current ISO week (a second call updates it)",
+        request=CheckInInputSerializer,
+        responses={200: CheckInSerializer, 201: CheckInSerializer, **OBJECT_WRITE_ERRORS},
+    )
+    def post(self, request: Request, goal_id: int) -> Response:
+        goal = self._goal(request, goal_id)
+        if not can_check_in(request.user, goal):
+            raise deny("Only the goal's owner and the team's leads may check in on this goal.")
+        data = CheckInInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            checkin, created = services.checkin_submit(
+                goal=goal, user=request.user, **data.validated_data
+            )
+        except DjangoValidationError as error:
+            raise field_errors(error) from None
+        checkin = (
+            CheckIn.objects.select_related("user")
+            .prefetch_related(_support_requests())
+            .get(pk=checkin.pk)
+        )
+        return Response(
+            CheckInSerializer(checkin).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class GoalSupportRequestsView(GenericAPIView):
+    """`/api/goals/{id}/support-requests/`: the goal's requests for help, and asking for help."""
+
+    permission_classes = API_PERMISSIONS
+    serializer_class = SupportRequestSerializer
+
+    @extend_schema(
+        summary="A goal's support requests you may see",
+        responses={200: SupportRequestSerializer(many=True), **OBJECT_READ_ERRORS},
+    )
+    def get(self, request: Request, goal_id: int) -> Response:
+        goal = get_goal_for_user(request.user, goal_id)
+        rows = (
+            visible_support_requests(request.user)
+            .filter(goal=goal)
+            .select_related("requester", "addressee")
+            .order_by("-created_at", "-pk")
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(SupportRequestSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Ask for help on a goal (the team's leads, or a chosen teammate)",
+        request=SupportRequestInputSerializer,
+        responses={201: SupportRequestSerializer, **OBJECT_WRITE_ERRORS},
+    )
+    def post(self, request: Request, goal_id: int) -> Response:
+        goal = get_goal_for_user(request.user, goal_id)
+        if not can_check_in(request.user, goal):
+            raise deny("Only the goal's owner and the team's leads may ask for help on it.")
+        data = SupportRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            created = services.support_request_open(
+                goal=goal,
+                requester=request.user,
+                message=data.validated_data["message"],
+                addressee=data.validated_data.get("addressee"),
+            )
+        except DjangoValidationError as error:
+            raise field_errors(error) from None
+        return Response(SupportRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Support requests you made, were asked, or that concern the team you lead",
+        responses={200: SupportRequestSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One support request",
+        responses={200: SupportRequestSerializer, **OBJECT_READ_ERRORS},
+    ),
+)
+class SupportRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = SupportRequestSerializer
+    permission_classes = API_PERMISSIONS
+
+    def get_queryset(self) -> QuerySet[SupportRequest]:
+        return (
+            visible_support_requests(self.request.user)
+            .select_related("requester", "addressee")
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_object(self) -> SupportRequest:
+        return get_support_request_for_user(self.request.user, self.kwargs["pk"])
+
+    def _act(self, request: Request, pk, step: str) -> Response:
+        support_request = get_support_request_for_user(request.user, pk)
+        if not can_take_step(request.user, support_request, step):
+            raise deny("Only the person asked, the team's leads and admins may do this.")
+        data = ReplyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.support_request_step(
+                support_request=support_request,
+                by=request.user,
+                step=step,
+                reply=data.validated_data.get("reply", ""),
+            )
+        except DjangoValidationError as error:
+            raise field_errors(error) from None
+        return Response(SupportRequestSerializer(support_request).data)
+
+    @extend_schema(
+        summary="Acknowledge a support request (open -> acknowledged)",
+        request=None,
+        responses={200: SupportRequestSerializer, **OBJECT_WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk=None) -> Response:
+        return self._act(request, pk, "acknowledge")
+
+    @extend_schema(
+        summary="Reply to a support request (an open one becomes acknowledged)",
+        request=ReplyInputSerializer,
+        responses={200: SupportRequestSerializer, **OBJECT_WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk=None) -> Response:
+        return self._act(request, pk, "reply")
+
+    @extend_schema(
+        summary="Resolve a support request, optionally with a last reply",
+        request=ReplyInputSerializer,
+        responses={200: SupportRequestSerializer, **OBJECT_WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk=None) -> Response:
+        return self._act(request, pk, "resolve")

@@ -1,0 +1,342 @@
+"""Weekly emails: the Monday digest (member and lead parts) and the Friday check-in reminder.
+
+Both go through `_deliver`, which records one DigestDelivery row per (user, week, kind) and claims
+it with a conditional UPDATE before sending: a second run, or a second worker, skips what was sent
+or is being sent; a claim left by a worker that died is retried once its lease has run out."""
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from goals.models import Goal
+from goals_project.people.models import Membership, User
+
+from . import signals
+from .emails import absolute_url, build_email
+from .models import CheckIn, Delivery, DigestDelivery, NotificationKind, SupportRequest
+from .preferences import delivery_for, wants_digest
+from .selectors import (
+    WORSE_STATUSES,
+    MissedCheckIn,
+    expected_to_check_in,
+    has_checked_in,
+    missed_checkins,
+    open_in_week_q,
+    support_requests_for,
+    with_weekly_change,
+)
+from .weeks import iso_week_label
+
+logger = logging.getLogger(__name__)
+
+# How long a claim protects a delivery being sent; after that a crashed worker's claim is retried.
+CLAIM_LEASE = timedelta(minutes=15)
+MOVERS_SHOWN = 3
+
+
+@dataclass
+class RunReport:
+    kind: str
+    week_start: date
+    dry_run: bool = False
+    sent: list[str] = field(default_factory=list)
+    already_sent: list[str] = field(default_factory=list)
+    in_progress: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "would send" if self.dry_run else "sent"
+        return (
+            f"{iso_week_label(self.week_start)} {self.kind}: {verb} {len(self.sent)}, "
+            f"already sent {len(self.already_sent)}, being sent elsewhere "
+            f"{len(self.in_progress)}, failed {len(self.failed)}"
+        )
+
+
+def _deliver(
+    *,
+    kind: str,
+    week_start: date,
+    recipients: list[User],
+    build: Callable[[User], EmailMultiAlternatives],
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> RunReport:
+    report = RunReport(kind=kind, week_start=week_start, dry_run=dry_run)
+    if dry_run:
+        sent_ids = set(
+            DigestDelivery.objects.filter(
+                kind=kind, week_start=week_start, status=DigestDelivery.Status.SENT
+            ).values_list("user_id", flat=True)
+        )
+        for user in recipients:
+            if user.pk in sent_ids:
+                report.already_sent.append(user.email)
+            else:
+                build(user)  # a dry run still proves every message renders
+                report.sent.append(user.email)
+        return report
+
+    DigestDelivery.objects.bulk_create(
+        [DigestDelivery(user=user, week_start=week_start, kind=kind) for user in recipients],
+        ignore_conflicts=True,
+    )
+    rows = {
+        row.user_id: row
+        for row in DigestDelivery.objects.filter(
+            kind=kind, week_start=week_start, user__in=[user.pk for user in recipients]
+        )
+    }
+    for user in recipients:
+        row = rows[user.pk]
+        if row.status == DigestDelivery.Status.SENT:
+            report.already_sent.append(user.email)
+            continue
+        claimed_at = now or timezone.now()
+        claimed = (
+            DigestDelivery.objects.filter(pk=row.pk, status=DigestDelivery.Status.PENDING)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=claimed_at - CLAIM_LEASE))
+            .update(claimed_at=claimed_at, attempts=F("attempts") + 1)
+        )
+        if not claimed:
+            report.in_progress.append(user.email)
+            continue
+        try:
+            build(user).send()
+        except Exception as error:
+            logger.exception("Weekly %s for %s failed", kind, user.email)
+            # Release the claim at once: the next run retries this one.
+            DigestDelivery.objects.filter(pk=row.pk).update(
+                claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:1000]
+            )
+            report.failed.append(user.email)
+            continue
+        DigestDelivery.objects.filter(pk=row.pk).update(
+            status=DigestDelivery.Status.SENT, sent_at=timezone.now(), last_error=""
+        )
+        report.sent.append(user.email)
+    return report
+
+
+# --- the Monday digest ---------------------------------------------------------------------
+
+
+@dataclass
+class GoalLine:
+    goal: Goal
+    value: Decimal | None
+    change: Decimal | None
+    progress_change: Decimal | None
+
+    @property
+    def forecast_probability(self) -> Decimal | None:
+        return self.goal.forecast_target_probability
+
+
+@dataclass
+class LeadPart:
+    team_name: str
+    status_counts: list[tuple[str, int]]
+    movers: list[GoalLine]
+    at_risk: list[GoalLine]
+    missed: list[MissedCheckIn]
+    open_requests: list[SupportRequest]
+
+
+@dataclass
+class Digest:
+    user: User
+    week_start: date
+    goals: list[GoalLine]
+    lead: LeadPart | None
+    waiting_for_me: list[SupportRequest]
+    my_requests: list[SupportRequest]
+    sections: list[dict]
+    checked_in_last_week: bool
+
+    @property
+    def week_label(self) -> str:
+        return iso_week_label(self.week_start)
+
+
+def _lines(goals: Iterable[Goal]) -> list[GoalLine]:
+    lines = []
+    for goal in goals:
+        value = goal.value_now if goal.value_now is not None else goal.current_value
+        change = (
+            value - goal.value_week_ago
+            if value is not None and goal.value_week_ago is not None
+            else None
+        )
+        progress_change = (
+            goal.progress_now - goal.progress_week_ago
+            if goal.progress_now is not None and goal.progress_week_ago is not None
+            else None
+        )
+        lines.append(GoalLine(goal, value, change, progress_change))
+    return lines
+
+
+def _goal_rows(goals: QuerySet[Goal], week_start: date) -> list[GoalLine]:
+    return _lines(
+        with_weekly_change(goals.filter(open_in_week_q(week_start)), week_start)
+        .select_related("owner", "period")
+        .order_by("name", "pk")
+    )
+
+
+def _sections(user: User, week_start: date, is_lead: bool) -> list[dict]:
+    """Sections other apps add (recognition: contribution highlights, achievements)."""
+    sections = []
+    for receiver, result in signals.collect_digest_sections.send_robust(
+        sender=Digest, user=user, week_start=week_start, is_lead=is_lead
+    ):
+        if isinstance(result, Exception):
+            logger.error("Digest section from %r failed", receiver, exc_info=result)
+            continue
+        for section in result or []:
+            if isinstance(section, dict) and section.get("title"):
+                sections.append(
+                    {"title": section["title"], "lines": list(section.get("lines", []))}
+                )
+    return sections
+
+
+def _lead_part(user: User, membership: Membership, week_start: date) -> LeadPart:
+    rows = _goal_rows(Goal.objects.filter(team_id=membership.team_id), week_start)
+    counts = Counter(row.goal.status for row in rows)
+    movers = sorted(
+        (row for row in rows if row.progress_change),
+        key=lambda row: abs(row.progress_change),
+        reverse=True,
+    )[:MOVERS_SHOWN]
+    return LeadPart(
+        team_name=membership.team.name,
+        status_counts=[
+            (label, counts[status]) for status, label in Goal.Status.choices if counts[status]
+        ],
+        movers=movers,
+        at_risk=[row for row in rows if row.goal.status in WORSE_STATUSES],
+        missed=missed_checkins(team_id=membership.team_id, week_start=week_start - timedelta(7)),
+        open_requests=list(support_requests_for(user)),
+    )
+
+
+def build_digest(user: User, week_start: date) -> Digest:
+    """Everything in one user's digest for the week that starts on `week_start` (a Monday)."""
+    membership = getattr(user, "membership", None)
+    is_lead = bool(membership and membership.is_lead)
+    last_week = week_start - timedelta(days=7)
+    waiting = [] if is_lead else list(support_requests_for(user))
+    if delivery_for(user, NotificationKind.SUPPORT_UPDATE) == Delivery.OFF:
+        my_requests = []
+    else:
+        my_requests = list(
+            SupportRequest.objects.filter(requester=user)
+            .filter(Q(acknowledged_at__date__gte=last_week) | Q(resolved_at__date__gte=last_week))
+            .select_related("goal")
+            .order_by("-created_at")
+        )
+    return Digest(
+        user=user,
+        week_start=week_start,
+        goals=_goal_rows(Goal.objects.filter(owner=user), week_start),
+        lead=_lead_part(user, membership, week_start) if is_lead else None,
+        waiting_for_me=waiting,
+        my_requests=my_requests,
+        sections=_sections(user, week_start, is_lead),
+        checked_in_last_week=CheckIn.objects.filter(user=user, week_start=last_week).exists(),
+    )
+
+
+def digest_email(user: User, week_start: date) -> EmailMultiAlternatives:
+    digest = build_digest(user, week_start)
+    return build_email(
+        to=user,
+        template="digest",
+        context={"digest": digest, "checkin_url": absolute_url(reverse("checkins:week"))},
+    )
+
+
+def digest_recipients(week_start: date) -> list[User]:
+    """Team members who want the digest and have something in it: own goals open in the week,
+    or a team to lead."""
+    owns_open = Q(pk__in=expected_to_check_in(week_start).values("pk"))
+    users = (
+        User.objects.filter(is_active=True, membership__isnull=False)
+        .filter(owns_open | Q(membership__role=Membership.Role.LEAD))
+        .select_related("membership", "membership__team", "notification_settings")
+        .order_by("pk")
+    )
+    return [user for user in users if wants_digest(user)]
+
+
+def send_weekly_updates(
+    *, week_start: date, dry_run: bool = False, now: datetime | None = None
+) -> RunReport:
+    """Send every digest of the week that is not sent yet (safe to run again)."""
+    return _deliver(
+        kind=DigestDelivery.Kind.DIGEST,
+        week_start=week_start,
+        recipients=digest_recipients(week_start),
+        build=lambda user: digest_email(user, week_start),
+        dry_run=dry_run,
+        now=now,
+    )
+
+
+# --- the Friday reminder -------------------------------------------------------------------
+
+
+def reminder_recipients(week_start: date) -> list[User]:
+    """Who owns a goal open this week, has not checked in, and wants reminders by email."""
+    users = (
+        expected_to_check_in(week_start)
+        .filter(membership__isnull=False)
+        .annotate(checked=has_checked_in(week_start))
+        .filter(checked=False)
+        .select_related("notification_settings")
+        .order_by("pk")
+    )
+    return [
+        user
+        for user in users
+        if delivery_for(user, NotificationKind.CHECKIN_REMINDER) == Delivery.IMMEDIATE
+    ]
+
+
+def reminder_email(user: User, week_start: date) -> EmailMultiAlternatives:
+    goals = list(
+        Goal.objects.filter(owner=user).filter(open_in_week_q(week_start)).order_by("name")
+    )
+    return build_email(
+        to=user,
+        template="reminder",
+        context={
+            "goals": goals,
+            "week_label": iso_week_label(week_start),
+            "checkin_url": absolute_url(reverse("checkins:week")),
+        },
+    )
+
+
+def send_checkin_reminders(
+    *, week_start: date, dry_run: bool = False, now: datetime | None = None
+) -> RunReport:
+    """Remind everyone who has not checked in this week (once per week, safe to run again)."""
+    return _deliver(
+        kind=DigestDelivery.Kind.REMINDER,
+        week_start=week_start,
+        recipients=reminder_recipients(week_start),
+        build=lambda user: reminder_email(user, week_start),
+        dry_run=dry_run,
+        now=now,
+    )

@@ -1,0 +1,145 @@
+"""Forms: the shape of the input. The rules (rights, manual or automated goals) live in services."""
+
+from django import forms
+
+from goals.models import Goal
+from goals_project.people.models import User
+
+from .goal_progress import is_manual
+from .models import NOTE_MAX_LENGTH, CheckIn, Delivery, NotificationKind
+
+CONFIDENCE_LABELS = [
+    ("1", "1 · Unlikely"),
+    ("2", "2 · Doubtful"),
+    ("3", "3 · Even"),
+    ("4", "4 · Likely"),
+    ("5", "5 · Certain"),
+]
+LEADS_CHOICE = ""
+
+
+class CheckInForm(forms.Form):
+    """One goal's check-in. Prefixed with the goal id so every goal's form on the page is apart."""
+
+    note = forms.CharField(
+        label="Progress note",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What moved this week, what comes next.",
+    )
+    confidence = forms.TypedChoiceField(
+        label="Confidence of reaching the target",
+        choices=CONFIDENCE_LABELS,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose your confidence from 1 to 5.",
+            "invalid_choice": "Confidence must be a whole number from 1 to 5.",
+        },
+    )
+    blockers = forms.CharField(
+        label="Blockers",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Anything in the way? Your lead sees it in their queue.",
+    )
+    value = forms.DecimalField(label="New value", required=False, max_digits=18, decimal_places=4)
+    tasks_done = forms.IntegerField(label="Tasks done so far", required=False, min_value=0)
+    milestones = forms.TypedMultipleChoiceField(
+        label="Milestones done", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    support_message = forms.CharField(
+        label="Ask for help (optional)",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    support_addressee = forms.ChoiceField(label="Ask", required=False)
+
+    def __init__(self, *args, goal: Goal, teammates: list[User], **kwargs):
+        kwargs.setdefault("prefix", f"goal-{goal.pk}")
+        super().__init__(*args, **kwargs)
+        self.goal = goal
+        self.teammates = {str(user.pk): user for user in teammates}
+        self.fields["support_addressee"].choices = [
+            (LEADS_CHOICE, "My team lead(s)"),
+            *[(pk, user.get_full_name()) for pk, user in self.teammates.items()],
+        ]
+        # Only the fields that make sense for this goal are offered.
+        manual = is_manual(goal)
+        if not (manual and goal.goal_type == Goal.Type.METRIC):
+            del self.fields["value"]
+        if goal.goal_type != Goal.Type.TASK:
+            del self.fields["tasks_done"]
+        if goal.goal_type == Goal.Type.MILESTONE:
+            milestones = getattr(goal, "milestone_list", None) or list(goal.milestones.all())
+            self.fields["milestones"].choices = [
+                (m.pk, m.name) for m in milestones if m.done_at is None
+            ]
+            self.done_milestones = [m for m in milestones if m.done_at is not None]
+        else:
+            del self.fields["milestones"]
+            self.done_milestones = []
+
+    def clean_support_addressee(self) -> User | None:
+        chosen = self.cleaned_data.get("support_addressee") or LEADS_CHOICE
+        return self.teammates.get(chosen)
+
+    @classmethod
+    def initial_from(cls, checkin: CheckIn | None) -> dict:
+        if checkin is None:
+            return {}
+        return {
+            "note": checkin.note,
+            "confidence": checkin.confidence,
+            "blockers": checkin.blockers,
+            "value": checkin.value,
+            "tasks_done": checkin.tasks_done,
+        }
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "note": data.get("note", ""),
+            "confidence": data.get("confidence"),
+            "blockers": data.get("blockers", ""),
+            "value": data.get("value"),
+            "tasks_done": data.get("tasks_done"),
+            "milestone_ids": data.get("milestones") or [],
+            "support_message": data.get("support_message", ""),
+            "support_addressee": data.get("support_addressee"),
+        }
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(
+        label="Reply",
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NotificationSettingsForm(forms.Form):
+    weekly_digest = forms.BooleanField(
+        label="Send me the weekly digest email (Mondays)", required=False
+    )
+
+    def __init__(self, *args, deliveries: dict[str, str], weekly_digest: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weekly_digest"].initial = weekly_digest
+        for kind, label in NotificationKind.choices:
+            self.fields[kind] = forms.ChoiceField(
+                label=label,
+                choices=Delivery.choices,
+                initial=deliveries[kind],
+                widget=forms.RadioSelect,
+            )
+
+    def kind_fields(self):
+        return [self[kind] for kind in NotificationKind.values]
+
+    def deliveries(self) -> dict[str, str]:
+        return {kind: self.cleaned_data[kind] for kind in NotificationKind.values}

@@ -1,0 +1,36 @@
+"""The manual-progress part of a check-in, written through the goals app's own services (the
+goals engine owns manual entries, milestones and recalculation)."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from goals import services as goal_services
+from goals.models import Goal, Milestone
+from goals_project.people.models import User
+
+
+def is_manual(goal: Goal) -> bool:
+    """Task and milestone goals, and individual metric goals without a metric, take values by
+    hand; a metric goal is calculated from customer data, and a team metric goal without a
+    metric rolls up its children."""
+    if goal.goal_type != Goal.Type.METRIC:
+        return True
+    return not goal.metric_key and not goal_services.is_rollup(goal)
+
+
+def record_manual_progress(
+    *,
+    goal: Goal,
+    by: User,
+    value: Decimal | None,
+    tasks_done: int | None,
+    milestones: Sequence[Milestone],
+    note: str,
+) -> None:
+    """Add the manual entry and tick the milestones; the goals services recalculate the goal."""
+    if value is not None or tasks_done is not None:
+        goal_services.manual_entry_add(
+            goal=goal, by=by, value=value, tasks_done=tasks_done, note=note
+        )
+    for milestone in milestones:
+        goal_services.milestone_complete(milestone=milestone, by=by)

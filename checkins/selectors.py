@@ -1,0 +1,238 @@
+"""Reads of the checkins app: the check-in page, a goal's history, missed check-ins and the
+lead's "needs my attention" queue. Each is a fixed number of queries, whatever the team size."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
+from goals_project.people.models import Membership, User
+from goals_project.people.selectors import membership_of
+
+from .models import CheckIn, SupportRequest
+from .weeks import current_week_start
+
+WORSE_STATUSES = [Goal.Status.AT_RISK, Goal.Status.BEHIND]
+OPEN_STATUSES = [SupportRequest.Status.OPEN, SupportRequest.Status.ACKNOWLEDGED]
+
+
+def open_in_week_q(week_start: date, prefix: str = "") -> Q:
+    """Goals that take check-ins in the week: not archived, period overlapping the week and past
+    planning."""
+    week_end = week_start + timedelta(days=6)
+    return Q(
+        **{
+            f"{prefix}archived_at__isnull": True,
+            f"{prefix}period__start__lte": week_end,
+            f"{prefix}period__end__gte": week_start,
+        }
+    ) & ~Q(**{f"{prefix}period__status": GoalPeriod.Status.PLANNING})
+
+
+def lead_team_id(user: User) -> int | None:
+    membership = membership_of(user)
+    return membership.team_id if membership and membership.is_lead else None
+
+
+def checkin_goals(user: User, week_start: date) -> QuerySet[Goal]:
+    """The goals the user checks in on this week (their own; a lead also the team's goals), each
+    with `this_week` (a list with the user's check-in, if saved) and `milestone_list`."""
+    mine = Q(owner=user)
+    team_id = lead_team_id(user)
+    if team_id is not None:
+        mine |= Q(owner__isnull=True, team_id=team_id)
+    this_week = CheckIn.objects.filter(user=user, week_start=week_start).prefetch_related(
+        Prefetch(
+            "support_requests",
+            queryset=SupportRequest.objects.select_related("addressee").order_by("-created_at"),
+        )
+    )
+    return (
+        Goal.objects.filter(mine)
+        .filter(open_in_week_q(week_start))
+        .select_related("period", "team", "owner")
+        .prefetch_related(
+            Prefetch("checkins", queryset=this_week, to_attr="this_week"),
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.order_by("order", "pk"),
+                to_attr="milestone_list",
+            ),
+        )
+        .order_by(F("owner_id").asc(nulls_first=True), "period__start", "name")
+    )
+
+
+def checkins_for_goal(goal: Goal, *, limit: int = 20) -> list[CheckIn]:
+    """The goal's latest check-ins, newest week first, with who wrote them and any help asked."""
+    return list(
+        CheckIn.objects.filter(goal=goal)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "support_requests",
+                queryset=SupportRequest.objects.select_related("addressee").order_by("created_at"),
+            )
+        )
+        .order_by("-week_start", "-updated_at")[:limit]
+    )
+
+
+def expected_to_check_in(week_start: date) -> QuerySet[User]:
+    """Active users who own at least one individual goal open in the week."""
+    owned_open = Goal.objects.filter(owner=OuterRef("pk")).filter(open_in_week_q(week_start))
+    return User.objects.filter(Exists(owned_open), is_active=True)
+
+
+def has_checked_in(week_start: date) -> Exists:
+    return Exists(CheckIn.objects.filter(user=OuterRef("pk"), week_start=week_start))
+
+
+@dataclass(frozen=True)
+class MissedCheckIn:
+    user: User
+    weeks_in_a_row: int
+
+    @property
+    def escalated(self) -> bool:
+        return self.weeks_in_a_row >= 2
+
+
+def missed_checkins(*, team_id: int, week_start: date) -> list[MissedCheckIn]:
+    """Team members who were expected to check in during the week and did not; those who also
+    missed the week before are escalated (two weeks in a row). One query."""
+    previous_week = week_start - timedelta(days=7)
+    owned_open_before = Goal.objects.filter(owner=OuterRef("pk")).filter(
+        open_in_week_q(previous_week)
+    )
+    users = (
+        expected_to_check_in(week_start)
+        .filter(membership__team_id=team_id)
+        .annotate(
+            checked=has_checked_in(week_start),
+            checked_before=has_checked_in(previous_week),
+            expected_before=Exists(owned_open_before),
+        )
+        .filter(checked=False)
+        .order_by("name", "email")
+    )
+    return [
+        MissedCheckIn(user, 2 if user.expected_before and not user.checked_before else 1)
+        for user in users
+    ]
+
+
+def _history_at(day: date, column: str) -> Subquery:
+    """The goal's last recorded `column` on or before the day (as-of history)."""
+    return Subquery(
+        ProgressHistory.objects.filter(goal=OuterRef("pk"), as_of__lte=day)
+        .order_by("-as_of", "-recorded_at", "-pk")
+        .values(column)[:1]
+    )
+
+
+def goals_turned_worse(*, team_id: int, week_start: date) -> QuerySet[Goal]:
+    """The team's goals that became at risk or behind during the week (from progress history):
+    their status now is at risk/behind, a history row this week says so, and the status before
+    the week was different (or there was none)."""
+    before_week = week_start - timedelta(days=1)
+    worse_this_week = ProgressHistory.objects.filter(
+        goal=OuterRef("pk"), as_of__gte=week_start, status__in=WORSE_STATUSES
+    )
+    return (
+        Goal.objects.filter(team_id=team_id, status__in=WORSE_STATUSES)
+        .filter(open_in_week_q(week_start))
+        .annotate(status_before=_history_at(before_week, "status"))
+        .filter(Exists(worse_this_week))
+        .exclude(status_before=F("status"))
+        .select_related("owner", "period")
+        .order_by("status", "name")
+    )
+
+
+def with_weekly_change(goals: QuerySet[Goal], week_start: date) -> QuerySet[Goal]:
+    """Annotate value/progress as of the week's Monday and a week earlier (from history)."""
+    week_ago = week_start - timedelta(days=7)
+    return goals.annotate(
+        value_now=_history_at(week_start, "value"),
+        value_week_ago=_history_at(week_ago, "value"),
+        progress_now=_history_at(week_start, "progress"),
+        progress_week_ago=_history_at(week_ago, "progress"),
+    )
+
+
+def support_requests_for(user: User) -> QuerySet[SupportRequest]:
+    """Unresolved requests the user is asked to handle: addressed to them, or to the leads of a
+    team they lead."""
+    addressed = Q(addressee=user)
+    team_id = lead_team_id(user)
+    if team_id is not None:
+        addressed |= Q(addressee__isnull=True, goal__team_id=team_id)
+    return (
+        SupportRequest.objects.filter(addressed, status__in=OPEN_STATUSES)
+        .exclude(requester=user)
+        .select_related("goal", "requester", "addressee", "checkin")
+        .order_by("created_at", "pk")
+    )
+
+
+def new_blockers(*, team_id: int, week_start: date, exclude_user: User) -> QuerySet[CheckIn]:
+    """Blockers raised in the team's check-ins this week or last that no one has acknowledged."""
+    return (
+        CheckIn.objects.filter(
+            goal__team_id=team_id,
+            week_start__gte=week_start - timedelta(days=7),
+            blocker_acknowledged_at__isnull=True,
+        )
+        .exclude(blockers="")
+        .exclude(user=exclude_user)
+        .select_related("goal", "user")
+        .order_by("-week_start", "-updated_at")
+    )
+
+
+@dataclass
+class AttentionQueue:
+    support_requests: list[SupportRequest] = field(default_factory=list)
+    blockers: list[CheckIn] = field(default_factory=list)
+    missed: list[MissedCheckIn] = field(default_factory=list)
+    turned_worse: list[Goal] = field(default_factory=list)
+    is_lead: bool = False
+    week_start: date | None = None
+
+    @property
+    def count(self) -> int:
+        return (
+            len(self.support_requests)
+            + len(self.blockers)
+            + len(self.missed)
+            + len(self.turned_worse)
+        )
+
+
+def attention_queue(user: User, *, now: datetime | None = None) -> AttentionQueue:
+    """What needs the user: support requests addressed to them; for a lead also new blockers,
+    last week's missed check-ins (escalated after two in a row) and goals that turned at risk or
+    behind this week."""
+    week_start = current_week_start(now)
+    queue = AttentionQueue(support_requests=list(support_requests_for(user)), week_start=week_start)
+    team_id = lead_team_id(user)
+    if team_id is not None:
+        queue.is_lead = True
+        queue.blockers = list(
+            new_blockers(team_id=team_id, week_start=week_start, exclude_user=user)
+        )
+        queue.missed = missed_checkins(team_id=team_id, week_start=week_start - timedelta(days=7))
+        queue.turned_worse = list(goals_turned_worse(team_id=team_id, week_start=week_start))
+    return queue
+
+
+def team_lead_ids(team_ids: set[int]) -> dict[int, list[int]]:
+    """Lead user ids per team (one query)."""
+    leads: dict[int, list[int]] = {}
+    for team_id, user_id in Membership.objects.filter(
+        team_id__in=team_ids, role=Membership.Role.LEAD
+    ).values_list("team_id", "user_id"):
+        leads.setdefault(team_id, []).append(user_id)
+    return leads

@@ -1,0 +1,37 @@
+"""`{% checkins_nav %}` (navigation links) and `{% goal_checkins goal %}` (a goal's history)."""
+
+from django import template
+
+from goals.models import Goal
+
+from ..selectors import checkins_for_goal
+
+register = template.Library()
+
+
+@register.inclusion_tag("checkins/_nav.html", takes_context=True)
+def checkins_nav(context) -> dict:
+    """Check-in and "Needs my attention" links. The count is fetched by htmx after the page
+    loads, so no page pays for the queue's queries when it renders."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return {
+        "membership": context.get("nav_membership"),
+        "current": match.view_name if match else "",
+    }
+
+
+@register.inclusion_tag("checkins/_goal_checkins.html")
+def goal_checkins(goal: Goal) -> dict:
+    return {"checkins": checkins_for_goal(goal)}
+
+
+@register.filter
+def signed(number) -> str:
+    """A change with its sign and up to two decimals: +1.5, -0.25, 0."""
+    if number is None or number == "":
+        return "–"
+    text = f"{number:.2f}".rstrip("0").rstrip(".")
+    if text in ("0", "-0"):
+        return "0"
+    return text if text.startswith("-") else f"+{text}"

@@ -1,0 +1,76 @@
+"""Goals to check in on, for the check-in tests. Times are frozen with time_machine where the week
+matters; the default week is ISO 2026-W48 (Monday 23 November 2026)."""
+
+import datetime as dt
+
+import pytest
+
+from goals.models import Goal
+
+from ..factories import GoalFactory, GoalPeriodFactory
+
+QUARTER_START = dt.date(2026, 10, 1)
+QUARTER_END = dt.date(2026, 12, 31)
+# Wednesday of ISO week 2026-W48, noon UTC.
+WEDNESDAY = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def quarter(db):
+    return GoalPeriodFactory(name="Q4 2026", start=QUARTER_START, end=QUARTER_END, status="active")
+
+
+@pytest.fixture
+def member_goal(quarter, team, member):
+    return GoalFactory(
+        period=quarter, team=team, owner=member, name="Close 10 onboarding tasks", task_target=10
+    )
+
+
+@pytest.fixture
+def manual_metric_goal(quarter, team, member):
+    return GoalFactory(
+        period=quarter,
+        team=team,
+        owner=member,
+        name="Customer health score",
+        goal_type=Goal.Type.METRIC,
+        metric_key="",
+        baseline=50,
+        target=80,
+        task_target=None,
+    )
+
+
+@pytest.fixture
+def nrr_goal(quarter, team, member):
+    return GoalFactory(
+        period=quarter,
+        team=team,
+        owner=member,
+        name="My NRR",
+        goal_type=Goal.Type.METRIC,
+        metric_key="nrr",
+        baseline=100,
+        target=110,
+        task_target=None,
+    )
+
+
+@pytest.fixture
+def team_goal(quarter, team):
+    return GoalFactory(period=quarter, team=team, name="Team onboarding", task_target=40)
+
+
+@pytest.fixture
+def teammate_goal(quarter, team, teammate):
+    return GoalFactory(period=quarter, team=team, owner=teammate, name="Tia's tasks")
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
