@@ -230,6 +230,20 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# Recognition: badges for everyone once a day; summaries of completed periods that are missing
+# or unsent (after the period roll-over and its last recalculation).
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "recognition-award-badges": {
+            "task": "recognition.tasks.badges_award_daily",
+            "schedule": crontab(hour=1, minute=15),
+        },
+        "recognition-period-summaries": {
+            "task": "recognition.tasks.period_summaries_build_due",
+            "schedule": crontab(hour=1, minute=0),
+        },
+    }
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
