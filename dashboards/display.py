@@ -1,0 +1,111 @@
+"""How numbers read on the dashboards: values with their unit, money, percentages, probabilities.
+
+Values stay Decimal until this point; these functions only decide how a leader reads them.
+"""
+
+from decimal import Decimal
+
+from goals.models import Goal
+from metrics.registry import get_metric
+
+NO_DATA = "no data"
+ONE_PLACE = Decimal("0.1")
+
+# What a metric's denominator counts, for the contribution sentence ("on $1.2M starting ARR").
+DENOMINATOR_WORDS: dict[str, tuple[str, bool]] = {
+    "nrr": ("starting ARR", True),
+    "grr": ("starting ARR", True),
+    "renewal_rate": ("decided renewals", False),
+    "nps": ("responses", False),
+    "qbr_completion": ("expected QBRs", False),
+}
+
+
+def metric_label(key: str) -> str:
+    """The registry's label for a metric key; the key itself for a key no longer registered."""
+    try:
+        return get_metric(key).label
+    except KeyError:
+        return key
+
+
+def metric_short_label(key: str) -> str:
+    """A short name for tight spaces: NRR, GRR, NPS, else the registry label."""
+    return key.upper() if key in {"nrr", "grr", "nps"} else metric_label(key)
+
+
+def goal_unit(goal: Goal) -> str:
+    """The unit a goal's value is read in: the metric's unit, tasks, or percent for milestones."""
+    if goal.goal_type == Goal.Type.TASK:
+        return "tasks"
+    if goal.goal_type == Goal.Type.MILESTONE:
+        return "%"
+    if goal.metric_key:
+        try:
+            return get_metric(goal.metric_key).unit
+        except KeyError:
+            return ""
+    return ""
+
+
+def number(value: Decimal | None, places: int = 1) -> str:
+    if value is None:
+        return NO_DATA
+    return f"{value:,.{places}f}"
+
+
+def with_unit(value: Decimal | None, unit: str) -> str:
+    """104.2%, 32.0 pts, 3 tasks, or "no data"."""
+    if value is None:
+        return NO_DATA
+    if unit == "%":
+        return f"{value:,.1f}%"
+    if unit == "points":
+        return f"{value:,.1f} pts"
+    if unit == "tasks":
+        return f"{value:,.0f} tasks"
+    return f"{value:,.1f}{' ' + unit if unit else ''}"
+
+
+def signed_change(value: Decimal | None, unit: str) -> str:
+    """+1.3 pts / -0.4 pts: a change of a percentage is in percentage points."""
+    if value is None:
+        return ""
+    word = "tasks" if unit == "tasks" else "pts"
+    places = 0 if unit == "tasks" else 1
+    return f"{value:+,.{places}f} {word}"
+
+
+def percent(value: Decimal | None, places: int = 0) -> str:
+    if value is None:
+        return NO_DATA
+    return f"{value:,.{places}f}%"
+
+
+def probability_percent(probability: Decimal | None) -> Decimal | None:
+    """Forecast probabilities are stored as 0..1; pages read them in percent."""
+    if probability is None:
+        return None
+    return probability * 100
+
+
+def money(amount: Decimal | None) -> str:
+    """$1.2M, $350K, $900: compact, for sentences."""
+    if amount is None:
+        return NO_DATA
+    size = abs(amount)
+    if size >= 1_000_000:
+        return f"${amount / 1_000_000:,.1f}M"
+    if size >= 1_000:
+        return f"${amount / 1_000:,.0f}K"
+    return f"${amount:,.0f}"
+
+
+def denominator_words(metric_key: str, denominator: Decimal | None) -> str:
+    """What the member's book holds for this metric: "$1.2M starting ARR", "14 responses"."""
+    words, is_money = DENOMINATOR_WORDS.get(metric_key, ("in the base", False))
+    if denominator is None:
+        return f"no {words}"
+    if is_money:
+        return f"{money(denominator)} {words}"
+    return f"{denominator:,.0f} {words}"

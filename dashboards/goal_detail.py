@@ -1,0 +1,312 @@
+"""The dashboards' part of the goal page: the chart, contributions, and historical comparison.
+
+`goal_detail_panels(viewer=, goal=, today=)` reads a fixed handful of queries for any goal; the
+goal page includes `dashboards/goal_panels.html` with the result as `panels`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+
+from checkins.models import CheckIn
+from goals.access import visible_goals
+from goals.models import Adjustment, ContributionSnapshot, Goal, ProgressHistory
+from goals_project.people.models import User
+
+from . import display
+from .charts import (
+    ForecastBand,
+    Marker,
+    Point,
+    contributions_figure,
+    goal_progress_figure,
+)
+from .selectors import goal_url, history_by_goal, period_elapsed_day
+
+HUNDRED = Decimal(100)
+NOTE_LENGTH = 160
+
+
+@dataclass
+class ContributionRow:
+    member_id: int
+    member_name: str
+    member_value_display: str
+    book_display: str
+    share_display: str
+    points: Decimal | None
+    points_display: str
+    individual_goal_url: str
+    individual_goal_name: str
+
+
+@dataclass
+class ComparisonRow:
+    label: str
+    value_display: str
+    change_display: str
+
+
+@dataclass
+class GoalPanels:
+    goal: Goal
+    chart: dict
+    chart_id: str
+    chart_summary: str
+    contributions: list[ContributionRow]
+    contributions_as_of: date | None
+    contributions_total_display: str
+    team_value_display: str
+    contributions_chart: dict | None
+    comparisons: list[ComparisonRow]
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= NOTE_LENGTH else text[: NOTE_LENGTH - 1] + "…"
+
+
+def _value_on(points: list[Point], day: date) -> Decimal | None:
+    """The last known value on or before the day (markers sit on the line)."""
+    known = [point.value for point in points if point.day <= day and point.value is not None]
+    if known:
+        return known[-1]
+    return points[0].value if points else None
+
+
+def _uses_progress_scale(goal: Goal) -> bool:
+    # Task and milestone goals are charted as percent done, so target and pace read alike.
+    return goal.goal_type != Goal.Type.METRIC
+
+
+def _earlier_goals(goal: Goal) -> list[Goal]:
+    """The same owner's goals on the same measure in earlier periods of the same type."""
+    same = Goal.objects.filter(
+        team_id=goal.team_id,
+        owner_id=goal.owner_id,
+        goal_type=goal.goal_type,
+        period__period_type=goal.period.period_type,
+        period__start__lt=goal.period.start,
+    )
+    same = (
+        same.filter(metric_key=goal.metric_key) if goal.metric_key else same.filter(name=goal.name)
+    )
+    return list(same.select_related("period").order_by("-period__start")[:8])
+
+
+def _one_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _chart_points(goal: Goal, rows: list[ProgressHistory]) -> list[Point]:
+    if _uses_progress_scale(goal):
+        return [Point(row.as_of, row.progress) for row in rows]
+    return [Point(row.as_of, row.value) for row in rows]
+
+
+def _markers(goal: Goal, points: list[Point]) -> list[Marker]:
+    markers = []
+    zone = timezone.get_current_timezone()
+    adjustments = Adjustment.objects.filter(goal=goal).select_related("changed_by")
+    for adjustment in adjustments:
+        day = timezone.localtime(adjustment.changed_at, zone).date()
+        who = adjustment.changed_by.get_full_name() if adjustment.changed_by else "someone"
+        note = (
+            f"{adjustment.field}: {adjustment.old_value or '–'} → {adjustment.new_value or '–'}"
+            f" by {who}: {adjustment.reason}"
+        )
+        markers.append(Marker(day, _value_on(points, day), "adjustment", _shorten(note)))
+    checkins = CheckIn.objects.filter(goal=goal).select_related("user")
+    for checkin in checkins:
+        day = timezone.localtime(checkin.created_at, zone).date()
+        note = f"{checkin.user.get_full_name()}, confidence {checkin.confidence}/5"
+        if checkin.note:
+            note += f": {checkin.note}"
+        markers.append(Marker(day, _value_on(points, day), "check-in", _shorten(note)))
+    return markers
+
+
+def _contributions(
+    viewer: User, goal: Goal
+) -> tuple[list[ContributionRow], date | None, Decimal | None]:
+    """The members' latest contribution snapshot to a team goal (one query)."""
+    if not goal.is_team_goal:
+        return [], None, None
+    latest = ContributionSnapshot.objects.filter(goal=goal).order_by("-as_of").values("as_of")[:1]
+    snapshots = (
+        ContributionSnapshot.objects.filter(goal=goal, as_of=Subquery(latest))
+        .select_related("member", "individual_goal")
+        .annotate(
+            individual_goal_visible=Exists(
+                visible_goals(viewer).filter(pk=OuterRef("individual_goal_id"))
+            )
+        )
+        .order_by("-points", "member__name")
+    )
+    unit = display.goal_unit(goal)
+    rows = []
+    total = Decimal(0)
+    as_of = None
+    for snapshot in snapshots:
+        as_of = snapshot.as_of
+        total += snapshot.points or 0
+        individual = snapshot.individual_goal if snapshot.individual_goal_visible else None
+        rows.append(
+            ContributionRow(
+                member_id=snapshot.member_id,
+                member_name=snapshot.member.get_full_name(),
+                member_value_display=display.with_unit(snapshot.member_value, unit),
+                book_display=display.denominator_words(goal.metric_key, snapshot.denominator),
+                share_display=display.percent(
+                    snapshot.share * HUNDRED if snapshot.share is not None else None, 1
+                ),
+                points=snapshot.points,
+                points_display=display.number(snapshot.points),
+                individual_goal_url=goal_url(individual.pk) if individual else "",
+                individual_goal_name=individual.name if individual else "",
+            )
+        )
+    return rows, as_of, (total if rows else None)
+
+
+def _comparisons(
+    goal: Goal, earlier: list[Goal], previous_points: list[Point], today: date
+) -> list[ComparisonRow]:
+    unit = display.goal_unit(goal)
+    current = goal.progress if _uses_progress_scale(goal) else goal.current_value
+    shown_unit = "%" if _uses_progress_scale(goal) else unit
+
+    def row(label: str, value: Decimal | None) -> ComparisonRow:
+        change = current - value if current is not None and value is not None else None
+        return ComparisonRow(
+            label=label,
+            value_display=display.with_unit(value, shown_unit),
+            change_display=display.signed_change(change, shown_unit),
+        )
+
+    def final(other: Goal) -> Decimal | None:
+        return other.progress if _uses_progress_scale(goal) else other.current_value
+
+    rows = []
+    previous = earlier[0] if earlier else None
+    rows.append(
+        row(f"Previous period ({previous.period.name})", final(previous))
+        if previous
+        else ComparisonRow("Previous period", display.NO_DATA, "")
+    )
+    year_ago = _one_year_before(goal.period.start)
+    last_year = next((other for other in earlier if other.period.start == year_ago), None)
+    rows.append(
+        row(f"Same period last year ({last_year.period.name})", final(last_year))
+        if last_year
+        else ComparisonRow("Same period last year", display.NO_DATA, "")
+    )
+    elapsed = (period_elapsed_day(goal.period, today) - goal.period.start).days
+    same_point = _value_on(previous_points, goal.period.start + timedelta(days=elapsed))
+    rows.append(
+        row(f"Previous period at the same point (day {elapsed + 1})", same_point)
+        if previous_points
+        else ComparisonRow("Previous period at the same point", display.NO_DATA, "")
+    )
+    return rows
+
+
+def _forecast(goal: Goal, points: list[Point]) -> ForecastBand | None:
+    known = [point for point in points if point.value is not None]
+    if _uses_progress_scale(goal) or goal.forecast_value is None or not known:
+        return None
+    if known[-1].day >= goal.period.end:
+        return None
+    probability = display.probability_percent(goal.forecast_target_probability)
+    text = f"{display.percent(probability)} chance of target" if probability is not None else ""
+    return ForecastBand(
+        start=known[-1],
+        end_day=goal.period.end,
+        value=goal.forecast_value,
+        low=goal.forecast_low,
+        high=goal.forecast_high,
+        probability_text=text,
+    )
+
+
+def _pace(goal: Goal) -> tuple[Decimal | None, Decimal | None]:
+    if _uses_progress_scale(goal):
+        return Decimal(0), HUNDRED
+    if goal.direction == Goal.Direction.MAINTAIN:
+        return None, None  # the target line is the pace
+    return goal.baseline, goal.target
+
+
+def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
+    """Chart, contributions and comparison for a goal the viewer may see (checked by the page)."""
+    period = goal.period
+    rows = history_by_goal([goal.pk], since=period.start, until=period.end).get(goal.pk, [])
+    points = _chart_points(goal, rows)
+    earlier = _earlier_goals(goal)
+    previous_points: list[Point] = []
+    if earlier:
+        previous = earlier[0]
+        previous_rows = history_by_goal(
+            [previous.pk], since=previous.period.start, until=previous.period.end
+        ).get(previous.pk, [])
+        # Last period's line is drawn at the same elapsed day of this period.
+        length = (period.end - period.start).days
+        previous_points = [
+            Point(period.start + timedelta(days=offset), point.value)
+            for point in _chart_points(previous, previous_rows)
+            if (offset := (point.day - previous.period.start).days) <= length
+        ]
+    progress_scale = _uses_progress_scale(goal)
+    pace_start, pace_end = _pace(goal)
+    unit = display.goal_unit(goal)
+    unit_title = "Progress %" if progress_scale else (display.metric_label(goal.metric_key) or "")
+    if not progress_scale and unit:
+        unit_title = f"{unit_title} ({unit})"
+    chart = goal_progress_figure(
+        history=points,
+        start=period.start,
+        end=period.end,
+        unit_title=unit_title,
+        target=HUNDRED if progress_scale else goal.target,
+        stretch=None if progress_scale else goal.stretch_target,
+        pace_start=pace_start,
+        pace_end=pace_end,
+        forecast=_forecast(goal, points),
+        previous=previous_points,
+        previous_name=f"{earlier[0].period.name} (same day)" if earlier else "",
+        markers=_markers(goal, points),
+    )
+    contributions, as_of, total = _contributions(viewer, goal)
+    team_value = display.with_unit(goal.current_value, unit)
+    summary = (
+        f"{goal.name}: {display.with_unit(goal.current_value, unit)} now, target "
+        f"{display.with_unit(goal.target, unit)}; {len(points)} measured days."
+    )
+    return GoalPanels(
+        goal=goal,
+        chart=chart,
+        chart_id=f"goal-chart-{goal.pk}",
+        chart_summary=summary,
+        contributions=contributions,
+        contributions_as_of=as_of,
+        contributions_total_display=display.number(total),
+        team_value_display=team_value,
+        contributions_chart=(
+            contributions_figure(
+                members=[(row.member_name, row.points) for row in contributions],
+                team_value=goal.current_value,
+                unit_title="Points",
+            )
+            if contributions
+            else None
+        ),
+        comparisons=_comparisons(goal, earlier, previous_points, today),
+    )

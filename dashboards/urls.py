@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("teams/<int:team_id>/", views.team_dashboard, name="team_dashboard"),
+    path("me/", views.my_dashboard, name="my_dashboard"),
+    path("people/<int:user_id>/", views.person_dashboard, name="person_dashboard"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path(
+        "leaderboard/settings/<int:team_id>/",
+        views.leaderboard_settings,
+        name="leaderboard_settings",
+    ),
+    path("health/", views.program_health, name="program_health"),
+]

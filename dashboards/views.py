@@ -1,0 +1,163 @@
+"""Dashboard pages: thin views that parse, check access, call a selector and render.
+
+An htmx request (filters, sorting, the 10-second poll) gets only the `live` partial.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from goals.access import require
+from goals.models import Goal, GoalPeriod
+from goals_project.people.models import Team
+from metrics.registry import METRICS
+
+from . import health as health_selectors
+from . import leaderboard as leaderboard_selectors
+from . import selectors
+from .models import DashboardView, LeaderboardSetting
+from .services import dashboard_view_record, leaderboard_setting_update
+
+POLL_SECONDS = 10
+
+
+def _period(request: HttpRequest) -> tuple[GoalPeriod | None, list[GoalPeriod]]:
+    """The asked period (404 when unknown), else the default one; None when there is none."""
+    periods = selectors.all_periods()
+    wanted = request.GET.get("period")
+    try:
+        return selectors.pick_period(periods, wanted, selectors.local_today()), periods
+    except GoalPeriod.DoesNotExist:
+        if wanted:
+            raise Http404("No such goal period.") from None
+        return None, periods
+
+
+def _render(request: HttpRequest, template: str, context: dict, page: str) -> HttpResponse:
+    if request.htmx and not request.htmx.boosted:
+        return render(request, f"{template}#live", context)
+    dashboard_view_record(user=request.user, page=page)
+    return render(request, template, context)
+
+
+@login_required
+def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
+    """A team's goals for a period: summary strip, filters, one row per goal, live numbers."""
+    team = get_object_or_404(Team, pk=team_id)
+    if not selectors.can_view_team(request.user, team):
+        raise Http404("No such team.")
+    period, periods = _period(request)
+    context = {"team": team, "periods": periods, "period": period, "poll_seconds": POLL_SECONDS}
+    if period is not None:
+        context["board"] = selectors.team_dashboard(
+            viewer=request.user,
+            team=team,
+            period=period,
+            periods=periods,
+            filters=selectors.GoalFilters.from_query(request.GET),
+            today=selectors.local_today(),
+        )
+        context["sorts"] = selectors.SORTS.items()
+        context["goal_types"] = Goal.Type.choices
+    return _render(request, "dashboards/team.html", context, DashboardView.Page.TEAM)
+
+
+def _individual(request: HttpRequest, person) -> HttpResponse:
+    period, periods = _period(request)
+    context = {"person": person, "periods": periods, "period": period}
+    if period is not None:
+        context["board"] = selectors.individual_dashboard(
+            viewer=request.user,
+            person=person,
+            period=period,
+            periods=periods,
+            today=selectors.local_today(),
+        )
+    return _render(request, "dashboards/individual.html", context, DashboardView.Page.INDIVIDUAL)
+
+
+@login_required
+def my_dashboard(request: HttpRequest) -> HttpResponse:
+    """My goals, my contribution to my team's goals, my trend and my check-in streak."""
+    return _individual(request, request.user)
+
+
+@login_required
+def person_dashboard(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A member's page as their lead (or an admin) sees it; anyone else gets a 404."""
+    return _individual(request, selectors.person_for_viewer(request.user, user_id))
+
+
+@login_required
+def leaderboard(request: HttpRequest) -> HttpResponse:
+    """One team's leaderboard (its lead's settings), or all teams' with the chosen ranking."""
+    teams = leaderboard_selectors.leaderboard_teams(request.user)
+    period, periods = _period(request)
+    wanted = request.GET.get("team", "")
+    team = None
+    if wanted != leaderboard_selectors.ALL_TEAMS:
+        team = next((t for t in teams if str(t.pk) == wanted), None)
+        if wanted and team is None:
+            raise Http404("No such team.")
+        if team is None and teams and len(teams) == 1:
+            team = teams[0]
+    context = {"periods": periods, "period": period, "teams": teams}
+    if period is not None and teams:
+        context["board"] = leaderboard_selectors.leaderboard(
+            viewer=request.user,
+            period=period,
+            team=team,
+            teams=teams,
+            ranks_by=request.GET.get("by"),
+            metric_key=request.GET.get("metric"),
+        )
+        context["ranks_by_choices"] = LeaderboardSetting.RanksBy.choices
+        context["metric_options"] = [(key, metric.label) for key, metric in METRICS.items()]
+    return _render(request, "dashboards/leaderboard.html", context, DashboardView.Page.LEADERBOARD)
+
+
+@login_required
+@require_POST
+def leaderboard_settings(request: HttpRequest, team_id: int) -> HttpResponse:
+    """A lead turns their team's leaderboard on or off and chooses what it ranks."""
+    teams = leaderboard_selectors.leaderboard_teams(request.user)
+    team = next((t for t in teams if t.pk == team_id), None)
+    if team is None:
+        raise Http404("No such team.")
+    require(
+        leaderboard_selectors.can_configure(request.user, team),
+        "Only the team's leads and admins may change its leaderboard.",
+    )
+    try:
+        leaderboard_setting_update(
+            team=team,
+            by=request.user,
+            enabled=request.POST.get("enabled") == "on",
+            ranks_by=request.POST.get("ranks_by", ""),
+            metric_key=request.POST.get("metric_key", ""),
+        )
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            messages.error(request, f"{field}: {' '.join(problems)}")
+    else:
+        messages.success(request, f"The leaderboard settings of {team.name} are saved.")
+    return redirect(f"{reverse('leaderboard')}?team={team.pk}")
+
+
+@login_required
+def program_health(request: HttpRequest) -> HttpResponse:
+    """The program's success measures (admins: all teams; leads: their team)."""
+    teams = health_selectors.health_teams(request.user)
+    if teams is None:
+        raise Http404("Program health is for admins and team leads.")
+    label = "All teams" if request.user.is_staff else ", ".join(team.name for team in teams)
+    health = health_selectors.program_health(
+        teams=teams, today=selectors.local_today(), scope_label=label
+    )
+    rows = zip(health.weeks, health.checkin_completion, health.views_per_member, strict=True)
+    context = {"health": health, "health_rows": list(rows)}
+    return _render(request, "dashboards/health.html", context, DashboardView.Page.HEALTH)
