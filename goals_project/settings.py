@@ -244,6 +244,19 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# Check-ins: Monday digests and the Friday reminder, in the project's TIME_ZONE (CELERY_TIMEZONE).
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "checkins-weekly-updates": {
+            "task": "checkins.tasks.send_weekly_updates_task",
+            "schedule": crontab(hour=9, minute=0, day_of_week="mon"),
+        },
+        "checkins-friday-reminder": {
+            "task": "checkins.tasks.send_checkin_reminders_task",
+            "schedule": crontab(hour=14, minute=0, day_of_week="fri"),
+        },
+    }
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
