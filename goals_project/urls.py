@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("goals_project.api_urls")),
     path("recognition/", include("recognition.urls")),
+    path("recognition/", include("recognition.urls")),
     path("", include("goals_project.people.urls")),
     path("", include("checkins.urls")),
     path("", include("dashboards.urls")),
