@@ -10,7 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("goals_project.api_urls")),
-    path("recognition/", include("recognition.urls")),
+    path("", include("goals.urls")),
     path("recognition/", include("recognition.urls")),
     path("", include("goals_project.people.urls")),
     path("", include("checkins.urls")),
