@@ -1,6 +1,6 @@
 """The REST API root: OpenAPI schema, interactive docs, then each app's endpoints."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -31,5 +31,7 @@ urlpatterns = [
         checkins_api.GoalSupportRequestsView.as_view(),
         name="goal-support-requests",
     ),
+    # Before the router: its goals/<pk>/ would otherwise take goals/achievements.
+    path("", include("recognition.api_urls")),
     *router.urls,
 ]
