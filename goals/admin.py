@@ -104,7 +104,7 @@ class GoalAdmin(GuardedModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            fields += list(ADJUSTED_FIELDS)
+            fields += [*ADJUSTED_FIELDS, "period"]
         return fields
 
     def save_model(self, request, obj, form, change):

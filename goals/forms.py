@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import reverse_lazy
 
 from goals_project.people.models import Team, User
 from metrics.registry import METRICS
@@ -12,7 +14,7 @@ from metrics.registry import METRICS
 from .models import VALUE, Goal, GoalPeriod
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-ADJUSTABLE = ("baseline", "target", "stretch_target", "task_target", "weight")
+ADJUSTABLE = ("baseline", "target", "stretch_target", "weight", "period")
 
 
 def value_field(label: str, **kwargs) -> forms.DecimalField:
@@ -87,8 +89,22 @@ class GoalForm(forms.Form):
     )
     show_in_leaderboard = forms.BooleanField(required=False, initial=True)
 
+    # Choosing one of these redraws the form's fields (htmx): owners follow the team, the
+    # metric panel follows the metric, owner and period, the fields follow the type.
+    REDRAWN_BY = ("period", "team", "owner", "goal_type", "metric_key")
+
     def __init__(self, *args, periods, teams, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.REDRAWN_BY:
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-post": reverse_lazy("goals:goal_form_fields"),
+                    "hx-trigger": "change",
+                    "hx-target": "#goal-fields",
+                    "hx-swap": "outerHTML",
+                    "hx-include": "closest form",
+                }
+            )
         self.fields["period"].queryset = periods
         self.fields["team"].queryset = teams
         team_id = self.data.get("team") if self.is_bound else self.initial.get("team")
@@ -123,8 +139,28 @@ class GoalEditForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     direction = forms.ChoiceField(choices=Goal.Direction.choices)
+    task_target = forms.IntegerField(
+        label="Number of tasks", min_value=1, max_value=100000, required=False
+    )
     visibility = forms.ChoiceField(choices=Goal.Visibility.choices)
     show_in_leaderboard = forms.BooleanField(required=False)
+
+    def __init__(self, *args, goal: Goal, **kwargs):
+        fields = ("name", "description", "direction", "task_target", "visibility")
+        initial = {f: getattr(goal, f) for f in (*fields, "show_in_leaderboard")}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.goal = goal
+        if goal.goal_type != Goal.Type.TASK:
+            del self.fields["task_target"]
+        else:
+            self.fields["task_target"].required = True
+
+    def changes(self) -> dict:
+        return {
+            field: value
+            for field, value in self.cleaned_data.items()
+            if value != getattr(self.goal, field)
+        }
 
 
 class MilestoneForm(forms.Form):
@@ -160,15 +196,17 @@ MilestoneFormSet = forms.formset_factory(
 
 
 class AdjustForm(forms.Form):
-    """Change target, stretch, baseline, task count or weight; the reason is required."""
+    """Change target, stretch, baseline, weight or period; the reason is required."""
 
     baseline = value_field("Baseline")
     target = value_field("Target")
     stretch_target = value_field("Stretch target")
-    task_target = forms.IntegerField(
-        label="Number of tasks", min_value=1, max_value=100000, required=False
+    weight = weight_field()
+    period = forms.ModelChoiceField(
+        queryset=GoalPeriod.objects.none(),
+        empty_label=None,
+        help_text="Moving a goal to another period changes its dates.",
     )
-    weight = weight_field(required=False)
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why the goal changes; it is kept in the goal's adjustment history.",
@@ -179,11 +217,13 @@ class AdjustForm(forms.Form):
         initial = {field: getattr(goal, field) for field in ADJUSTABLE}
         super().__init__(*args, initial=initial, **kwargs)
         self.goal = goal
-        if goal.goal_type == Goal.Type.TASK:
+        self.fields["period"].queryset = GoalPeriod.objects.filter(
+            Q(pk=goal.period_id)
+            | Q(period_type=goal.period.period_type, status__in=["planning", "active"])
+        ).order_by("start")
+        if goal.goal_type != Goal.Type.METRIC:
             for field in ("baseline", "target", "stretch_target"):
                 del self.fields[field]
-        else:
-            del self.fields["task_target"]
 
     def changes(self) -> dict:
         """The adjustable fields whose value differs from the goal's."""
@@ -235,6 +275,66 @@ class ShareForm(forms.Form):
         if not cleaned.get("user") and not cleaned.get("team"):
             raise ValidationError("Choose a person or a team to share with.")
         return cleaned
+
+
+class CascadeForm(forms.Form):
+    """One row per member: include?, name, target, stretch, baseline, tasks, weight."""
+
+    ROW_FIELDS = ("name", "target", "stretch_target", "baseline", "task_target", "weight")
+
+    def __init__(self, *args, parent: Goal, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent = parent
+        self.rows = rows
+        is_task = parent.goal_type == Goal.Type.TASK
+        is_metric = parent.goal_type == Goal.Type.METRIC
+        for row in rows:
+            p = f"m{row.member.pk}_"
+            self.fields[p + "include"] = forms.BooleanField(
+                required=False, initial=not row.already_cascaded, label=str(row.member)
+            )
+            self.fields[p + "name"] = forms.CharField(
+                max_length=200, required=False, initial=f"{parent.name} — {row.member}"
+            )
+            if is_metric:
+                self.fields[p + "target"] = value_field("Target", initial=row.target)
+                self.fields[p + "stretch_target"] = value_field(
+                    "Stretch", initial=row.stretch_target
+                )
+                self.fields[p + "baseline"] = value_field("Baseline", initial=row.baseline)
+            if is_task:
+                self.fields[p + "task_target"] = forms.IntegerField(
+                    min_value=1, max_value=100000, required=False, initial=row.task_target
+                )
+            self.fields[p + "weight"] = weight_field(required=False, initial=row.weight)
+
+    def table(self):
+        """Rows for the template: the member's suggestion and their bound fields."""
+        for row in self.rows:
+            p = f"m{row.member.pk}_"
+            yield (
+                row,
+                {
+                    name: self[p + name]
+                    for name in ("include", *self.ROW_FIELDS)
+                    if p + name in self.fields
+                },
+            )
+
+    def chosen_rows(self) -> list[dict]:
+        chosen = []
+        for row in self.rows:
+            p = f"m{row.member.pk}_"
+            if not self.cleaned_data.get(p + "include"):
+                continue
+            values = {
+                name: self.cleaned_data.get(p + name)
+                for name in self.ROW_FIELDS
+                if p + name in self.fields
+            }
+            values["name"] = values.get("name") or f"{self.parent.name} — {row.member}"
+            chosen.append({"member": row.member, **values})
+        return chosen
 
 
 class CarryOverForm(forms.Form):

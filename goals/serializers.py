@@ -24,7 +24,7 @@ from .models import (
 )
 
 # Fields whose change is an adjustment: it needs a reason and leaves an audit row.
-ADJUSTED_FIELDS = ("target", "stretch_target", "baseline", "task_target", "weight")
+ADJUSTED_FIELDS = ("target", "stretch_target", "baseline", "weight")
 PRIVATE_GOAL = "Private goal"
 
 
@@ -198,8 +198,8 @@ class GoalCreateSerializer(serializers.Serializer):
 
 
 class GoalUpdateSerializer(serializers.Serializer):
-    """PATCH a goal. Changing target, stretch_target, baseline, task_target or weight is an
-    adjustment and needs a `reason`."""
+    """PATCH a goal. Changing target, stretch_target, baseline or weight is an adjustment and
+    needs a `reason`."""
 
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)

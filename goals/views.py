@@ -1,0 +1,579 @@
+"""Goal and period pages: thin views that parse, check access, call a service and render.
+
+Access: every goal is fetched with `get_goal_for_user` (404 when the user may not see it) and
+every change is checked with the rights in goals.access (403 when they may see it but not change
+it). htmx requests get the matching `{% partialdef %}` of the same template.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from goals_project.people.models import Team, User
+from metrics.registry import METRICS, evaluate
+
+from . import access, services
+from .cascade import cascade_create, cascade_suggestions
+from .comparison import previous_window
+from .forms import (
+    AdjustForm,
+    CarryOverForm,
+    CascadeForm,
+    GoalEditForm,
+    GoalForm,
+    ManualEntryForm,
+    MilestoneForm,
+    MilestoneFormSet,
+    PeriodForm,
+    ShareForm,
+)
+from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone
+from .permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
+
+MILESTONE_PREFIX = "milestones"
+
+
+def apply_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's ValidationError({field: msg}) on the form: on the field when the form has
+    it, else at the top of the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods
+
+
+@login_required
+def period_list(request: HttpRequest) -> HttpResponse:
+    periods = GoalPeriod.objects.order_by("-start", "period_type")
+    return render(
+        request,
+        "goals/period_list.html",
+        {"periods": periods, "can_manage": access.can_manage_periods(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def period_form(request: HttpRequest, period_id: int | None = None) -> HttpResponse:
+    """Create a period, or edit one (admins)."""
+    access.require(access.can_manage_periods(request.user), "Only admins manage goal periods.")
+    period = get_object_or_404(GoalPeriod, pk=period_id) if period_id else None
+    initial = (
+        {f: getattr(period, f) for f in ("name", "period_type", "start", "end", "status")}
+        if period
+        else {}
+    )
+    form = PeriodForm(request.POST or None, initial=initial)
+    if period:
+        form.fields["period_type"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if period:
+                period = services.period_update(
+                    period=period,
+                    by=request.user,
+                    reason=request.POST.get("reason", ""),
+                    name=data["name"],
+                    start=data["start"],
+                    end=data["end"],
+                    status=data["status"],
+                )
+                messages.success(request, f"Saved {period.name}.")
+            else:
+                period = services.period_create(**data)
+                messages.success(request, f"Created {period.name}.")
+            return redirect("goals:period_detail", period.pk)
+        except ValidationError as error:
+            apply_errors(form, error)
+    return render(request, "goals/period_form.html", {"form": form, "period": period})
+
+
+@login_required
+def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
+    """A period's goals that the user may see, grouped by team."""
+    period = get_object_or_404(GoalPeriod, pk=period_id)
+    goals = access.with_parent_visibility(
+        access.visible_goals(request.user)
+        .filter(period=period)
+        .select_related("team", "owner", "parent")
+        .order_by("team__name", "owner__name", "name"),
+        request.user,
+    )
+    return render(
+        request,
+        "goals/period_detail.html",
+        {
+            "period": period,
+            "goals": goals,
+            "can_manage": access.can_manage_periods(request.user),
+            "can_create": access.editable_teams(request.user).exists(),
+        },
+    )
+
+
+def carry_over_preview(*, source: GoalPeriod, target: GoalPeriod, by: User) -> services.CarryOver:
+    """What `carry_over_period` would do, without doing it: the service runs and its transaction
+    is rolled back, so the preview follows exactly the same rules as the real run."""
+    with transaction.atomic():
+        result = services.carry_over_period(source=source, target=target, by=by)
+        transaction.set_rollback(True)
+    return result
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def period_carry_over(request: HttpRequest, period_id: int) -> HttpResponse:
+    """Carry a period's goals into a later period: preview first, then confirm."""
+    source = get_object_or_404(GoalPeriod, pk=period_id)
+    access.require(access.can_carry_over(request.user, source), "Only admins carry periods over.")
+    form = CarryOverForm(request.POST or request.GET or None, source=source)
+    preview = None
+    if form.is_bound and form.is_valid():
+        target = form.cleaned_data["target_period"]
+        try:
+            if request.method == "POST" and request.POST.get("confirm") == "yes":
+                result = services.carry_over_period(source=source, target=target, by=request.user)
+                messages.success(
+                    request,
+                    f"Carried {len(result.created)} goals from {source.name} into {target.name}.",
+                )
+                return redirect("goals:period_detail", target.pk)
+            preview = carry_over_preview(source=source, target=target, by=request.user)
+        except ValidationError as error:
+            apply_errors(form, error)
+            form.add_error("target_period", error.message_dict.get("target", []))
+    return render(
+        request,
+        "goals/period_carry_over.html",
+        {"source": source, "form": form, "preview": preview},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Goal form (create)
+
+
+def _metric_info(form: GoalForm) -> dict | None:
+    """The chosen metric's current value for the chosen owner (or team) in the chosen period,
+    and the suggested baseline (the previous period's value), for the form's metric panel."""
+    data = form.data if form.is_bound else form.initial
+    key = data.get("metric_key") or ""
+    if key not in METRICS:
+        return None
+    metric = METRICS[key]
+    info = {"metric": metric, "current": None, "baseline": None, "scope": None}
+    period = _choice(form, "period")
+    team = _choice(form, "team")
+    owner = _choice(form, "owner")
+    if period is None or team is None:
+        return info
+    today = timezone.localdate()
+    end = min(today, period.end)
+    if end >= period.start:
+        results = evaluate(
+            key,
+            start=period.start,
+            end=end,
+            user_ids=[owner.pk] if owner else [],
+            team_ids=[] if owner else [team.pk],
+        )
+        ratio = results.users[owner.pk] if owner else results.teams[team.pk]
+        info["current"] = ratio.value
+    info["window"] = (period.start, end)
+    info["previous_window"] = previous_window(period)
+    info["baseline"] = services.default_baseline(
+        metric_key=key, period=period, team_id=team.pk, owner_id=owner.pk if owner else None
+    )
+    info["scope"] = owner or team
+    return info
+
+
+def _choice(form: GoalForm, name: str):
+    """The object chosen in a ModelChoiceField of a form that has not been validated yet."""
+    field = form.fields[name]
+    raw = form[name].value()
+    if raw in (None, ""):
+        return None
+    try:
+        return field.queryset.filter(pk=int(raw)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def _goal_form(request: HttpRequest, data=None, initial=None) -> GoalForm:
+    return GoalForm(
+        data,
+        initial=initial or {},
+        periods=GoalPeriod.objects.exclude(status=GoalPeriod.Status.COMPLETED).order_by("start"),
+        teams=access.editable_teams(request.user),
+    )
+
+
+def _milestone_formset(data=None, initial=None, add: bool = False) -> MilestoneFormSet:
+    if data is not None and add:
+        # "Add a milestone": the same rows again, plus an empty one.
+        rows = MilestoneFormSet(data, prefix=MILESTONE_PREFIX)
+        initial = [
+            {name: form[name].value() for name in ("name", "weight", "due_date", "ORDER", "DELETE")}
+            for form in rows.forms
+        ]
+        initial.append({"weight": Decimal(1), "ORDER": len(initial) + 1})
+        return MilestoneFormSet(initial=initial, prefix=MILESTONE_PREFIX)
+    if data is None and not initial:
+        initial = [{"weight": Decimal(1), "ORDER": 1}]
+    return MilestoneFormSet(data, initial=initial, prefix=MILESTONE_PREFIX)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_create(request: HttpRequest) -> HttpResponse:
+    """Create a goal: one form whose fields follow the type (htmx redraws the type's fields)."""
+    teams = access.editable_teams(request.user)
+    access.require(teams.exists(), "Only team leads and admins create goals.")
+    initial = {k: request.GET[k] for k in ("period", "team", "owner", "parent") if k in request.GET}
+    initial.setdefault("goal_type", Goal.Type.METRIC)
+    form = _goal_form(request, request.POST or None, initial)
+    milestones = _milestone_formset(request.POST or None)
+    if request.method == "POST":
+        is_milestone = request.POST.get("goal_type") == Goal.Type.MILESTONE
+        if form.is_valid() and (not is_milestone or milestones.is_valid()):
+            data = form.cleaned_data
+            access.require(
+                access.can_create_goal(request.user, data["team"]),
+                "You may create goals only for your own team.",
+            )
+            if data["goal_type"] != Goal.Type.METRIC:
+                data["metric_key"] = ""
+            try:
+                goal = services.goal_create(
+                    **data,
+                    milestones=milestones.milestones() if is_milestone else [],
+                    created_by=request.user,
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, f"Created the goal “{goal.name}”.")
+                return redirect("goals:goal_detail", goal.pk)
+    return render(
+        request,
+        "goals/goal_form.html",
+        {"form": form, "milestones": milestones, "metric_info": _metric_info(form)},
+    )
+
+
+@login_required
+@require_POST
+def goal_form_fields(request: HttpRequest) -> HttpResponse:
+    """htmx: the goal form's type-dependent fields for what is chosen so far (no validation:
+    errors appear when the form is submitted)."""
+    access.require(access.editable_teams(request.user).exists(), "Only leads create goals.")
+    bound = _goal_form(request, request.POST)
+    # Redraw from the chosen values without validating, so no error shows before a submit.
+    initial = {name: bound[name].value() for name in bound.fields}
+    form = _goal_form(request, None, initial)
+    milestones = _milestone_formset(
+        request.POST if f"{MILESTONE_PREFIX}-TOTAL_FORMS" in request.POST else None,
+        add="add_milestone" in request.POST,
+    )
+    if f"{MILESTONE_PREFIX}-TOTAL_FORMS" in request.POST and "add_milestone" not in request.POST:
+        rows = milestones
+        milestones = _milestone_formset(
+            initial=[
+                {n: f[n].value() for n in ("name", "weight", "due_date", "ORDER", "DELETE")}
+                for f in rows.forms
+            ]
+        )
+    return render(
+        request,
+        "goals/goal_form.html#type_fields",
+        {"form": form, "milestones": milestones, "metric_info": _metric_info(form)},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Goal page
+
+
+@login_required
+def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = access.get_goal_for_user(request.user, goal_id)
+    return render(request, "goals/goal_detail.html", _detail_context(request, goal))
+
+
+def _detail_context(request: HttpRequest, goal: Goal, **extra) -> dict:
+    user = request.user
+    can_update = access.can_update_progress(user, goal)
+    can_share = access.can_share_goal(user, goal)
+    children = access.visible_goals(user).filter(parent=goal).select_related("owner")
+    context = {
+        "goal": goal,
+        "parent": access.parent_for_user(user, goal),
+        "children": children,
+        "milestones": list(goal.milestones.all()),
+        "entries": ManualEntry.objects.filter(goal=goal).select_related("created_by")[:10],
+        "adjustments": Adjustment.objects.filter(goal=goal).select_related("changed_by"),
+        "metric": METRICS.get(goal.metric_key),
+        "can_edit": access.can_edit_goal(user, goal),
+        "can_update": can_update,
+        "can_share": can_share,
+        "takes_entries": goal.goal_type != Goal.Type.MILESTONE
+        and not (goal.goal_type == Goal.Type.METRIC and goal.metric_key),
+        "entry_form": ManualEntryForm(goal=goal) if can_update else None,
+        "shared_users": goal_shared_users(goal) if can_share else [],
+        "shared_teams": goal_shared_teams(goal) if can_share else [],
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """Change what needs no reason: name, description, direction, visibility, leaderboard, the
+    number of tasks; and the milestones (add, rename, reorder)."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_edit_goal, request.user, goal)
+    form = GoalEditForm(request.POST or None, goal=goal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_update(goal=goal, by=request.user, **form.changes())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Saved the goal.")
+            return redirect("goals:goal_detail", goal.pk)
+    return render(
+        request,
+        "goals/goal_edit.html",
+        {
+            "goal": goal,
+            "form": form,
+            "milestones": goal.milestones.all(),
+            "new_milestone": MilestoneForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_edit_goal, request.user, goal)
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.milestone_add(goal=goal, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            form = MilestoneForm()
+    return _milestone_list(request, goal, form)
+
+
+@login_required
+@require_POST
+def milestone_move(request: HttpRequest, goal_id: int, milestone_id: int) -> HttpResponse:
+    """Move a milestone one place up or down."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_edit_goal, request.user, goal)
+    ids = list(goal.milestones.values_list("pk", flat=True))
+    milestone = get_object_or_404(Milestone, pk=milestone_id, goal=goal)
+    index = ids.index(milestone.pk)
+    other = index - 1 if request.POST.get("direction") == "up" else index + 1
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+        services.milestone_reorder(goal=goal, milestone_ids=ids)
+    return _milestone_list(request, goal, MilestoneForm())
+
+
+def _milestone_list(request: HttpRequest, goal: Goal, form: MilestoneForm) -> HttpResponse:
+    context = {"goal": goal, "milestones": goal.milestones.all(), "new_milestone": form}
+    if request.htmx:
+        return render(request, "goals/goal_edit.html#milestone_editor", context)
+    if form.errors:
+        messages.error(
+            request,
+            "The milestone was not added: "
+            + " ".join(" ".join(errors) for errors in form.errors.values()),
+        )
+    return redirect("goals:goal_edit", goal.pk)
+
+
+@login_required
+@require_POST
+def milestone_tick(request: HttpRequest, goal_id: int, milestone_id: int) -> HttpResponse:
+    """Tick a milestone done, or untick it (the owner, the team's leads, admins)."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_update_progress, request.user, goal)
+    milestone = get_object_or_404(Milestone, pk=milestone_id, goal=goal)
+    services.milestone_complete(
+        milestone=milestone, by=request.user, done=request.POST.get("done") == "yes"
+    )
+    goal.refresh_from_db()
+    if request.htmx:
+        return render(
+            request, "goals/goal_detail.html#progress_panel", _detail_context(request, goal)
+        )
+    return redirect("goals:goal_detail", goal.pk)
+
+
+@login_required
+@require_POST
+def goal_progress(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """Manual progress: a value or the number of tasks done (inline on the goal page)."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_update_progress, request.user, goal)
+    form = ManualEntryForm(request.POST, goal=goal)
+    saved = False
+    if form.is_valid():
+        try:
+            services.manual_entry_add(goal=goal, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            saved = True
+            goal.refresh_from_db()
+            form = ManualEntryForm(goal=goal)
+    if request.htmx:
+        return render(
+            request,
+            "goals/goal_detail.html#progress_panel",
+            _detail_context(request, goal, entry_form=form, entry_saved=saved),
+        )
+    if saved:
+        messages.success(request, "Progress recorded.")
+        return redirect("goals:goal_detail", goal.pk)
+    return render(
+        request, "goals/goal_detail.html", _detail_context(request, goal, entry_form=form)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_adjust(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """Change target, stretch, baseline, weight or period: a reason is required and audited."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_edit_goal, request.user, goal)
+    form = AdjustForm(request.POST or None, goal=goal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_adjust(
+                goal=goal, by=request.user, reason=form.cleaned_data["reason"], **form.changes()
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Adjusted the goal; the change is in its history.")
+            return redirect("goals:goal_detail", goal.pk)
+    return render(request, "goals/goal_adjust.html", {"goal": goal, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """Ask, then archive: the goal leaves lists and recalculation; its history stays (admins can
+    purge it in Django admin)."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_edit_goal, request.user, goal)
+    if request.method == "POST":
+        services.goal_archive(goal=goal, by=request.user)
+        messages.success(request, f"Archived the goal “{goal.name}”.")
+        return redirect("goals:period_detail", goal.period_id)
+    return render(
+        request,
+        "goals/goal_delete.html",
+        {
+            "goal": goal,
+            "children": Goal.objects.filter(parent=goal, archived_at__isnull=True).count(),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Cascade
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_cascade(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """From a team goal, create individual goals for chosen members in one step, with targets
+    suggested from each member's book (editable before saving)."""
+    parent = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_edit_goal, request.user, parent)
+    if not parent.is_team_goal:
+        messages.error(request, "Only a team goal cascades to its members.")
+        return redirect("goals:goal_detail", parent.pk)
+    rows = cascade_suggestions(parent=parent, today=timezone.localdate())
+    form = CascadeForm(request.POST or None, parent=parent, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = cascade_create(parent=parent, by=request.user, rows=form.chosen_rows())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Cascaded “{parent.name}” to {len(created)} members.")
+            return redirect("goals:goal_detail", parent.pk)
+    return render(
+        request,
+        "goals/goal_cascade.html",
+        {"goal": parent, "form": form, "metric": METRICS.get(parent.metric_key)},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sharing
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_share_view(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """The share dialog: who sees this goal besides its team's rules, and adding someone."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_share_goal, request.user, goal)
+    form = ShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user, team = form.cleaned_data["user"], form.cleaned_data["team"]
+        goal_share(goal=goal, users=[user] if user else [], teams=[team] if team else [])
+        messages.success(request, f"Shared with {user or team}.")
+        if not request.htmx:
+            return redirect("goals:goal_share", goal.pk)
+        form = ShareForm()
+    context = {
+        "goal": goal,
+        "form": form,
+        "shared_users": goal_shared_users(goal),
+        "shared_teams": goal_shared_teams(goal),
+    }
+    template = "goals/goal_share.html#share_dialog" if request.htmx else "goals/goal_share.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def goal_unshare_view(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_share_goal, request.user, goal)
+    user = User.objects.filter(pk=request.POST.get("user") or 0).first()
+    team = Team.objects.filter(pk=request.POST.get("team") or 0).first()
+    if user or team:
+        goal_unshare(goal=goal, user=user, team=team)
+        messages.success(request, f"{user or team} no longer sees this goal through a share.")
+    return redirect(reverse("goals:goal_share", args=[goal.pk]))
