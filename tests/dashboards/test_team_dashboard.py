@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def rows_of(html: str) -> list[tuple[str, str]]:
     """(goal name, status) of each goal row, in page order."""
-    return re.findall(r'data-status="(\w+)">\s*<td class="goal-name"><a href="[^"]+">([^<]+)</a>', html)
+    return re.findall(
+        r'data-status="(\w+)">\s*<td class="goal-name"><a href="[^"]+">([^<]+)</a>', html
+    )
 
 
 @pytest.fixture
@@ -84,10 +86,12 @@ def test_lead_reads_values_statuses_forecast_and_summary(client, lead, team, tea
     assert "72% chance of target" in html
     # 47 days of history: a week ago (9 Nov, day 39) the value was 103.12; now 103.7.
     assert "+0.6 pts since last week" in html
-    assert re.search(r'<div class="stat">2 of 4</div>\s*<div class="stat-label">on track or better \(50%\)', html)
+    assert re.search(
+        r'<div class="stat">2 of 4</div>\s*<div class="stat-label">on track or better \(50%\)', html
+    )
     for words in ("Behind", "At risk", "On track", "Achieved"):
         assert f">{words}</span>" in html
-    assert "<svg class=\"sparkline\"" in html
+    assert '<svg class="sparkline"' in html
     assert DashboardView.objects.filter(user=lead, page="team").count() == 1
 
 
