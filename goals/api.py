@@ -5,7 +5,9 @@ but not change is a 403 on writes. Token scopes: `read` for GET, `write` for eve
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import Http404
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -15,24 +17,28 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from goals_project.people.models import User
 from goals_project.people.tokens import has_scope
 
-from . import access
+from . import access, services
 from .models import ContributionSnapshot, Goal, GoalPeriod, ProgressHistory
+from .recalc import recalculate_goals
 from .serializers import (
     ContributionSerializer,
+    GoalCreateSerializer,
     GoalDetailSerializer,
     GoalFilterSerializer,
     GoalPeriodSerializer,
     GoalPeriodUpdateSerializer,
     GoalSerializer,
+    GoalUpdateSerializer,
     HistoryFilterSerializer,
     HistorySerializer,
+    ManualEntryInputSerializer,
     ProgressSerializer,
 )
 
@@ -61,6 +67,7 @@ class TokenScope(permissions.BasePermission):
 
 
 API_PERMISSIONS = [permissions.IsAuthenticated, TokenScope]
+EDIT_DENIED = "Only the team's leads and admins change this goal."
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(
@@ -81,20 +88,33 @@ WRITE_ERRORS = {400: FIELD_ERRORS, 401: UNAUTHENTICATED, 403: FORBIDDEN}
 OBJECT_WRITE_ERRORS = {**WRITE_ERRORS, 404: NOT_FOUND}
 
 
+# Model field names that the API spells differently.
+API_FIELD_NAMES = {"period_type": "type", "goal_type": "type"}
+
+
 def field_errors(error: DjangoValidationError) -> serializers.ValidationError:
-    """A service's ValidationError({field: msg}) as the API's 400 body."""
+    """A service's ValidationError({field: msg}) as the API's 400 body: {field: [messages]}."""
     if hasattr(error, "error_dict"):
-        return serializers.ValidationError(error.message_dict)
+        return serializers.ValidationError(
+            {API_FIELD_NAMES.get(k, k): v for k, v in error.message_dict.items()}
+        )
     return serializers.ValidationError({"non_field_errors": error.messages})
 
 
 def deny(message: str) -> PermissionDenied:
+    """The 403 for a caller who may see the object but not change it (raise it)."""
     return PermissionDenied(message)
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise deny(message)
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List goal periods", responses={200: GoalPeriodSerializer(many=True), **READ_ERRORS}
+        summary="List goal periods",
+        responses={200: GoalPeriodSerializer(many=True), **READ_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One goal period", responses={200: GoalPeriodSerializer, **OBJECT_READ_ERRORS}
@@ -110,41 +130,42 @@ def deny(message: str) -> PermissionDenied:
         responses={200: GoalPeriodSerializer, **OBJECT_WRITE_ERRORS},
     ),
 )
-class GoalPeriodViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Goal periods are visible to every signed-in user; admins create and change them."""
 
-    queryset = GoalPeriod.objects.all()
+    queryset = GoalPeriod.objects.order_by("-start", "period_type")
     serializer_class = GoalPeriodSerializer
     permission_classes = API_PERMISSIONS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def get_period(self, pk) -> GoalPeriod:
+        period = GoalPeriod.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        if period is None:
+            raise NotFound("No such goal period.")
+        return period
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        return Response(GoalPeriodSerializer(self.get_period(pk)).data)
+
     def create(self, request: Request) -> Response:
-        if not access.can_manage_periods(request.user):
-            raise deny("Only admins create goal periods.")
+        require(access.can_manage_periods(request.user), "Only admins create goal periods.")
         serializer = GoalPeriodSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        from .services import period_create
-
         try:
-            period = period_create(**serializer.validated_data)
+            period = services.period_create(**serializer.validated_data)
         except DjangoValidationError as error:
             raise field_errors(error) from None
         return Response(GoalPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
-        period = self.get_object()
-        if not access.can_manage_periods(request.user):
-            raise deny("Only admins change goal periods.")
-        serializer = GoalPeriodUpdateSerializer(data=request.data, partial=True)
+        period = self.get_period(pk)
+        require(access.can_manage_periods(request.user), "Only admins change goal periods.")
+        serializer = GoalPeriodUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        from .services import period_update
-
         try:
-            period = period_update(period=period, **serializer.validated_data)
+            period = services.period_update(
+                period=period, by=request.user, **serializer.validated_data
+            )
         except DjangoValidationError as error:
             raise field_errors(error) from None
         return Response(GoalPeriodSerializer(period).data)
@@ -164,6 +185,20 @@ def _goal_list(user) -> QuerySet[Goal]:
     retrieve=extend_schema(
         summary="One goal", responses={200: GoalDetailSerializer, **OBJECT_READ_ERRORS}
     ),
+    create=extend_schema(
+        summary="Create a goal (team leads for their team, admins)",
+        request=GoalCreateSerializer,
+        responses={201: GoalDetailSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Change a goal; target, stretch, baseline and weight need a reason",
+        request=GoalUpdateSerializer,
+        responses={200: GoalDetailSerializer, **OBJECT_WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        summary="Delete a goal (it is archived; its history stays)",
+        responses={204: OpenApiResponse(description="Archived."), **OBJECT_READ_ERRORS},
+    ),
 )
 class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = GoalSerializer
@@ -173,6 +208,17 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Goal]:
         return _goal_list(self.request.user)
 
+    def get_goal(self, request: Request, pk) -> Goal:
+        try:
+            return access.get_goal_for_user(request.user, pk)
+        except Http404:
+            raise NotFound("No such goal, or you may not see it.") from None
+
+    def detail_response(self, request: Request, goal: Goal, code=status.HTTP_200_OK) -> Response:
+        goal = self.get_goal(request, goal.pk)
+        data = GoalDetailSerializer(goal, context={"request": request}).data
+        return Response(data, status=code)
+
     def list(self, request: Request) -> Response:
         filters = GoalFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -181,20 +227,107 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             GoalSerializer(page, many=True, context={"request": request}).data
         )
 
-    def get_goal(self, request: Request, pk) -> Goal:
-        return access.get_goal_for_user(request.user, pk)
-
     def retrieve(self, request: Request, pk=None) -> Response:
         goal = self.get_goal(request, pk)
         return Response(GoalDetailSerializer(goal, context={"request": request}).data)
 
+    def create(self, request: Request) -> Response:
+        serializer = GoalCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        require(
+            access.can_create_goal(request.user, data["team"]),
+            "Only the team's leads and admins create goals for this team.",
+        )
+        parent_id = data.pop("parent", None)
+        if parent_id is not None:
+            parent = access.visible_goals(request.user).filter(pk=parent_id).first()
+            if parent is None:
+                raise serializers.ValidationError(
+                    {"parent": ["No such goal, or you may not see it."]}
+                )
+            data["parent"] = parent
+        data["goal_type"] = data.pop("type")
+        try:
+            goal = services.goal_create(**data, created_by=request.user)
+        except DjangoValidationError as error:
+            raise field_errors(error) from None
+        return self.detail_response(request, goal, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk=None) -> Response:
+        goal = self.get_goal(request, pk)
+        require(access.can_edit_goal(request.user, goal), EDIT_DENIED)
+        serializer = GoalUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        reason = changes.pop("reason", "")
+        try:
+            goal = services.goal_update(goal=goal, by=request.user, reason=reason, **changes)
+        except DjangoValidationError as error:
+            raise field_errors(error) from None
+        return self.detail_response(request, goal)
+
+    def destroy(self, request: Request, pk=None) -> Response:
+        goal = self.get_goal(request, pk)
+        require(access.can_edit_goal(request.user, goal), EDIT_DENIED)
+        services.goal_archive(goal=goal, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(
+        methods=["GET"],
         summary="A goal's current progress",
         responses={200: ProgressSerializer, **OBJECT_READ_ERRORS},
     )
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        methods=["POST"],
+        summary="Record manual progress (a value, tasks done, milestones done)",
+        request=ManualEntryInputSerializer,
+        responses={201: ProgressSerializer, **OBJECT_WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"])
     def progress(self, request: Request, pk=None) -> Response:
         goal = self.get_goal(request, pk)
+        if request.method == "GET":
+            return Response(ProgressSerializer(goal).data)
+        require(
+            access.can_update_progress(request.user, goal),
+            "Only the goal's owner, the team's leads and admins record progress.",
+        )
+        serializer = ManualEntryInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            with transaction.atomic():
+                for milestone_id in data.get("milestones_done", []):
+                    milestone = goal.milestones.filter(pk=milestone_id).first()
+                    if milestone is None:
+                        raise DjangoValidationError(
+                            {"milestones_done": f"Goal {goal.pk} has no milestone {milestone_id}."}
+                        )
+                    services.milestone_complete(milestone=milestone, by=request.user)
+                if data.get("value") is not None or data.get("tasks_done") is not None:
+                    services.manual_entry_add(
+                        goal=goal,
+                        by=request.user,
+                        value=data.get("value"),
+                        tasks_done=data.get("tasks_done"),
+                        note=data.get("note", ""),
+                    )
+        except DjangoValidationError as error:
+            raise field_errors(error) from None
+        goal.refresh_from_db()
+        return Response(ProgressSerializer(goal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Recalculate a goal now and return its progress",
+        request=None,
+        responses={200: ProgressSerializer, **OBJECT_READ_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def refresh(self, request: Request, pk=None) -> Response:
+        goal = self.get_goal(request, pk)
+        recalculate_goals([goal.pk])
+        goal.refresh_from_db()
         return Response(ProgressSerializer(goal).data)
 
     @extend_schema(
@@ -226,7 +359,7 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             ContributionSnapshot.objects.filter(goal=goal).order_by("-as_of").values("as_of")[:1]
         )
         rows = (
-            ContributionSnapshot.objects.filter(goal=goal, as_of=latest)
+            ContributionSnapshot.objects.filter(goal=goal, as_of=Subquery(latest))
             .select_related("goal", "member")
             .order_by("-points", "member__name")
         )
@@ -259,7 +392,10 @@ class UserContributionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = API_PERMISSIONS
 
     def list(self, request: Request, user_id=None) -> Response:
-        person = access.get_person_for_user(request.user, user_id)
+        try:
+            person = access.get_person_for_user(request.user, user_id)
+        except Http404:
+            raise NotFound("No such person, or you may not see them.") from None
         rows = _latest_contributions(person, viewer=request.user)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ContributionSerializer(page, many=True).data)

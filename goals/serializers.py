@@ -41,15 +41,15 @@ class GoalPeriodSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class GoalPeriodUpdateSerializer(GoalPeriodSerializer):
-    """PATCH: every field optional."""
+class GoalPeriodUpdateSerializer(serializers.Serializer):
+    """PATCH a period: every field optional. Moving the dates of a period that has goals needs a
+    reason (each goal gets an adjustment row)."""
 
-    type = serializers.ChoiceField(
-        source="period_type", choices=GoalPeriod.Type.choices, required=False
-    )
-
-    class Meta(GoalPeriodSerializer.Meta):
-        extra_kwargs = {f: {"required": False} for f in ["name", "start", "end", "status"]}
+    name = serializers.CharField(max_length=100, required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    status = serializers.ChoiceField(choices=GoalPeriod.Status.choices, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
