@@ -1,0 +1,625 @@
+"""Import of customer data (and the users who own it): CSV files and JSON lists, all-or-nothing.
+
+Every kind has fixed columns and a natural key (DESIGN.md section 2). An import parses and checks
+every row, resolves every reference (customers, CSM emails) in a few set-based queries, and only
+then writes, in one transaction, with bulk upserts of the rows that actually change. Any bad row
+rejects the whole batch with errors naming the row, the column and the reason; nothing is
+written. After commit, `customer_data_changed` tells the goals engine whose books changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from goals_project.people.models import Membership, User
+from goals_project.people.services import membership_set, team_get_or_create, user_upsert
+
+from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
+from .signals import customer_data_changed
+
+MAX_REPORTED_ERRORS = 50
+# Lookups are chunked so that SQLite's limit on query parameters is never reached.
+LOOKUP_CHUNK = 900
+WRITE_BATCH = 2000
+# A cell starting with one of these is a formula to a spreadsheet; exports prefix a quote.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+    def format(self, source: str) -> str:
+        return f"{source}:{self.row}: {self.column}: {self.reason}"
+
+
+class ImportRejected(Exception):
+    """The batch was refused; `errors` lists every problem found, in row order."""
+
+    def __init__(self, errors: Sequence[RowError], source: str = "request"):
+        self.errors = sorted(errors, key=lambda error: error.row)
+        self.source = source
+        super().__init__(f"{len(self.errors)} error(s) in {source}")
+
+    def messages(self, limit: int = MAX_REPORTED_ERRORS) -> list[str]:
+        """`FILE:ROW: column: reason` for the first `limit` errors, then how many more there are."""
+        lines = [error.format(self.source) for error in self.errors[:limit]]
+        if len(self.errors) > limit:
+            lines.append(f"... and {len(self.errors) - limit} more errors")
+        return lines
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    owner_ids: set[int] = field(default_factory=set)
+
+    def summary(self) -> str:
+        return (
+            f"{self.kind}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+# --- cell parsers: each returns the value or raises ValueError with the reason -------------------
+
+
+def restore_cell(text: str) -> str:
+    """Undo the quote an export puts before a formula-like cell (as a spreadsheet does)."""
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
+        return text[1:]
+    return text
+
+
+def neutralise_cell(text: str) -> str:
+    """Prefix a quote to a text cell a spreadsheet would run as a formula (CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def text(max_length: int, *, required: bool = True) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = restore_cell(value)
+        if required and not value:
+            raise ValueError("required, but empty")
+        if len(value) > max_length:
+            raise ValueError(f"longer than {max_length} characters")
+        return value
+
+    return parse
+
+
+def email(value: str) -> str:
+    if not value:
+        raise ValueError("required, but empty")
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValueError(f"not an email address: {value!r}") from None
+    return value.lower()
+
+
+def iso_date(value: str) -> date:
+    try:
+        if ISO_DATE.match(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ValueError(f"bad date {value!r}: use YYYY-MM-DD")
+
+
+def timestamp(value: str) -> datetime:
+    """An ISO date (local midnight) or datetime; without an offset it is local time."""
+    try:
+        if ISO_DATE.match(value):
+            moment = datetime.combine(date.fromisoformat(value), time.min)
+        else:
+            moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"bad date or datetime {value!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]"
+        ) from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return moment
+
+
+def optional_timestamp(value: str) -> datetime | None:
+    return timestamp(value) if value else None
+
+
+def money(value: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not a number: {value!r}")
+    if amount < 0:
+        raise ValueError(f"negative ARR {value}: ARR is 0 or more (0 means churned)")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"{value} has more than 2 decimal places")
+    if amount >= Decimal(10) ** 12:
+        raise ValueError(f"{value} is too large")
+    return amount
+
+
+def score(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"not a whole number: {value!r}") from None
+    if not 0 <= number <= 10:
+        raise ValueError(f"score {number} is outside 0-10")
+    return number
+
+
+def outcome(value: str) -> str:
+    if value.lower() not in Renewal.Outcome.values:
+        raise ValueError(f"unknown outcome {value!r}: use renewed, churned or pending")
+    return value.lower()
+
+
+def role(value: str) -> str:
+    if value.lower() not in Membership.Role.values:
+        raise ValueError(f"unknown role {value!r}: use member or lead")
+    return value.lower()
+
+
+# --- kinds ----------------------------------------------------------------------------------------
+
+Row = dict[str, Any]
+
+
+def chunks(values: Sequence, size: int = LOOKUP_CHUNK) -> Iterator[Sequence]:
+    for index in range(0, len(values), size):
+        yield values[index : index + size]
+
+
+class Kind:
+    """One import format: its columns, natural key, references and writes."""
+
+    name: str
+    columns: dict[str, Callable[[str], Any]]
+    key: tuple[str, ...]
+
+    def resolve(self, rows: list[Row]) -> list[RowError]:
+        """Turn references (external ids, emails) into ids; an error per unknown reference."""
+        return []
+
+    def write(self, rows: list[Row], result: ImportResult) -> None:
+        raise NotImplementedError
+
+
+class CustomerRecordKind(Kind):
+    """A kind whose rows belong to a customer named by customer_external_id."""
+
+    model: type
+    values: tuple[str, ...]  # the columns written besides the key
+
+    def resolve(self, rows: list[Row]) -> list[RowError]:
+        rows = [row for row in rows if "customer_external_id" in row]
+        external_ids = sorted({row["customer_external_id"] for row in rows})
+        found: dict[str, tuple[int, int]] = {}
+        for chunk in chunks(external_ids):
+            for external_id, pk, csm_id in Customer.objects.filter(
+                external_id__in=chunk
+            ).values_list("external_id", "pk", "csm_id"):
+                found[external_id] = (pk, csm_id)
+        errors = []
+        for row in rows:
+            if row["customer_external_id"] in found:
+                row["customer_id"], row["csm_id"] = found[row["customer_external_id"]]
+            else:
+                errors.append(
+                    RowError(
+                        row["_row"],
+                        "customer_external_id",
+                        f"unknown customer {row['customer_external_id']!r}",
+                    )
+                )
+        return errors
+
+    def db_key(self, row: Row) -> tuple:
+        return (row["customer_id"], *(row[column] for column in self.key[1:]))
+
+    def existing(self, customer_ids: Sequence[int]) -> dict[tuple, tuple]:
+        key_fields = ["customer_id", *self.key[1:]]
+        found = {}
+        for chunk in chunks(customer_ids):
+            for values in self.model.objects.filter(customer_id__in=chunk).values_list(
+                *key_fields, *self.values
+            ):
+                found[values[: len(key_fields)]] = values[len(key_fields) :]
+        return found
+
+    def write(self, rows: list[Row], result: ImportResult) -> None:
+        existing = self.existing(sorted({row["customer_id"] for row in rows}))
+        changed = []
+        for row in rows:
+            before = existing.get(self.db_key(row))
+            after = tuple(row[column] for column in self.values)
+            if before is None:
+                result.created += 1
+            elif before != after:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+                continue
+            changed.append(row)
+            result.owner_ids.add(row["csm_id"])
+        self.model.objects.bulk_create(
+            (
+                self.model(
+                    customer_id=row["customer_id"],
+                    **{column: row[column] for column in (*self.key[1:], *self.values)},
+                )
+                for row in changed
+            ),
+            batch_size=WRITE_BATCH,
+            update_conflicts=True,
+            unique_fields=["customer", *self.key[1:]],
+            update_fields=[*self.values, "updated_at"],
+        )
+
+
+class ArrKind(CustomerRecordKind):
+    name = "arr"
+    model = ArrRecord
+    columns = {"customer_external_id": text(100), "effective_date": iso_date, "arr": money}
+    key = ("customer_external_id", "effective_date")
+    values = ("arr",)
+
+
+class RenewalKind(CustomerRecordKind):
+    name = "renewals"
+    model = Renewal
+    columns = {"customer_external_id": text(100), "due_date": iso_date, "outcome": outcome}
+    key = ("customer_external_id", "due_date")
+    values = ("outcome",)
+
+
+class NpsKind(CustomerRecordKind):
+    name = "nps"
+    model = NpsResponse
+    columns = {
+        "customer_external_id": text(100),
+        "respondent": text(200),
+        "responded_at": timestamp,
+        "score": score,
+    }
+    key = ("customer_external_id", "respondent", "responded_at")
+    values = ("score",)
+
+
+class QbrKind(CustomerRecordKind):
+    name = "qbrs"
+    model = Qbr
+    columns = {
+        "customer_external_id": text(100),
+        "scheduled_date": iso_date,
+        "completed_at": optional_timestamp,
+    }
+    key = ("customer_external_id", "scheduled_date")
+    values = ("completed_at",)
+
+
+def users_by_email(emails: Iterable[str]) -> dict[str, User]:
+    """Users whose email matches one of `emails` in any case, keyed by the lower-case email."""
+    emails = sorted(set(emails))
+    found = {}
+    for chunk in chunks(emails):
+        for user in (
+            User.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=chunk)
+            .select_related("membership__team")
+        ):
+            found[user.email_lower] = user
+    return found
+
+
+class CustomerKind(Kind):
+    name = "customers"
+    columns = {
+        "external_id": text(100),
+        "name": text(200),
+        "csm_email": email,
+        "segment": text(50, required=False),
+    }
+    key = ("external_id",)
+
+    def resolve(self, rows: list[Row]) -> list[RowError]:
+        rows = [row for row in rows if "csm_email" in row]
+        users = users_by_email(row["csm_email"] for row in rows)
+        errors = []
+        for row in rows:
+            user = users.get(row["csm_email"])
+            if user is None:
+                errors.append(
+                    RowError(row["_row"], "csm_email", f"unknown csm email {row['csm_email']!r}")
+                )
+            else:
+                row["csm_id"] = user.pk
+        return errors
+
+    def write(self, rows: list[Row], result: ImportResult) -> None:
+        existing = {}
+        for chunk in chunks([row["external_id"] for row in rows]):
+            for external_id, *values in Customer.objects.filter(external_id__in=chunk).values_list(
+                "external_id", "name", "csm_id", "segment"
+            ):
+                existing[external_id] = tuple(values)
+        changed = []
+        for row in rows:
+            before = existing.get(row["external_id"])
+            if before is None:
+                result.created += 1
+            elif before != (row["name"], row["csm_id"], row["segment"]):
+                result.updated += 1
+                result.owner_ids.add(before[1])  # a moved customer leaves its old CSM's book
+            else:
+                result.unchanged += 1
+                continue
+            changed.append(row)
+            result.owner_ids.add(row["csm_id"])
+        Customer.objects.bulk_create(
+            (
+                Customer(
+                    external_id=row["external_id"],
+                    name=row["name"],
+                    csm_id=row["csm_id"],
+                    segment=row["segment"],
+                )
+                for row in changed
+            ),
+            batch_size=WRITE_BATCH,
+            update_conflicts=True,
+            unique_fields=["external_id"],
+            update_fields=["name", "csm", "segment", "updated_at"],
+        )
+
+
+class UserKind(Kind):
+    """Users and their team and role; written through the people services (few rows)."""
+
+    name = "users"
+    columns = {"email": email, "name": text(150, required=False), "team": text(100), "role": role}
+    key = ("email",)
+
+    def write(self, rows: list[Row], result: ImportResult) -> None:
+        users = users_by_email(row["email"] for row in rows)
+        teams = {}
+        for row in rows:
+            user = users.get(row["email"])
+            membership = getattr(user, "membership", None) if user else None
+            same_team = membership is not None and (
+                membership.team.name.lower() == row["team"].lower()
+                and membership.role == row["role"]
+            )
+            if user is not None and same_team and (not row["name"] or row["name"] == user.name):
+                result.unchanged += 1
+                continue
+            if user is None:
+                result.created += 1
+            else:
+                result.updated += 1
+            user = user_upsert(email=row["email"], name=row["name"])
+            if not same_team:
+                team_key = row["team"].lower()
+                if team_key not in teams:
+                    teams[team_key] = team_get_or_create(name=row["team"])
+                membership_set(user=user, team=teams[team_key], role=row["role"])
+                result.owner_ids.add(user.pk)
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (UserKind(), CustomerKind(), ArrKind(), RenewalKind(), NpsKind(), QbrKind())
+}
+
+
+def get_kind(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"Unknown kind {name!r}: use one of {', '.join(KINDS)}.") from None
+
+
+# --- reading the input ----------------------------------------------------------------------------
+
+
+def parse_records(
+    kind: Kind, records: Iterable[tuple[int, Mapping[str, str]]]
+) -> tuple[list[Row], list[RowError]]:
+    """Check every cell and every natural key: the good rows, and an error per bad cell."""
+    rows: list[Row] = []
+    errors: list[RowError] = []
+    seen: dict[tuple, int] = {}
+    for number, record in records:
+        row: Row = {"_row": number}
+        row_ok = True
+        for column, parse in kind.columns.items():
+            try:
+                row[column] = parse((record.get(column) or "").strip())
+            except ValueError as error:
+                errors.append(RowError(number, column, str(error)))
+                row_ok = False
+        rows.append(row)  # even a bad row has its references checked
+        if not row_ok:
+            continue
+        key = tuple(row[column] for column in kind.key)
+        if key in seen:
+            errors.append(
+                RowError(
+                    number,
+                    kind.key[-1],
+                    f"the same {' + '.join(kind.key)} as row {seen[key]}",
+                )
+            )
+            continue
+        seen[key] = number
+    return rows, errors
+
+
+def read_csv(kind: Kind, data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """Decode and split a CSV file (UTF-8, RFC 4180, header row); check its header."""
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportRejected(
+            [RowError(line, "(file)", f"not UTF-8 text (byte 0x{data[error.start]:02x})")]
+        ) from None
+    expected = ",".join(kind.columns)
+    if not content.strip():
+        raise ImportRejected(
+            [RowError(1, "(file)", f"the file is empty: a header row is required: {expected}")]
+        )
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    records: list[tuple[int, dict[str, str]]] = []
+    errors: list[RowError] = []
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+        errors += header_errors(kind, header)
+        if errors:
+            raise ImportRejected(errors)
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines are not rows
+            if len(cells) != len(header):
+                errors.append(
+                    RowError(
+                        reader.line_num,
+                        "(row)",
+                        f"{len(cells)} cells, but the header has {len(header)} columns",
+                    )
+                )
+                continue
+            records.append((reader.line_num, dict(zip(header, cells, strict=True))))
+    except csv.Error as error:
+        errors.append(RowError(reader.line_num, "(file)", f"bad CSV: {error}"))
+    if errors:
+        raise ImportRejected(errors)
+    return records
+
+
+def header_errors(kind: Kind, header: Sequence[str], row: int = 1) -> list[RowError]:
+    errors = [
+        RowError(row, column, "missing column") for column in kind.columns if column not in header
+    ]
+    seen = set()
+    for column in header:
+        if column in seen:
+            errors.append(RowError(row, column, "the same column twice"))
+        elif column not in kind.columns:
+            errors.append(
+                RowError(
+                    row,
+                    column or "(empty)",
+                    f"unknown column: the columns are {', '.join(kind.columns)}",
+                )
+            )
+        seen.add(column)
+    return errors
+
+
+def json_records(kind: Kind, items: Any) -> list[tuple[int, dict[str, str]]]:
+    """A JSON list of objects with the kind's fields, as CSV-like records numbered from 1."""
+    if not isinstance(items, list):
+        raise ImportRejected([RowError(0, "(body)", "send a JSON list of objects")])
+    records, errors = [], []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            errors.append(RowError(number, "(row)", "not a JSON object"))
+            continue
+        errors += [
+            RowError(number, column, "missing field")
+            for column in kind.columns
+            if column not in item
+        ]
+        errors += [
+            RowError(
+                number, str(column), f"unknown field: the fields are {', '.join(kind.columns)}"
+            )
+            for column in item
+            if column not in kind.columns
+        ]
+        record = {}
+        for column, value in item.items():
+            if value is None:
+                record[column] = ""
+            elif isinstance(value, str):
+                record[column] = value
+            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                record[column] = str(value)
+            else:
+                errors.append(RowError(number, str(column), "must be a string or a number"))
+        records.append((number, record))
+    if errors:
+        raise ImportRejected(errors)
+    return records
+
+
+# --- the service ----------------------------------------------------------------------------------
+
+
+def import_records(
+    kind_name: str, records: Iterable[tuple[int, Mapping[str, str]]], *, source: str = "request"
+) -> ImportResult:
+    """Upsert the records by natural key, all or nothing; raise ImportRejected on any bad row.
+
+    After commit, sends customer_data_changed with the CSMs whose books changed.
+    """
+    kind = get_kind(kind_name)
+    try:
+        rows, errors = parse_records(kind, records)
+        errors += kind.resolve(rows)
+        if errors:
+            raise ImportRejected(errors)
+        result = ImportResult(kind=kind.name)
+        with transaction.atomic():
+            kind.write(rows, result)
+            owner_ids = frozenset(result.owner_ids)
+            transaction.on_commit(
+                lambda: customer_data_changed.send(
+                    sender=Customer, owner_ids=set(owner_ids), kind=kind.name
+                )
+            )
+    except ImportRejected as rejected:
+        rejected.source = source
+        raise
+    return result
+
+
+def import_csv(kind_name: str, data: bytes, *, source: str) -> ImportResult:
+    """Import one CSV file's bytes; errors are reported as `source:ROW: column: reason`."""
+    kind = get_kind(kind_name)
+    try:
+        records = read_csv(kind, data)
+    except ImportRejected as rejected:
+        rejected.source = source
+        raise
+    return import_records(kind_name, records, source=source)
+
+
+def import_json(kind_name: str, items: Any) -> ImportResult:
+    """Import a JSON list of objects (the REST API); rows are numbered from 1."""
+    return import_records(kind_name, json_records(get_kind(kind_name), items))
