@@ -43,7 +43,7 @@ def _probability(
         return None
     if spread == 0:
         reached = predicted <= float(mark) if direction == DECREASE else predicted >= float(mark)
-        return HUNDRED if reached else Decimal(0)
+        return quantize(HUNDRED if reached else Decimal(0))
     score = (float(mark) - predicted) / spread
     chance = stats.t.cdf(score, dof) if direction == DECREASE else stats.t.sf(score, dof)
     return quantize(Decimal(str(float(chance) * 100)))

@@ -433,7 +433,9 @@ def goal_update(*, goal: Goal, by: User | None, reason: str = "", **changes: Any
         raise ValidationError({sorted(unknown)[0]: "This field cannot be changed."})
     audited = {key: value for key, value in changes.items() if key in AUDITED_FIELDS}
     goal = (
-        Goal.objects.select_for_update().select_related("period", "team", "owner").get(pk=goal.pk)
+        Goal.objects.select_for_update(of=("self",))
+        .select_related("period", "team", "owner")
+        .get(pk=goal.pk)
     )
     for key, value in changes.items():
         if key in PLAIN_FIELDS:
@@ -460,7 +462,9 @@ def goal_adjust(*, goal: Goal, by: User | None, reason: str, **changes: Any) -> 
             {field_name: "Only target, stretch_target, baseline, weight and period are adjusted."}
         )
     goal = (
-        Goal.objects.select_for_update().select_related("period", "team", "owner").get(pk=goal.pk)
+        Goal.objects.select_for_update(of=("self",))
+        .select_related("period", "team", "owner")
+        .get(pk=goal.pk)
     )
     return _adjust(goal=goal, by=by, reason=reason, changes=changes)
 
@@ -617,7 +621,7 @@ def milestone_complete(*, milestone: Milestone, by: User | None, done: bool = Tr
 @transaction.atomic
 def milestone_reorder(*, goal: Goal, milestone_ids: Sequence[int]) -> list[Milestone]:
     """Put the goal's milestones in the given order (every milestone exactly once)."""
-    milestones = {m.pk: m for m in goal.milestones.select_for_update()}
+    milestones = {m.pk: m for m in goal.milestones.select_for_update().order_by("pk")}
     ids = [int(pk) for pk in milestone_ids]
     if sorted(ids) != sorted(milestones):
         raise ValidationError(

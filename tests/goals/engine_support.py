@@ -1,0 +1,47 @@
+"""Builders shared by the goals-engine tests: a quarter, customers with ARR, goals."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from goals.models import GoalPeriod
+from goals.services import goal_create, period_create
+from tests.metrics.builders import customer
+
+Q1 = (date(2026, 1, 1), date(2026, 3, 31))
+
+
+def quarter(name: str = "Q1 2026", start: date = Q1[0], end: date = Q1[1], **kwargs) -> GoalPeriod:
+    return period_create(name=name, period_type="quarterly", start=start, end=end, **kwargs)
+
+
+def book(csm, *arrs: tuple[int, int], start: date = Q1[0], change: date = date(2026, 2, 1)):
+    """Customers of `csm`, each with ARR `first` from `start` and `second` from `change`."""
+    return [customer(csm, {start: first, change: second}) for first, second in arrs]
+
+
+def nrr_goal(period, *, by, owner=None, team=None, parent=None, target="110", baseline="100", **kw):
+    return goal_create(
+        period=period,
+        name=kw.pop("name", "Grow NRR"),
+        goal_type="metric",
+        metric_key="nrr",
+        created_by=by,
+        owner=owner,
+        team=team,
+        parent=parent,
+        baseline=baseline,
+        target=target,
+        **kw,
+    )
+
+
+def D(value) -> Decimal:
+    return Decimal(str(value))
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Factories give every user a password; hashing it properly would dominate these tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

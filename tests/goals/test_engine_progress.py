@@ -1,0 +1,150 @@
+"""Progress, expected progress, status and forecast rules (DESIGN.md section 4)."""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from goals.forecast import forecast_series
+from goals.progress import (
+    count_progress,
+    expected_progress,
+    goal_state,
+    goal_status,
+    metric_progress,
+    weighted_progress,
+)
+
+from .engine_support import D
+
+START, END = date(2026, 1, 1), date(2026, 3, 31)  # 90 days
+
+
+@pytest.mark.parametrize(("current", "progress"), [(80, 50), (70, 75), (50, 125), (100, 0)])
+def test_decrease_goal_from_100_to_60_is_the_published_check(current, progress):
+    assert metric_progress(
+        direction="decrease", baseline=D(100), target=D(60), value=D(current)
+    ) == D(progress)
+
+
+def test_increase_progress_is_not_clamped():
+    assert metric_progress(direction="increase", baseline=D(90), target=D(110), value=D(115)) == 125
+    assert metric_progress(direction="increase", baseline=D(90), target=D(110), value=D(85)) == -25
+
+
+@pytest.mark.parametrize(("current", "progress"), [(95, 100), (97.5, 100), (76, 80)])
+def test_maintain_is_full_at_or_above_target_else_a_share_of_it(current, progress):
+    assert metric_progress(direction="maintain", baseline=None, target=D(95), value=D(current)) == (
+        D(progress)
+    )
+
+
+def test_no_value_means_no_progress():
+    assert metric_progress(direction="increase", baseline=D(1), target=D(2), value=None) is None
+
+
+def test_tasks_milestones_and_roll_ups():
+    assert count_progress(done=D(3), total=12) == 25
+    assert count_progress(done=D(0), total=None) is None
+    assert weighted_progress([(D(50), D(1)), (D(100), D(3)), (None, D(5))]) == D("87.5")
+    assert weighted_progress([(None, D(1))]) is None
+
+
+def test_expected_progress_counts_whole_days_of_the_period():
+    assert expected_progress(start=START, end=END, as_of=date(2025, 12, 31)) == 0
+    assert expected_progress(start=START, end=END, as_of=date(2026, 2, 14)).quantize(D("0.01")) == (
+        D("50.00")
+    )
+    assert expected_progress(start=START, end=END, as_of=END) == 100
+    assert expected_progress(start=START, end=END, as_of=date(2026, 5, 1)) == 100
+
+
+@pytest.mark.parametrize(
+    ("progress", "status"),
+    [
+        (D(45), "on_track"),
+        (D(40), "on_track"),
+        (D("39.99"), "at_risk"),
+        (D(25), "at_risk"),
+        (D("24.9"), "behind"),
+        (D(100), "achieved"),
+        (D(130), "achieved"),
+    ],
+)
+def test_status_by_pace_with_default_thresholds(progress, status):
+    assert goal_status(progress=progress, expected=D(50)) == status
+
+
+def test_thresholds_are_settings(settings):
+    settings.GOAL_STATUS_ON_TRACK_MARGIN = 5
+    settings.GOAL_STATUS_AT_RISK_MARGIN = 8
+    assert goal_status(progress=D(44), expected=D(50)) == "at_risk"
+    assert goal_status(progress=D(41), expected=D(50)) == "behind"
+
+
+def test_exceeded_needs_a_stretch_target_reached_in_the_goals_direction():
+    assert goal_status(progress=D(150), expected=D(50), value=D(130)) == "achieved"
+    assert (
+        goal_status(progress=D(150), expected=D(50), value=D(130), stretch_target=D(125))
+        == "exceeded"
+    )
+    assert (
+        goal_status(
+            progress=D(150), expected=D(50), value=D(40), direction="decrease", stretch_target=D(45)
+        )
+        == "exceeded"
+    )
+    assert goal_status(progress=None, expected=D(50)) == "no_data"
+
+
+def test_goal_state_rounds_to_stored_precision():
+    state = goal_state(
+        value=D(1) / D(3), progress=D(2) / D(3), start=START, end=END, as_of=date(2026, 1, 10)
+    )
+    assert (state.value, state.progress, state.expected_progress) == (
+        D("0.3333"),
+        D("0.6667"),
+        D("11.1111"),
+    )
+    assert state.status == "at_risk"  # 10.4 points behind the pace
+
+
+def _days(n):
+    return [START + timedelta(days=i) for i in range(n)]
+
+
+def test_forecast_of_a_straight_line_is_its_own_end_value_with_a_narrow_band():
+    points = [(day, D(100) + D(i) / 2) for i, day in enumerate(_days(30))]
+    forecast = forecast_series(points, period_end=END, target=D(140), stretch_target=D(150))
+    # The line reaches 100 + 89 / 2 on the 90th day.
+    assert forecast.value == D("144.5")
+    assert forecast.low == forecast.high == forecast.value
+    assert forecast.target_probability == 100
+    assert forecast.stretch_probability == 0
+
+
+def test_noise_widens_the_band_and_makes_the_target_uncertain():
+    rng = random.Random(7)
+    line = [(day, D(100) + D(i) / 2) for i, day in enumerate(_days(30))]
+    noisy = [(day, value + D(rng.gauss(0, 3)).quantize(D("0.01"))) for day, value in line]
+    quiet = [(day, value + D(rng.gauss(0, 0.3)).quantize(D("0.01"))) for day, value in line]
+    wide = forecast_series(noisy, period_end=END, target=D("144.5"))
+    narrow = forecast_series(quiet, period_end=END, target=D("144.5"))
+    assert wide.high - wide.low > 5 * (narrow.high - narrow.low) > 0
+    assert wide.low < D("144.5") < wide.high
+    assert 20 < wide.target_probability < 80
+
+
+def test_decrease_goal_probability_counts_values_below_the_target():
+    points = [(day, D(100) - D(i)) for i, day in enumerate(_days(10))]
+    forecast = forecast_series(points, period_end=END, target=D(20), direction="decrease")
+    assert forecast.value == D(11)
+    assert forecast.target_probability == 100
+
+
+def test_no_forecast_under_three_points():
+    assert forecast_series([(START, D(1)), (END, D(2))], period_end=END, target=D(3)) is None
+    assert forecast_series([], period_end=END, target=D(3)) is None
+    points = [(day, None if i else D(5)) for i, day in enumerate(_days(5))]
+    assert forecast_series(points, period_end=END, target=Decimal(3)) is None
