@@ -1,5 +1,7 @@
 """Reactions to the goals and checkins signals. Bodies only hand over to services and tasks."""
 
+import functools
+import logging
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -13,20 +15,40 @@ from goals.models import Goal, GoalPeriod
 from goals_project.people.models import User
 from goals_project.people.selectors import team_leads, team_of
 
-from . import services
+from . import services, summaries
 from .models import Achievement, Notification
 from .notifications import digest_notifications, notify
 from .selectors import achievement_sentence, contribution_highlights
 
+logger = logging.getLogger(__name__)
 
+
+def robust(receiver):
+    """The engine sends its signals after commit with Signal.send: a failure here is logged and
+    must not break the recalculation or check-in that triggered it."""
+
+    @functools.wraps(receiver)
+    def wrapper(*args, **kwargs):
+        try:
+            return receiver(*args, **kwargs)
+        except Exception:
+            logger.exception("Recognition receiver %s failed", receiver.__name__)
+            return None
+
+    return wrapper
+
+
+@robust
 def on_goal_status_changed(sender, goal: Goal, old_status: str, new_status: str, **kwargs):
     services.achievements_record_for_status(goal=goal, status=new_status)
 
 
+@robust
 def on_milestone_completed(sender, milestone, **kwargs):
     services.achievement_record_for_milestone(milestone=milestone)
 
 
+@robust
 def on_goals_recalculated(sender, goal_ids, **kwargs):
     from .tasks import badges_award_for_users
 
@@ -37,6 +59,7 @@ def on_goals_recalculated(sender, goal_ids, **kwargs):
     )
     # Repairs an achievement whose status signal was lost; the constraint keeps it single.
     services.achievements_backfill(goals=goals)
+    summaries.period_summaries_after_recalculation(goal_ids=list(goal_ids))
     user_ids = services.people_of_goals(goal_ids=list(goal_ids))
     if user_ids:
         transaction.on_commit(lambda: badges_award_for_users.delay(sorted(user_ids)))
@@ -46,6 +69,7 @@ def _support_request_url() -> str:
     return reverse("checkins:attention")
 
 
+@robust
 def on_support_request_opened(sender, support_request: SupportRequest, **kwargs):
     if support_request.addressee_id:
         recipients = [support_request.addressee]
@@ -69,6 +93,7 @@ def on_support_request_opened(sender, support_request: SupportRequest, **kwargs)
     )
 
 
+@robust
 def on_support_request_changed(
     sender, support_request: SupportRequest, old_status: str, new_status: str, **kwargs
 ):
@@ -94,9 +119,11 @@ def on_support_request_changed(
 
 
 def on_collect_digest_sections(sender, user: User, week_start: date, is_lead: bool, **kwargs):
-    """The week's digest-routed notifications; for a lead also the team's wins and highlights."""
+    """The digest sent on Monday `week_start` reports the full week before it: the notifications
+    routed to the digest; for a lead also the team's wins and contribution highlights."""
+    reported_week = week_start - timedelta(days=7)
     sections = []
-    pending = digest_notifications(user, week_start)
+    pending = digest_notifications(user, reported_week)
     if pending:
         sections.append(
             {"title": "Notifications", "lines": [notification.title for notification in pending]}
@@ -104,22 +131,21 @@ def on_collect_digest_sections(sender, user: User, week_start: date, is_lead: bo
     team = team_of(user)
     if not is_lead or team is None:
         return sections
-    week_end = week_start + timedelta(days=7)
     wins = (
         Achievement.objects.filter(
             goal__team=team,
             goal__archived_at__isnull=True,
-            achieved_at__date__gte=week_start,
-            achieved_at__date__lt=week_end,
+            achieved_at__date__gte=reported_week,
+            achieved_at__date__lt=week_start,
         )
         .select_related("goal__team", "goal__owner", "goal__period", "milestone")
         .order_by("achieved_at", "pk")
     )
     if wins:
         sections.append(
-            {"title": "Wins this week", "lines": [achievement_sentence(win) for win in wins]}
+            {"title": "Wins last week", "lines": [achievement_sentence(win) for win in wins]}
         )
-    highlights = contribution_highlights(team, week_start)
+    highlights = contribution_highlights(team, reported_week)
     lines = [
         f"{goal.goal.name}: "
         + ", ".join(
@@ -139,6 +165,7 @@ def on_collect_digest_sections(sender, user: User, week_start: date, is_lead: bo
     return sections
 
 
+@robust
 def on_period_saved(sender, instance: GoalPeriod, **kwargs):
     from .tasks import period_summaries_for_period
 

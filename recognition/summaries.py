@@ -258,3 +258,22 @@ def period_summaries_due() -> list[PeriodSummary]:
         ):
             built.extend(period_summaries_complete(period=period))
     return built
+
+
+def period_summaries_after_recalculation(*, goal_ids: list[int]) -> list[PeriodSummary]:
+    """The last recalculation of a completed period (the roll-over runs one) builds, or rebuilds
+    with the final values, the summaries of the teams concerned; each is announced once."""
+    pairs = (
+        Goal.objects.filter(pk__in=goal_ids, period__status=GoalPeriod.Status.COMPLETED)
+        .values_list("period_id", "team_id")
+        .distinct()
+        .order_by("period_id", "team_id")
+    )
+    summaries = []
+    for period_id, team_id in pairs:
+        summary = period_summary_build(
+            period=GoalPeriod.objects.get(pk=period_id), team=Team.objects.get(pk=team_id)
+        )
+        period_summary_announce(summary=summary)
+        summaries.append(summary)
+    return summaries
