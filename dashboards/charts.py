@@ -61,6 +61,8 @@ def _as_dict(figure: go.Figure) -> dict:
 
 def _layout(figure: go.Figure, *, y_title: str, height: int = 360) -> None:
     figure.update_layout(
+        # No Plotly template: the colours are set here, and the page stays kilobytes lighter.
+        template="none",
         height=height,
         margin={"l": 48, "r": 12, "t": 12, "b": 36},
         font={"family": FONT, "color": INK, "size": 12},
