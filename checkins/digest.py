@@ -137,6 +137,10 @@ class GoalLine:
     progress_change: Decimal | None
 
     @property
+    def target(self) -> Decimal | int | None:
+        return self.goal.task_target if self.goal.goal_type == Goal.Type.TASK else self.goal.target
+
+    @property
     def forecast_probability(self) -> Decimal | None:
         return self.goal.forecast_target_probability
 

@@ -35,3 +35,9 @@ def signed(number) -> str:
     if text in ("0", "-0"):
         return "0"
     return text if text.startswith("-") else f"+{text}"
+
+
+@register.filter
+def status_label(status: str | None) -> str:
+    """'at_risk' -> 'At risk' (a goal status as people read it)."""
+    return Goal.Status(status).label if status in Goal.Status.values else ""
