@@ -123,23 +123,22 @@ def achievement_celebrate(request: HttpRequest, achievement_id: int) -> HttpResp
     """A kudos, once per person (htmx swaps the celebrate box of the feed or the page)."""
     achievement = get_achievement_for_user(request.user, achievement_id)
     message = request.POST.get("message", "")
-    status, notice, error = 200, "", ""
+    notice, error = "", ""
     try:
         services.achievement_celebrate(achievement=achievement, by=request.user, message=message)
         notice = "Celebrated!"
     except services.AlreadyCelebrated as exc:
         notice = str(exc)
-        status = 409 if not request.htmx else 200
     except ValidationError as exc:
         error = " ".join(exc.messages)
-        status = 400 if not request.htmx else 200
     if request.htmx:
+        # htmx swaps only 2xx answers: the box itself says what happened.
         context = _achievement_context(request, achievement.pk, notice=notice, error=error)
-        return render(request, "recognition/achievement.html#celebrate_box", context, status=status)
+        return render(request, "recognition/achievement.html#celebrate_box", context)
     if error:
         messages.error(request, error)
-    elif notice:
-        (messages.success if status == 200 else messages.info)(request, notice)
+    else:
+        messages.success(request, notice)
     return redirect("recognition:achievement", achievement.pk)
 
 
