@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from checkins.demo import seed_checkins
 from goals_project.people.demo import DEMO_PASSWORD, seed_people
 
 
@@ -8,6 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = seed_people()
+        # Check-ins go last: they check in on the demo goals seeded before them.
+        seed_checkins()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins (password: demo):"))
         for email, description in logins:
             self.stdout.write(f"  {email:<34} {description}")
