@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from goals.services import periods_roll_over
+
+
+class Command(BaseCommand):
+    help = (
+        "Period rollover (the daily beat job, by hand): periods become active on their start date "
+        "and completed after their end date; goals of completed periods get a last recalculation."
+    )
+
+    def handle(self, *args, **options):
+        moved = periods_roll_over()
+        for status, periods in moved.items():
+            names = ", ".join(period.name for period in periods) or "none"
+            self.stdout.write(f"{status.capitalize()}: {names}")

@@ -1,0 +1,248 @@
+"""Set-based recalculation: values, statuses, history, contributions, roll-ups and backfill."""
+
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from goals import recalc
+from goals.comparison import goal_comparison
+from goals.models import ContributionSnapshot, Goal, PendingRecalculation, ProgressHistory
+from goals.services import goal_create, manual_entry_add, milestone_complete
+from goals.signals import goal_status_changed
+from metrics.importing import import_records
+from tests.factories import MembershipFactory
+
+from .engine_support import D, book, fast_password_hashing, nrr_goal, quarter  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
+TODAY = date(2026, 2, 14)
+
+
+@pytest.fixture(autouse=True)
+def valentines_day():
+    with time_machine.travel("2026-02-14 12:00Z", tick=False):
+        yield
+
+
+def test_metric_goals_get_value_progress_status_and_one_history_row(lead, member, team):
+    period = quarter()
+    book(member, (1000, 1200), (1000, 1000))  # NRR 110 from Feb 1
+    book(lead, (2000, 2000))  # NRR 100
+    team_goal = nrr_goal(period, by=lead, team=team, baseline="100", target="120")
+    mine = nrr_goal(period, by=lead, owner=member, parent=team_goal, baseline="100", target="110")
+
+    result = recalc.recalculate_goals([team_goal.pk, mine.pk])
+    assert sorted(result.changed_ids) == sorted([team_goal.pk, mine.pk])
+    assert result.engine_calls == 1  # same metric, same window: one engine call
+    mine.refresh_from_db()
+    team_goal.refresh_from_db()
+    assert (mine.current_value, mine.progress, mine.status) == (D(110), D(100), "achieved")
+    assert (team_goal.current_value, team_goal.progress) == (D(105), D(25))
+    # 45 of 90 days: 50% expected, 25% done is 25 points behind: at risk.
+    assert (team_goal.expected_progress, team_goal.status) == (D(50), "at_risk")
+    history = ProgressHistory.objects.get(goal=team_goal)
+    assert (history.as_of, history.value, history.status) == (TODAY, D(105), "at_risk")
+
+    points = {
+        row.member.email: (row.points, row.share, row.individual_goal_id)
+        for row in ContributionSnapshot.objects.filter(goal=team_goal)
+    }
+    assert points == {
+        "member@example.com": (D(55), D("0.5"), mine.pk),
+        "lead@example.com": (D(50), D("0.5"), None),
+    }
+
+    again = recalc.recalculate_goals([team_goal.pk, mine.pk])
+    assert again.changed_ids == [] and again.history_rows == 0
+    assert ProgressHistory.objects.count() == 2
+
+
+def test_a_data_change_recalculates_the_owners_goals_after_commit(
+    lead, member, team, django_capture_on_commit_callbacks
+):
+    period = quarter()
+    (client,) = book(member, (1000, 1000))
+    goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="110")
+    team_goal = nrr_goal(period, by=lead, team=team, baseline="100", target="110")
+    recalc.recalculate_goals([goal.pk, team_goal.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        import_records(
+            "arr",
+            [
+                (
+                    2,
+                    {
+                        "customer_external_id": client.external_id,
+                        "effective_date": "2026-02-10",
+                        "arr": "1080",
+                    },
+                )
+            ],
+        )
+    goal.refresh_from_db()
+    team_goal.refresh_from_db()
+    assert (goal.current_value, goal.progress, goal.status) == (D(108), D(80), "on_track")
+    assert team_goal.current_value == D(108)
+    assert ProgressHistory.objects.filter(goal=goal).count() == 2
+
+
+def test_status_change_is_announced_after_commit(
+    lead, member, team, django_capture_on_commit_callbacks
+):
+    goal = goal_create(
+        period=quarter(),
+        name="Calls",
+        goal_type="task",
+        owner=member,
+        task_target=4,
+        created_by=lead,
+    )
+    recalc.recalculate_goals([goal.pk])
+    heard = []
+
+    def listener(sender, goal, old_status, new_status, **kwargs):
+        heard.append((goal.name, old_status, new_status))
+
+    goal_status_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            manual_entry_add(goal=goal, by=member, tasks_done=4)
+    finally:
+        goal_status_changed.disconnect(listener)
+    assert heard == [("Calls", "behind", "achieved")]
+
+
+def test_team_goal_without_a_metric_rolls_up_its_childrens_weighted_progress(
+    lead, member, teammate, team, django_capture_on_commit_callbacks
+):
+    period = quarter()
+    with django_capture_on_commit_callbacks(execute=True):
+        umbrella = goal_create(
+            period=period, name="Great quarter", goal_type="metric", team=team, created_by=lead
+        )
+        calls = goal_create(
+            period=period,
+            name="Calls",
+            goal_type="task",
+            owner=member,
+            task_target=10,
+            parent=umbrella,
+            created_by=lead,
+            weight=3,
+        )
+        playbook = goal_create(
+            period=period,
+            name="Playbook",
+            goal_type="milestone",
+            owner=teammate,
+            parent=umbrella,
+            created_by=lead,
+            milestones=[{"name": "Draft"}, {"name": "Ship", "weight": 3}],
+        )
+        manual_entry_add(goal=calls, by=member, tasks_done=6)
+        milestone_complete(milestone=playbook.milestones.get(name="Draft"), by=teammate)
+    umbrella.refresh_from_db()
+    # (60% x 3 + 25% x 1) / 4
+    assert umbrella.progress == D("51.25")
+    assert umbrella.status == "on_track"
+    playbook.refresh_from_db()
+    assert (playbook.current_value, playbook.progress) == (D(1), D(25))
+
+
+def test_new_goal_mid_period_gets_a_backfilled_daily_history(
+    lead, member, team, django_capture_on_commit_callbacks
+):
+    period = quarter()
+    book(member, (1000, 1100))  # 100 in January, 110 from Feb 1
+    with django_capture_on_commit_callbacks(execute=True):
+        goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="120")
+    history = list(ProgressHistory.objects.filter(goal=goal).order_by("as_of"))
+    assert [row.as_of for row in history] == [
+        date(2026, 1, 1) + timedelta(days=i) for i in range(45)
+    ]
+    assert {row.value for row in history if row.as_of < date(2026, 2, 1)} == {D(100)}
+    assert {row.value for row in history if row.as_of >= date(2026, 2, 1)} == {D(110)}
+    assert history[0].expected_progress == D("1.1111")
+    goal.refresh_from_db()
+    assert goal.calc_version == 45
+    # Two flat steps: the trend points up, with a wide band.
+    assert goal.forecast_low < goal.forecast_value < goal.forecast_high
+    assert goal.forecast_value > D(110)
+    assert recalc.backfill_history([goal.pk]).history_rows == 0  # nothing twice
+
+
+def test_query_count_does_not_grow_with_the_number_of_goals(lead, team):
+    period = quarter()
+    members = [MembershipFactory(team=team).user for _ in range(12)]
+    for user in members:
+        book(user, (1000, 1050))
+
+    def run(users):
+        team_goal = nrr_goal(period, by=lead, team=team, name=f"Team {len(users)}")
+        ids = [team_goal.pk]
+        for user in users:
+            ids.append(nrr_goal(period, by=lead, owner=user, parent=team_goal).pk)
+            ids.append(
+                goal_create(
+                    period=period,
+                    name="Calls",
+                    goal_type="task",
+                    owner=user,
+                    task_target=5,
+                    created_by=lead,
+                ).pk
+            )
+        with CaptureQueriesContext(connection) as queries:
+            result = recalc.recalculate_goals(ids)
+        assert len(result.changed_ids) == len(ids)
+        return len(queries)
+
+    assert run(members[:2]) == run(members[2:])
+
+
+def test_comparison_with_previous_period_last_year_and_same_point(lead, member, team):
+    quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31))
+    period = quarter()
+    book(member, (1000, 900), start=date(2024, 12, 1), change=date(2025, 1, 20))
+    book(member, (1000, 1300), start=date(2025, 9, 1), change=date(2025, 12, 1))
+    goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="110")
+    comparison = goal_comparison(goal)
+    assert comparison.previous_window == (date(2025, 10, 1), date(2025, 12, 31))
+    # Both customers had ARR on Oct 1 (900 + 1000); on Dec 31 they stand at 900 + 1300.
+    assert comparison.previous_value == D("115.7895")
+    assert comparison.last_year_window == (date(2025, 1, 1), date(2025, 3, 31))
+    assert comparison.last_year_value == D(90)
+    assert comparison.same_point_window == (date(2025, 10, 1), date(2025, 11, 14))
+    assert comparison.same_point_value == D(100)
+
+
+def test_coalesced_queue_enqueues_one_run_per_burst(lead, member, team):
+    period = quarter()
+    book(member, (1000, 1100))
+    goal = nrr_goal(period, by=lead, owner=member)
+    ids = recalc.goals_for_owners([member.pk])
+    assert ids == [goal.pk]
+    assert recalc.mark_pending(ids) is True
+    assert recalc.mark_pending(ids) is False  # the burst joins the scheduled run
+    result = recalc.recalculate_pending()
+    assert result.changed_ids == [goal.pk]
+    assert not PendingRecalculation.objects.exists()
+    assert recalc.mark_pending(ids) is True  # the next change schedules the next run
+
+
+def test_recalculate_command(lead, member, team):
+    period = quarter()
+    book(member, (1000, 1100))
+    goal = nrr_goal(period, by=lead, owner=member)
+    out = StringIO()
+    call_command("recalculate", "--goal", str(goal.pk), stdout=out)
+    assert out.getvalue().strip() == "Recalculated 1 goals: 1 changed, 1 history rows added."
+    out = StringIO()
+    call_command("recalculate", "--all", "--backfill", stdout=out)
+    assert "44 history rows added" in out.getvalue()
+    assert Goal.objects.get(pk=goal.pk).current_value == D(110)
