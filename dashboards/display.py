@@ -82,13 +82,6 @@ def percent(value: Decimal | None, places: int = 0) -> str:
     return f"{value:,.{places}f}%"
 
 
-def probability_percent(probability: Decimal | None) -> Decimal | None:
-    """Forecast probabilities are stored as 0..1; pages read them in percent."""
-    if probability is None:
-        return None
-    return probability * 100
-
-
 def money(amount: Decimal | None) -> str:
     """$1.2M, $350K, $900: compact, for sentences."""
     if amount is None:

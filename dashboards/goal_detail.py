@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from checkins.models import CheckIn
 from goals.access import visible_goals
+from goals.comparison import goal_comparison
 from goals.models import Adjustment, ContributionSnapshot, Goal, ProgressHistory
 from goals_project.people.models import User
 
@@ -177,6 +178,11 @@ def _contributions(
     return rows, as_of, (total if rows else None)
 
 
+def _window(window: tuple[date, date]) -> str:
+    start, end = window
+    return f"{start:%-d %b} – {end:%-d %b %Y}"
+
+
 def _comparisons(
     goal: Goal, earlier: list[Goal], previous_points: list[Point], today: date
 ) -> list[ComparisonRow]:
@@ -195,6 +201,29 @@ def _comparisons(
     def final(other: Goal) -> Decimal | None:
         return other.progress if _uses_progress_scale(goal) else other.current_value
 
+    if goal.goal_type == Goal.Type.METRIC and goal.metric_key:
+        # Calculated metrics are compared from the customer data itself, goal or no goal.
+        measured = goal_comparison(goal, today=today)
+        if measured is not None:
+            return [
+                row(
+                    f"Previous period ({_window(measured.previous_window)})",
+                    measured.previous_value,
+                ),
+                row(
+                    f"Same period last year ({_window(measured.last_year_window)})",
+                    measured.last_year_value,
+                ),
+                row(
+                    "Previous period at the same point"
+                    + (
+                        f" ({_window(measured.same_point_window)})"
+                        if measured.same_point_window
+                        else ""
+                    ),
+                    measured.same_point_value,
+                ),
+            ]
     rows = []
     previous = earlier[0] if earlier else None
     rows.append(
@@ -225,7 +254,7 @@ def _forecast(goal: Goal, points: list[Point]) -> ForecastBand | None:
         return None
     if known[-1].day >= goal.period.end:
         return None
-    probability = display.probability_percent(goal.forecast_target_probability)
+    probability = goal.forecast_target_probability
     text = f"{display.percent(probability)} chance of target" if probability is not None else ""
     return ForecastBand(
         start=known[-1],

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from goals.access import is_admin, visible_goals
@@ -52,10 +52,7 @@ def local_today() -> date:
 
 
 def goal_url(goal_id: int) -> str:
-    try:
-        return reverse("goal_detail", args=[goal_id])
-    except NoReverseMatch:
-        return f"/goals/{goal_id}/"
+    return reverse("goals:goal_detail", args=[goal_id])
 
 
 # Periods -------------------------------------------------------------------------------------
@@ -221,7 +218,7 @@ def goal_row(goal: Goal, *, history: Sequence[ProgressHistory] = ()) -> GoalRow:
         if goal.current_value is not None and week_ago is not None
         else None
     )
-    probability = display.probability_percent(goal.forecast_target_probability)
+    probability = goal.forecast_target_probability
     owner = goal.owner
     return GoalRow(
         goal=goal,

@@ -32,7 +32,7 @@ def team_goals(team, quarter, lead, member, teammate):
         forecast_value=Decimal("104.9"),
         forecast_low=Decimal("102.1"),
         forecast_high=Decimal("107.3"),
-        forecast_target_probability=Decimal("0.72"),
+        forecast_target_probability=Decimal("72"),
     )
     add_history(
         team_nrr,

@@ -1,0 +1,171 @@
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from checkins.models import CheckIn
+from goals.models import Adjustment, Goal
+from tests.factories import MembershipFactory
+
+from .conftest import Q4_START, TODAY, add_history, contribution, metric_goal
+
+pytestmark = pytest.mark.django_db
+
+
+def figure(html: str, element_id: str) -> dict:
+    match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html)
+    assert match, f"no figure {element_id}"
+    return json.loads(match.group(1))
+
+
+@pytest.fixture
+def team_nrr(team, quarter, last_quarter, lead, member, teammate):
+    goal = metric_goal(
+        team,
+        quarter,
+        name="Team NRR",
+        current_value=Decimal("103.7"),
+        forecast_value=Decimal("104.9"),
+        forecast_low=Decimal("102.1"),
+        forecast_high=Decimal("107.3"),
+        forecast_target_probability=Decimal("72"),
+    )
+    add_history(goal, [(Q4_START + dt.timedelta(days=d), "101.5") for d in range(47)])
+    previous = metric_goal(team, last_quarter, name="Team NRR", current_value=Decimal("102"))
+    add_history(previous, [(last_quarter.start + dt.timedelta(days=d), "100.5") for d in range(92)])
+    Adjustment.objects.create(
+        goal=goal,
+        field="target",
+        old_value="104",
+        new_value="105",
+        reason="Board ask",
+        changed_by=lead,
+    )
+    CheckIn.objects.create(
+        goal=goal,
+        user=member,
+        week_start=TODAY - dt.timedelta(days=TODAY.weekday()),
+        confidence=4,
+        note="Two renewals signed",
+    )
+    mine = metric_goal(team, quarter, owner=member, name="Mo NRR")
+    theirs = metric_goal(
+        team, quarter, owner=teammate, name="Tia NRR", visibility=Goal.Visibility.PRIVATE
+    )
+    contribution(
+        goal,
+        member,
+        points="38.1",
+        member_value="104.2",
+        denominator="1200000",
+        share="0.3656",
+        individual=mine,
+    )
+    contribution(
+        goal,
+        teammate,
+        points="45.0",
+        member_value="103.5",
+        denominator="1500000",
+        share="0.4348",
+        individual=theirs,
+    )
+    contribution(
+        goal, lead, points="20.6", member_value="103.2", denominator="690000", share="0.1996"
+    )
+    return goal
+
+
+def test_chart_has_history_targets_pace_forecast_overlay_and_markers(client, lead, team_nrr):
+    client.force_login(lead)
+    html = client.get(reverse("goals:goal_detail", args=[team_nrr.pk])).content.decode()
+    chart = figure(html, f"goal-chart-{team_nrr.pk}")
+    traces = {trace["name"]: trace for trace in chart["data"]}
+    assert set(traces) == {
+        "Value",
+        "Target",
+        "Stretch",
+        "Expected pace",
+        "Forecast",
+        "Forecast 80% band",
+        "Q3 2026 (same day)",
+        "Adjustments",
+        "Check-ins",
+    }
+    assert len(traces["Value"]["x"]) == 47
+    assert traces["Target"]["y"] == [105.0, 105.0]
+    assert traces["Stretch"]["y"] == [108.0, 108.0]
+    assert traces["Expected pace"]["y"] == [100.0, 105.0]
+    assert traces["Forecast"]["x"] == ["2026-11-16", "2026-12-31"]
+    assert traces["Forecast"]["y"] == [101.5, 104.9]
+    assert sorted(traces["Forecast 80% band"]["y"][1:3]) == [102.1, 107.3]
+    # Last quarter is drawn at the same elapsed day: 1 July lands on 1 October.
+    assert traces["Q3 2026 (same day)"]["x"][0] == "2026-10-01"
+    assert "Board ask" in traces["Adjustments"]["hovertext"][0]
+    assert "Two renewals signed" in traces["Check-ins"]["hovertext"][0]
+    assert 'data-plotly-figure="goal-chart-' in html
+    assert "/static/plotly/plotly.min.js" in html
+
+
+def test_contributions_add_up_to_the_team_value(client, lead, team_nrr):
+    client.force_login(lead)
+    html = client.get(reverse("goals:goal_detail", args=[team_nrr.pk])).content.decode()
+    points = re.findall(r'<td class="num points">([^<]+)</td>', html)
+    assert points == ["45.0", "38.1", "20.6"]
+    assert sum(Decimal(p) for p in points) == Decimal("103.7")
+    assert re.search(r'id="contributions-total"><strong>103.7</strong></td><td>103.7%', html)
+    assert "$1.2M starting ARR" in html
+    waterfall = figure(html, "contributions-chart-data")["data"][0]
+    assert waterfall["x"] == ["Tia Mate", "Mo Member", "Lena Lead", "Team"]
+    assert waterfall["measure"][-1] == "total"
+
+
+def test_a_member_sees_links_only_to_goals_they_may_see(client, member, team_nrr):
+    client.force_login(member)
+    html = client.get(reverse("goals:goal_detail", args=[team_nrr.pk])).content.decode()
+    assert ">Mo NRR</a>" in html
+    assert "Tia NRR" not in html
+    # The team total still counts everyone's book: it is computed from data.
+    assert re.search(r'id="contributions-total"><strong>103.7</strong>', html)
+
+
+def test_comparison_rows_are_shown(client, lead, team_nrr):
+    client.force_login(lead)
+    html = client.get(reverse("goals:goal_detail", args=[team_nrr.pk])).content.decode()
+    assert "Previous period (1 Jul – 30 Sep 2026)" in html
+    assert "Same period last year (1 Oct – 31 Dec 2025)" in html
+    assert "Previous period at the same point (1 Jul – 16 Aug 2026)" in html
+
+
+def test_goal_detail_query_count_does_not_grow(client, lead, team, team_nrr):
+    client.force_login(lead)
+    url = reverse("goals:goal_detail", args=[team_nrr.pk])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for index in range(8):
+        person = MembershipFactory(team=team).user
+        contribution(
+            team_nrr,
+            person,
+            points="0",
+            member_value="100",
+            denominator="1",
+            share="0",
+            individual=metric_goal(team, team_nrr.period, owner=person, name=f"NRR {index}"),
+        )
+        Adjustment.objects.create(
+            goal=team_nrr,
+            field="stretch_target",
+            old_value="1",
+            new_value="2",
+            reason=f"Reason {index}",
+            changed_by=lead,
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
