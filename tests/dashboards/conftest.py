@@ -16,6 +16,12 @@ Q4_END = dt.date(2026, 12, 31)
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Many users per test: the production hasher's deliberate slowness only costs time here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def frozen_today():
     with time_machine.travel(dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC), tick=False):
         yield
