@@ -27,13 +27,13 @@ from django.utils import timezone
 from goals_project.people.models import Membership, User
 from goals_project.people.services import membership_set, team_get_or_create, user_upsert
 
+from .bulk import bulk_upsert
 from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from .signals import customer_data_changed
 
 MAX_REPORTED_ERRORS = 50
 # Lookups are chunked so that SQLite's limit on query parameters is never reached.
 LOOKUP_CHUNK = 900
-WRITE_BATCH = 2000
 # A cell starting with one of these is a formula to a spreadsheet; exports prefix a quote.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -266,18 +266,17 @@ class CustomerRecordKind(Kind):
                 continue
             changed.append(row)
             result.owner_ids.add(row["csm_id"])
-        self.model.objects.bulk_create(
-            (
-                self.model(
-                    customer_id=row["customer_id"],
+        bulk_upsert(
+            self.model,
+            [
+                {
+                    "customer_id": row["customer_id"],
                     **{column: row[column] for column in (*self.key[1:], *self.values)},
-                )
+                }
                 for row in changed
-            ),
-            batch_size=WRITE_BATCH,
-            update_conflicts=True,
-            unique_fields=["customer", *self.key[1:]],
-            update_fields=[*self.values, "updated_at"],
+            ],
+            unique_fields=["customer_id", *self.key[1:]],
+            update_fields=self.values,
         )
 
 
@@ -380,20 +379,14 @@ class CustomerKind(Kind):
                 continue
             changed.append(row)
             result.owner_ids.add(row["csm_id"])
-        Customer.objects.bulk_create(
-            (
-                Customer(
-                    external_id=row["external_id"],
-                    name=row["name"],
-                    csm_id=row["csm_id"],
-                    segment=row["segment"],
-                )
+        bulk_upsert(
+            Customer,
+            [
+                {column: row[column] for column in ("external_id", "name", "csm_id", "segment")}
                 for row in changed
-            ),
-            batch_size=WRITE_BATCH,
-            update_conflicts=True,
+            ],
             unique_fields=["external_id"],
-            update_fields=["name", "csm", "segment", "updated_at"],
+            update_fields=["name", "csm_id", "segment"],
         )
 
 
