@@ -54,6 +54,12 @@ test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(REDIS_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	DATABASE_URL=sqlite:///$(CURDIR)/.test-parity.sqlite3 $(VENV)/bin/pytest -m sqlite_parity -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# Benchmarks (not part of the suite) on PostgreSQL: DATABASE_URL, default the goalpost_bench database.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_bench
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench.bench_metrics
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench.bench_import
+
 worker: install
 	$(VENV)/bin/celery -A goals_project worker --loglevel=INFO
 
