@@ -51,7 +51,7 @@ class CheckInForm(forms.Form):
         label="Milestones done", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
     support_message = forms.CharField(
-        label="Ask for help (optional)",
+        label="What do you need help with?",
         required=False,
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
