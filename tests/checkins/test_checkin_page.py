@@ -218,3 +218,14 @@ def test_the_check_in_page_costs_the_same_queries_for_one_goal_or_many(
         goal = GoalFactory(period=quarter, team=team, owner=member, name=f"Extra {n}")
         post_checkin(client, goal, confidence="3", support_message="Need a hand")
     assert count() == one
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_the_goal_page_shows_the_check_in_history(login, member, lead, member_goal):
+    client = login(member)
+    post_checkin(client, member_goal, confidence="2", note="Slow week", blockers="CRM outage")
+    page = login(lead).get(f"/goals/{member_goal.pk}/")
+    assert page.status_code == 200
+    assert "Check-ins" in page.text
+    assert "Mo Member" in page.text and "confidence 2/5" in page.text
+    assert "Slow week" in page.text and "CRM outage" in page.text
