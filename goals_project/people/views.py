@@ -12,8 +12,14 @@ from .tokens import api_token_create, api_token_revoke
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in landing page."""
-    return render(request, "people/home.html", {"membership": membership_of(request.user)})
+    """The signed-in landing page: a lead's team dashboard, a member's own goals; a user on no
+    team sees a welcome. (URL names only: people does not import the apps above it.)"""
+    membership = membership_of(request.user)
+    if membership is not None:
+        if membership.is_lead:
+            return redirect("team_dashboard", team_id=membership.team_id)
+        return redirect("my_dashboard")
+    return render(request, "people/home.html", {"membership": membership})
 
 
 @login_required

@@ -18,8 +18,9 @@ def test_demo_lead_logs_in_and_sees_the_home_page(page: Page, live_server, demo)
     page.get_by_label("Email").fill("elena.lead@goalpost.example")
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Welcome, Elena")).to_be_visible()
-    expect(page.get_by_text("lead of Enterprise")).to_be_visible()
+    # A lead lands on the team dashboard.
+    expect(page.get_by_role("heading", name="Enterprise dashboard")).to_be_visible()
+    expect(page.get_by_text("Enterprise (lead)")).to_be_visible()
 
 
 def test_wrong_password_shows_the_error(page: Page, live_server, demo):

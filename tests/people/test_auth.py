@@ -16,8 +16,10 @@ def login(client, email, password):
 def test_login_with_email_and_password_lands_on_home(client, member):
     response = login(client, "member@example.com", PASSWORD)
     assert response.status_code == 302
-    page = client.get(response.url)
-    assert "Welcome, Mo" in page.text
+    # A member lands on their own goals (a lead on the team dashboard).
+    page = client.get(response.url, follow=True)
+    assert page.redirect_chain[-1][0] == reverse("my_dashboard")
+    assert "My goals" in page.text
     assert "Enterprise" in page.text
 
 
@@ -80,7 +82,7 @@ def test_password_reset_sends_a_working_link(client, member):
 
 def test_pages_send_a_strict_content_security_policy(client, member):
     client.force_login(member)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
     policy = response.headers["Content-Security-Policy"]
     script_src = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
     assert "'unsafe-inline'" not in script_src
