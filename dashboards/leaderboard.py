@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 
 from goals.access import is_admin, visible_goals
 from goals.models import ContributionSnapshot, Goal, GoalPeriod
@@ -69,6 +70,19 @@ def leaderboard_teams(viewer: User) -> list[Team]:
         return list(Team.objects.order_by("name"))
     membership = membership_of(viewer)
     return [membership.team] if membership else []
+
+
+def chosen_team(wanted: str, teams: Sequence[Team]) -> Team | None:
+    """The asked team among those the viewer may open (Http404 otherwise); None means across
+    teams. Without a choice, a viewer with one team gets that team's leaderboard."""
+    if wanted == ALL_TEAMS:
+        return None
+    team = next((t for t in teams if str(t.pk) == wanted), None)
+    if wanted and team is None:
+        raise Http404("No such team, or you may not see it.")
+    if team is None and len(teams) == 1:
+        return teams[0]
+    return team
 
 
 def setting_for(team: Team, settings: dict[int, LeaderboardSetting]) -> LeaderboardSetting:

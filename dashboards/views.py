@@ -97,14 +97,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     """One team's leaderboard (its lead's settings), or all teams' with the chosen ranking."""
     teams = leaderboard_selectors.leaderboard_teams(request.user)
     period, periods = _period(request)
-    wanted = request.GET.get("team", "")
-    team = None
-    if wanted != leaderboard_selectors.ALL_TEAMS:
-        team = next((t for t in teams if str(t.pk) == wanted), None)
-        if wanted and team is None:
-            raise Http404("No such team.")
-        if team is None and teams and len(teams) == 1:
-            team = teams[0]
+    team = leaderboard_selectors.chosen_team(request.GET.get("team", ""), teams)
     context = {"periods": periods, "period": period, "teams": teams}
     if period is not None and teams:
         context["board"] = leaderboard_selectors.leaderboard(

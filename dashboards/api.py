@@ -1,0 +1,273 @@
+"""Dashboard API: the same data and visibility as the team dashboard, the individual view and
+the leaderboard pages (the same selectors), documented in the OpenAPI schema."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from goals.api import API_PERMISSIONS, FIELD_ERRORS, OBJECT_READ_ERRORS
+from goals.models import Goal, GoalPeriod
+from goals_project.people.models import Team
+from goals_project.people.selectors import membership_of
+
+from . import leaderboard as leaderboard_selectors
+from . import selectors
+from .models import LeaderboardSetting
+
+
+class PeriodSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    period_type = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class GoalRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="goal.pk")
+    name = serializers.CharField()
+    url = serializers.CharField()
+    owner_id = serializers.IntegerField(allow_null=True)
+    owner_name = serializers.CharField()
+    goal_type = serializers.CharField(source="goal.goal_type")
+    metric_key = serializers.CharField()
+    unit = serializers.CharField()
+    value = serializers.DecimalField(18, 4, allow_null=True)
+    target = serializers.DecimalField(18, 4, source="goal.target", allow_null=True)
+    stretch_target = serializers.DecimalField(18, 4, source="goal.stretch_target", allow_null=True)
+    progress = serializers.DecimalField(18, 4, allow_null=True)
+    expected_progress = serializers.DecimalField(
+        18, 4, source="goal.expected_progress", allow_null=True
+    )
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    forecast_value = serializers.DecimalField(18, 4, source="goal.forecast_value", allow_null=True)
+    forecast_low = serializers.DecimalField(18, 4, source="goal.forecast_low", allow_null=True)
+    forecast_high = serializers.DecimalField(18, 4, source="goal.forecast_high", allow_null=True)
+    forecast_target_probability = serializers.DecimalField(
+        18, 4, source="forecast_probability", allow_null=True
+    )
+    change_since_last_week = serializers.DecimalField(18, 4, source="week_change", allow_null=True)
+    last_calculated_at = serializers.DateTimeField(source="last_updated", allow_null=True)
+
+
+class StatusCountSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class HeadlineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    metric_label = serializers.CharField()
+    value = serializers.CharField(source="value_display")
+    change_since_last_week = serializers.DecimalField(18, 4, source="change", allow_null=True)
+
+
+class TeamRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class TeamDashboardSerializer(serializers.Serializer):
+    team = TeamRefSerializer()
+    period = PeriodSerializer()
+    total_goals = serializers.IntegerField()
+    on_track_count = serializers.IntegerField()
+    on_track_share = serializers.DecimalField(7, 2, allow_null=True)
+    status_counts = StatusCountSerializer(many=True)
+    headlines = HeadlineSerializer(many=True)
+    goals = GoalRowSerializer(many=True, source="rows")
+
+
+class ContributionLineSerializer(serializers.Serializer):
+    goal_id = serializers.IntegerField()
+    goal_name = serializers.CharField()
+    metric_label = serializers.CharField()
+    points = serializers.DecimalField(18, 4, allow_null=True)
+    member_value = serializers.CharField(source="member_value_display")
+    book = serializers.CharField(source="book_display")
+    team_value = serializers.CharField(source="team_value_display")
+    sentence = serializers.CharField()
+    as_of = serializers.DateField()
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="get_full_name")
+
+
+class IndividualDashboardSerializer(serializers.Serializer):
+    user = PersonRefSerializer(source="person")
+    period = PeriodSerializer()
+    goals = GoalRowSerializer(many=True, source="rows")
+    contributions = ContributionLineSerializer(many=True)
+    checkin_streak = serializers.IntegerField(allow_null=True)
+
+
+class LeaderboardEntrySerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    tied = serializers.BooleanField()
+    member_id = serializers.IntegerField()
+    member_name = serializers.CharField()
+    team_name = serializers.CharField()
+    score = serializers.DecimalField(18, 4)
+    detail = serializers.CharField()
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    team = TeamRefSerializer(allow_null=True)
+    enabled = serializers.BooleanField()
+    ranks_by = serializers.ChoiceField(LeaderboardSetting.RanksBy.choices)
+    metric_key = serializers.CharField()
+    entries = LeaderboardEntrySerializer(many=True)
+
+
+class PeriodQuery(serializers.Serializer):
+    period = serializers.IntegerField(
+        required=False, min_value=1, help_text="Goal period id; default: the running quarter."
+    )
+
+
+class TeamDashboardQuery(PeriodQuery):
+    team = serializers.IntegerField(
+        required=False, min_value=1, help_text="Team id; default: your team."
+    )
+    status = serializers.ChoiceField(Goal.Status.choices, required=False)
+    owner = serializers.CharField(
+        required=False, help_text="A member's user id, or `team` for team goals."
+    )
+    type = serializers.ChoiceField(Goal.Type.choices, required=False)
+    metric = serializers.CharField(required=False, max_length=40)
+    sort = serializers.ChoiceField(list(selectors.SORTS), required=False)
+
+    def validate_owner(self, value: str) -> str:
+        if value != selectors.TEAM_OWNER and not value.isdigit():
+            raise serializers.ValidationError("Give a user id or `team`.")
+        return value
+
+
+class IndividualDashboardQuery(PeriodQuery):
+    user = serializers.IntegerField(required=False, min_value=1, help_text="User id; default: you.")
+
+
+class LeaderboardQuery(PeriodQuery):
+    team = serializers.CharField(
+        required=False, help_text="Team id, or `all` for every team whose leaderboard is on."
+    )
+    by = serializers.ChoiceField(
+        LeaderboardSetting.RanksBy.choices,
+        required=False,
+        help_text="Ranking across teams (one team uses its lead's choice).",
+    )
+    metric = serializers.CharField(required=False, max_length=40)
+
+    def validate_team(self, value: str) -> str:
+        if value != leaderboard_selectors.ALL_TEAMS and not value.isdigit():
+            raise serializers.ValidationError("Give a team id or `all`.")
+        return value
+
+
+def _query(serializer_class, request: Request) -> dict:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+def _period(query: dict) -> tuple[GoalPeriod, list[GoalPeriod]]:
+    periods = selectors.all_periods()
+    try:
+        period = selectors.pick_period(
+            periods, str(query["period"]) if "period" in query else None, selectors.local_today()
+        )
+    except GoalPeriod.DoesNotExist:
+        raise NotFound("No such goal period.") from None
+    return period, periods
+
+
+class TeamDashboardView(APIView):
+    permission_classes = API_PERMISSIONS
+
+    @extend_schema(
+        summary="A team's dashboard: summary, headline metrics and one row per goal",
+        parameters=[TeamDashboardQuery],
+        responses={200: TeamDashboardSerializer, 400: FIELD_ERRORS, **OBJECT_READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = _query(TeamDashboardQuery, request)
+        if "team" in query:
+            team = Team.objects.filter(pk=query["team"]).first()
+        else:
+            membership = membership_of(request.user)
+            team = membership.team if membership else None
+        if team is None or not selectors.can_view_team(request.user, team):
+            raise NotFound("No such team, or you may not see it.")
+        period, periods = _period(query)
+        board = selectors.team_dashboard(
+            viewer=request.user,
+            team=team,
+            period=period,
+            periods=periods,
+            filters=selectors.GoalFilters.from_query(request.query_params),
+            today=selectors.local_today(),
+        )
+        return Response(TeamDashboardSerializer(board).data)
+
+
+class IndividualDashboardView(APIView):
+    permission_classes = API_PERMISSIONS
+
+    @extend_schema(
+        summary="A person's goals and contributions to team goals (you, or a member you lead)",
+        parameters=[IndividualDashboardQuery],
+        responses={200: IndividualDashboardSerializer, 400: FIELD_ERRORS, **OBJECT_READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = _query(IndividualDashboardQuery, request)
+        try:
+            person = selectors.person_for_viewer(request.user, query.get("user", request.user.pk))
+        except Http404:
+            raise NotFound("No such person, or you may not see them.") from None
+        period, periods = _period(query)
+        board = selectors.individual_dashboard(
+            viewer=request.user,
+            person=person,
+            period=period,
+            periods=periods,
+            today=selectors.local_today(),
+        )
+        return Response(IndividualDashboardSerializer(board).data)
+
+
+class LeaderboardView(APIView):
+    permission_classes = API_PERMISSIONS
+
+    @extend_schema(
+        summary="The leaderboard of a team (its lead's settings) or across teams",
+        parameters=[LeaderboardQuery],
+        responses={200: LeaderboardSerializer, 400: FIELD_ERRORS, **OBJECT_READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = _query(LeaderboardQuery, request)
+        teams = leaderboard_selectors.leaderboard_teams(request.user)
+        if not teams:
+            raise NotFound("You are not on a team, so there is no leaderboard.")
+        try:
+            team = leaderboard_selectors.chosen_team(query.get("team", ""), teams)
+        except Http404 as error:
+            raise NotFound(str(error)) from None
+        period, _ = _period(query)
+        board = leaderboard_selectors.leaderboard(
+            viewer=request.user,
+            period=period,
+            team=team,
+            teams=teams,
+            ranks_by=query.get("by"),
+            metric_key=query.get("metric"),
+        )
+        return Response(LeaderboardSerializer(board).data)

@@ -1,0 +1,132 @@
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dashboards.models import LeaderboardSetting
+from goals.models import Goal
+from tests.factories import MembershipFactory
+
+from .conftest import contribution, metric_goal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def goals(team, quarter, lead, member, teammate):
+    team_nrr = metric_goal(team, quarter, name="Team NRR", current_value=Decimal("103.7"))
+    mine = metric_goal(
+        team,
+        quarter,
+        owner=member,
+        name="Mo NRR",
+        progress=Decimal("80"),
+        status=Goal.Status.AT_RISK,
+    )
+    metric_goal(
+        team,
+        quarter,
+        owner=teammate,
+        name="Tia secret",
+        progress=Decimal("90"),
+        visibility=Goal.Visibility.PRIVATE,
+    )
+    contribution(
+        team_nrr,
+        member,
+        points="38.1",
+        member_value="104.2",
+        denominator="1200000",
+        share="0.3656",
+        individual=mine,
+    )
+    return {"team_nrr": team_nrr, "mine": mine}
+
+
+def test_team_dashboard_has_the_pages_numbers_and_visibility(client, member, team, goals):
+    client.force_login(member)
+    response = client.get("/api/goals/dashboard/team", {"team": team.pk})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["team"] == {"id": team.pk, "name": "Enterprise"}
+    assert data["period"]["name"] == "Q4 2026"
+    assert [goal["name"] for goal in data["goals"]] == ["Mo NRR", "Team NRR"]
+    assert data["total_goals"] == 2
+    team_row = data["goals"][1]
+    assert team_row["value"] == "103.7000" and team_row["status"] == "on_track"
+    assert team_row["target"] == "105.0000" and team_row["stretch_target"] == "108.0000"
+    filtered = client.get("/api/goals/dashboard/team", {"status": "at_risk"}).json()
+    assert [goal["name"] for goal in filtered["goals"]] == ["Mo NRR"]
+
+
+def test_individual_dashboard_explains_contributions(client, member, lead, teammate, goals):
+    client.force_login(member)
+    data = client.get("/api/goals/dashboard/individual").json()
+    assert data["user"]["name"] == "Mo Member"
+    assert data["contributions"][0]["points"] == "38.1000"
+    assert data["contributions"][0]["sentence"].startswith(
+        "Your book: NRR 104.2% on $1.2M starting ARR = 38.1 points"
+    )
+    assert client.get("/api/goals/dashboard/individual", {"user": teammate.pk}).status_code == 404
+    client.force_login(lead)
+    assert client.get("/api/goals/dashboard/individual", {"user": member.pk}).status_code == 200
+
+
+def test_leaderboard_api_ranks_and_hides_what_the_page_hides(client, member, team, goals):
+    LeaderboardSetting.objects.create(team=team, enabled=True, ranks_by="progress")
+    client.force_login(member)
+    data = client.get("/api/goals/leaderboard").json()
+    assert data["enabled"] is True and data["metric_key"] == "nrr"
+    assert [(e["rank"], e["member_name"]) for e in data["entries"]] == [(1, "Mo Member")]
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "code"),
+    [
+        ("/api/goals/dashboard/team", {"team": "x"}, 400),
+        ("/api/goals/dashboard/team", {"status": "lost"}, 400),
+        ("/api/goals/dashboard/team", {"period": 99999}, 404),
+        ("/api/goals/leaderboard", {"team": "everyone"}, 400),
+    ],
+)
+def test_bad_parameters_name_the_field(client, member, goals, url, query, code):
+    client.force_login(member)
+    response = client.get(url, query)
+    assert response.status_code == code
+    if code == 400:
+        assert set(response.json()) == set(query)
+
+
+def test_other_team_and_anonymous(client, other_member, team, goals):
+    assert client.get("/api/goals/dashboard/team", {"team": team.pk}).status_code in (401, 403)
+    client.force_login(other_member)
+    assert client.get("/api/goals/dashboard/team", {"team": team.pk}).status_code == 404
+    assert client.get("/api/goals/leaderboard", {"team": team.pk}).status_code == 404
+
+
+def test_endpoints_are_in_the_openapi_schema(client, member):
+    client.force_login(member)
+    schema = client.get("/api/schema/", headers={"Accept": "application/json"}).content.decode()
+    for path in (
+        "/api/goals/dashboard/team",
+        "/api/goals/dashboard/individual",
+        "/api/goals/leaderboard",
+    ):
+        assert path in schema
+
+
+def test_team_dashboard_api_query_count_does_not_grow(client, lead, team, quarter, goals):
+    client.force_login(lead)
+
+    def add(count):
+        for _ in range(count):
+            owner = MembershipFactory(team=team).user
+            metric_goal(team, quarter, owner=owner, name=f"NRR {owner.name}")
+
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/goals/dashboard/team")
+    add(8)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/api/goals/dashboard/team")
+    assert len(many) == len(few)
