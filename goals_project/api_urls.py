@@ -33,5 +33,6 @@ urlpatterns = [
     ),
     # Before the router: its goals/<pk>/ would otherwise take goals/achievements.
     path("", include("recognition.api_urls")),
+    path("", include("dashboards.api_urls")),
     *router.urls,
 ]
