@@ -117,3 +117,73 @@ def test_rights_follow_the_role(period, team, admin_user, lead, member, teammate
     assert not access.can_update_progress(fresh(other_member), goal)
     assert access.can_create_goal(fresh(lead), team)
     assert not access.can_create_goal(fresh(member), team)
+
+
+# ---------------------------------------------------------------------------------------------
+# The permission matrix: persona x page/endpoint x public/private goal -> status code.
+
+PERSONAS = ["admin", "lead", "teammate", "owner", "other_member", "shared", "anonymous"]
+OK = "ok"  # the success code of the endpoint
+
+
+def _expected(persona: str, action: str, visibility: str) -> str | int:
+    if persona == "anonymous":
+        return "anonymous"
+    sees = persona in {"admin", "lead", "owner", "shared"} or (
+        persona == "teammate" and visibility == "public"
+    )
+    if not sees:
+        return 404
+    if action == "view":
+        return OK
+    if persona in {"admin", "lead"}:
+        return OK
+    if action == "progress" and persona == "owner":
+        return OK
+    return 403
+
+
+ENDPOINTS = {
+    # name: (action, method, url pattern, payload, success code, anonymous code)
+    "page_detail": ("view", "get", "/goals/{id}/", None, 200, 302),
+    "page_edit": ("edit", "get", "/goals/{id}/edit/", None, 200, 302),
+    "page_adjust": ("edit", "get", "/goals/{id}/adjust/", None, 200, 302),
+    "page_delete": ("edit", "post", "/goals/{id}/delete/", {}, 302, 302),
+    "page_progress": ("progress", "post", "/goals/{id}/progress/", {"tasks_done": 3}, 302, 302),
+    "api_detail": ("view", "get", "/api/goals/{id}/", None, 200, 401),
+    "api_history": ("view", "get", "/api/goals/{id}/history/", None, 200, 401),
+    "api_patch": ("edit", "patch", "/api/goals/{id}/", {"name": "Renamed"}, 200, 401),
+    "api_delete": ("edit", "delete", "/api/goals/{id}/", None, 204, 401),
+    "api_progress": ("progress", "post", "/api/goals/{id}/progress/", {"tasks_done": 3}, 201, 401),
+}
+
+
+@pytest.fixture
+def personas(admin_user, lead, member, teammate, other_member, outsider):
+    return {
+        "admin": admin_user,
+        "lead": lead,
+        "teammate": teammate,
+        "owner": member,
+        "other_member": other_member,
+        "shared": outsider,
+        "anonymous": None,
+    }
+
+
+@pytest.mark.parametrize("visibility", ["public", "private"])
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_permission_matrix(client, period, team, personas, persona, endpoint, visibility):
+    goal = make_goal(period, team, owner=personas["owner"], visibility=visibility, name="Matrix")
+    goal_share(goal=goal, users=[personas["shared"]])
+    action, method, url, payload, success, anonymous = ENDPOINTS[endpoint]
+    if personas[persona] is not None:
+        client.force_login(personas[persona])
+    kwargs = {"content_type": "application/json"} if url.startswith("/api/") else {}
+    call = getattr(client, method)
+    url = url.format(id=goal.pk)
+    response = call(url, payload, **kwargs) if payload is not None else call(url)
+    expected = _expected(persona, action, visibility)
+    expected = {OK: success, "anonymous": anonymous}.get(expected, expected)
+    assert response.status_code == expected, response.content[:300]
