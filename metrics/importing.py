@@ -29,7 +29,7 @@ from goals_project.people.services import membership_set, team_get_or_create, us
 
 from .bulk import bulk_upsert
 from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
-from .signals import customer_data_changed
+from .services import customer_data_changed_on_commit
 
 MAX_REPORTED_ERRORS = 50
 # Lookups are chunked so that SQLite's limit on query parameters is never reached.
@@ -534,21 +534,25 @@ def header_errors(kind: Kind, header: Sequence[str], row: int = 1) -> list[RowEr
     return errors
 
 
-def json_records(kind: Kind, items: Any) -> list[tuple[int, dict[str, str]]]:
-    """A JSON list of objects with the kind's fields, as CSV-like records numbered from 1."""
+def json_records(kind: Kind, items: Any) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    """A JSON list of objects with the kind's fields, as CSV-like records numbered from 1.
+
+    Returns the well-formed records and an error per malformed one (missing or unknown field,
+    a value that is not a string, number or null); malformed objects are checked no further.
+    """
     if not isinstance(items, list):
-        raise ImportRejected([RowError(0, "(body)", "send a JSON list of objects")])
+        return [], [RowError(0, "(body)", "send a JSON list of objects")]
     records, errors = [], []
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             errors.append(RowError(number, "(row)", "not a JSON object"))
             continue
-        errors += [
+        problems = [
             RowError(number, column, "missing field")
             for column in kind.columns
             if column not in item
         ]
-        errors += [
+        problems += [
             RowError(
                 number, str(column), f"unknown field: the fields are {', '.join(kind.columns)}"
             )
@@ -564,18 +568,22 @@ def json_records(kind: Kind, items: Any) -> list[tuple[int, dict[str, str]]]:
             elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
                 record[column] = str(value)
             else:
-                errors.append(RowError(number, str(column), "must be a string or a number"))
-        records.append((number, record))
-    if errors:
-        raise ImportRejected(errors)
-    return records
+                problems.append(RowError(number, str(column), "must be a string, a number or null"))
+        errors += problems
+        if not problems:
+            records.append((number, record))
+    return records, errors
 
 
 # --- the service ----------------------------------------------------------------------------------
 
 
 def import_records(
-    kind_name: str, records: Iterable[tuple[int, Mapping[str, str]]], *, source: str = "request"
+    kind_name: str,
+    records: Iterable[tuple[int, Mapping[str, str]]],
+    *,
+    source: str = "request",
+    errors: Sequence[RowError] = (),
 ) -> ImportResult:
     """Upsert the records by natural key, all or nothing; raise ImportRejected on any bad row.
 
@@ -583,19 +591,14 @@ def import_records(
     """
     kind = get_kind(kind_name)
     try:
-        rows, errors = parse_records(kind, records)
-        errors += kind.resolve(rows)
+        rows, parse_errors = parse_records(kind, records)
+        errors = [*errors, *parse_errors, *kind.resolve(rows)]
         if errors:
             raise ImportRejected(errors)
         result = ImportResult(kind=kind.name)
         with transaction.atomic():
             kind.write(rows, result)
-            owner_ids = frozenset(result.owner_ids)
-            transaction.on_commit(
-                lambda: customer_data_changed.send(
-                    sender=Customer, owner_ids=set(owner_ids), kind=kind.name
-                )
-            )
+            customer_data_changed_on_commit(owner_ids=result.owner_ids, kind=kind.name)
     except ImportRejected as rejected:
         rejected.source = source
         raise
@@ -615,4 +618,5 @@ def import_csv(kind_name: str, data: bytes, *, source: str) -> ImportResult:
 
 def import_json(kind_name: str, items: Any) -> ImportResult:
     """Import a JSON list of objects (the REST API); rows are numbered from 1."""
-    return import_records(kind_name, json_records(get_kind(kind_name), items))
+    records, errors = json_records(get_kind(kind_name), items)
+    return import_records(kind_name, records, errors=errors)
