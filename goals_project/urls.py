@@ -9,6 +9,7 @@ admin.site.site_title = "Goalpost admin"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/data/", include("metrics.api_urls")),
     path("api/", include("goals_project.api_urls")),
     path("", include("goals.urls")),
     path("recognition/", include("recognition.urls")),
