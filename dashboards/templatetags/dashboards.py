@@ -20,3 +20,17 @@ def goal_panels(context: template.Context) -> dict:
         "panels": goal_detail_panels(viewer=request.user, goal=goal, today=local_today()),
         "csp_nonce": context.get("csp_nonce"),
     }
+
+
+@register.inclusion_tag("dashboards/_nav.html", takes_context=True)
+def dashboards_nav(context: template.Context) -> dict:
+    """My goals, Leaderboard and (for leads and admins) Program health links; no query."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    membership = context.get("nav_membership")
+    user = context.get("user")
+    return {
+        "membership": membership,
+        "show_health": bool(user and (user.is_staff or (membership and membership.is_lead))),
+        "current": match.view_name if match else "",
+    }
