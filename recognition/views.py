@@ -205,6 +205,8 @@ def team_highlights(request: HttpRequest, team_id: int) -> HttpResponse:
 def person_badges(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_person_for_user(request.user, person_id)
     context = {"person": person, "badges": selectors.badges_for(person), "catalogue": CATALOGUE}
+    if request.htmx:
+        return render(request, "recognition/_badges.html", context)
     return render(request, "recognition/person_badges.html", context)
 
 
