@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from .progress import DECREASE, HUNDRED, quantize
 
@@ -45,7 +45,10 @@ def _probability(
         reached = predicted <= float(mark) if direction == DECREASE else predicted >= float(mark)
         return quantize(HUNDRED if reached else Decimal(0))
     score = (float(mark) - predicted) / spread
-    chance = stats.t.cdf(score, dof) if direction == DECREASE else stats.t.sf(score, dof)
+    # scipy.special.stdtr is Student's t CDF (the ufunc behind scipy.stats.t, without its
+    # per-call overhead, which dominates a recalculation of hundreds of goals).
+    below = float(special.stdtr(dof, score))
+    chance = below if direction == DECREASE else 1 - below
     return quantize(Decimal(str(float(chance) * 100)))
 
 
@@ -70,11 +73,11 @@ def forecast_series(
     values = np.array([float(value) for _, value in known], dtype=float)
     if np.ptp(days) == 0:
         return None
-    fit = stats.linregress(days, values)
+    slope, intercept = np.polynomial.polynomial.polyfit(days, values, 1)[::-1]
     horizon = float((period_end - origin).days)
-    predicted = fit.intercept + fit.slope * horizon
+    predicted = float(intercept + slope * horizon)
     dof = len(known) - 2
-    residuals = values - (fit.intercept + fit.slope * days)
+    residuals = values - (intercept + slope * days)
     residual_sd = math.sqrt(float(np.sum(residuals**2)) / dof)
     spread_of_days = float(np.sum((days - days.mean()) ** 2))
     # Standard error of a new observation at the horizon (prediction, not confidence, interval).
@@ -84,7 +87,7 @@ def forecast_series(
     # Floating-point residue of an exact line is not spread.
     if spread < 1e-9 * max(1.0, abs(predicted)):
         spread = 0.0
-    half_band = float(stats.t.ppf(0.5 + BAND_LEVEL / 2, dof)) * spread
+    half_band = float(special.stdtrit(dof, 0.5 + BAND_LEVEL / 2)) * spread
     return Forecast(
         value=quantize(Decimal(str(predicted))),
         low=quantize(Decimal(str(predicted - half_band))),

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
@@ -69,6 +69,8 @@ FORECAST_FIELDS = (
     "forecast_target_probability",
     "forecast_stretch_probability",
 )
+UPDATE_CHUNK = 2000
+WRITTEN_FIELDS = (*STATE_FIELDS, *FORECAST_FIELDS, "last_calculated_at", "calc_version")
 
 
 @dataclass
@@ -414,13 +416,8 @@ def _commit(writes: list[_Write]) -> tuple[list[_Write], list[int]]:
             for offset, row in enumerate(write.history, start=1):
                 row.calc_version = write.read_version + offset
             write.goal.calc_version = write.read_version + max(len(write.history), 1)
-        state_writes = [w.goal for w in written if w.update_state]
-        Goal.objects.bulk_update(
-            state_writes,
-            [*STATE_FIELDS, *FORECAST_FIELDS, "last_calculated_at", "calc_version"],
-        )
-        version_only = [w.goal for w in written if not w.update_state]
-        Goal.objects.bulk_update(version_only, ["calc_version"])
+        _update_goals([w.goal for w in written if w.update_state], WRITTEN_FIELDS)
+        _update_goals([w.goal for w in written if not w.update_state], ("calc_version",))
         ProgressHistory.objects.bulk_create([row for w in written for row in w.history])
         snapshots = [row for w in written for row in w.contributions]
         if snapshots:
@@ -439,6 +436,50 @@ def _commit(writes: list[_Write]) -> tuple[list[_Write], list[int]]:
             )
         transaction.on_commit(lambda: _announce(written))
     return written, conflicting
+
+
+def _update_goals(goals: list[Goal], fields: Iterable[str]) -> None:
+    """UPDATE the goals' fields in one statement per chunk. Django's bulk_update builds a CASE
+    per field and row, whose compilation alone costs more than the recalculation."""
+    if not goals:
+        return
+    columns = [Goal._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    rows = [
+        [
+            goal.pk,
+            *(
+                column.get_db_prep_save(getattr(goal, column.attname), connection)
+                for column in columns
+            ),
+        ]
+        for goal in goals
+    ]
+    table = quote(Goal._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE id = %s",
+                [row[1:] + row[:1] for row in rows],
+            )
+            return
+        # PostgreSQL: one UPDATE ... FROM (VALUES ...) per chunk; the casts type all-NULL columns.
+        names = ["id", *(quote(column.column) for column in columns)]
+        types = ["bigint", *(column.db_type(connection) for column in columns)]
+        assignments = ", ".join(
+            f"{name} = v.{name}::{db_type}"
+            for name, db_type in zip(names[1:], types[1:], strict=True)
+        )
+        placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
+        for chunk_start in range(0, len(rows), UPDATE_CHUNK):
+            chunk = rows[chunk_start : chunk_start + UPDATE_CHUNK]
+            cursor.execute(
+                f"UPDATE {table} AS g SET {assignments} FROM (VALUES "
+                + ", ".join([placeholders] * len(chunk))
+                + f") AS v({', '.join(names)}) WHERE g.id = v.id::bigint",
+                [value for row in chunk for value in row],
+            )
 
 
 def _announce(written: list[_Write]) -> None:
