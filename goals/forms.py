@@ -22,14 +22,9 @@ def value_field(label: str, **kwargs) -> forms.DecimalField:
 
 
 def weight_field(**kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
-        max_digits=8,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        initial=Decimal("1"),
-        help_text="How much this goal counts in its parent's progress.",
-        **kwargs,
-    )
+    kwargs.setdefault("initial", Decimal("1"))
+    kwargs.setdefault("help_text", "How much this goal counts in its parent's progress.")
+    return forms.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), **kwargs)
 
 
 def metric_choices() -> list[tuple[str, str]]:
