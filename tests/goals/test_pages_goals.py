@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 
 from goals import services
 from goals.models import Adjustment, Goal, Milestone
-from goals.permissions import goal_share
 from tests.factories import MembershipFactory
 from tests.metrics.builders import customer
 
