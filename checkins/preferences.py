@@ -1,8 +1,6 @@
 """Who wants which notification how. The in-app notification centre (recognition) and every email
 this app sends ask `delivery_for` before notifying."""
 
-from collections.abc import Iterable
-
 from django.db import transaction
 
 from goals_project.people.models import User
@@ -65,8 +63,3 @@ def notification_settings_update(
     )
     user.notification_settings = chosen
     return chosen
-
-
-def users_with_delivery(users: Iterable[User], kind: str, delivery: str) -> list[User]:
-    """The users (loaded with select_related('notification_settings')) who chose this delivery."""
-    return [user for user in users if delivery_for(user, kind) == delivery]

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
-from goals_project.people.models import Membership, User
+from goals_project.people.models import User
 from goals_project.people.selectors import membership_of
 
 from .models import CheckIn, SupportRequest
@@ -226,13 +226,3 @@ def attention_queue(user: User, *, now: datetime | None = None) -> AttentionQueu
         queue.missed = missed_checkins(team_id=team_id, week_start=week_start - timedelta(days=7))
         queue.turned_worse = list(goals_turned_worse(team_id=team_id, week_start=week_start))
     return queue
-
-
-def team_lead_ids(team_ids: set[int]) -> dict[int, list[int]]:
-    """Lead user ids per team (one query)."""
-    leads: dict[int, list[int]] = {}
-    for team_id, user_id in Membership.objects.filter(
-        team_id__in=team_ids, role=Membership.Role.LEAD
-    ).values_list("team_id", "user_id"):
-        leads.setdefault(team_id, []).append(user_id)
-    return leads

@@ -38,7 +38,7 @@ def _teammates_by_team(user: User, goals: list[Goal]) -> dict[int, list[User]]:
     }
 
 
-def _card(goal: Goal, user: User, teammates: list[User], data=None, **extra) -> GoalCard:
+def _card(goal: Goal, teammates: list[User], data=None, **extra) -> GoalCard:
     checkin = goal.this_week[0] if getattr(goal, "this_week", None) else None
     form = CheckInForm(
         data, goal=goal, teammates=teammates, initial=CheckInForm.initial_from(checkin)
@@ -53,7 +53,7 @@ def week(request: HttpRequest) -> HttpResponse:
     week_start = current_week_start()
     goals = list(selectors.checkin_goals(request.user, week_start))
     teammates = _teammates_by_team(request.user, goals)
-    cards = [_card(goal, request.user, teammates[goal.team_id]) for goal in goals]
+    cards = [_card(goal, teammates[goal.team_id]) for goal in goals]
     return render(
         request,
         "checkins/week.html",
@@ -84,7 +84,7 @@ def save(request: HttpRequest, goal_id: int) -> HttpResponse:
     week_start = current_week_start()
     goal = _reload_goal(request.user, goal_id, week_start)
     teammates = services.support_addressee_choices(goal, request.user)
-    card = _card(goal, request.user, teammates, data=request.POST)
+    card = _card(goal, teammates, data=request.POST)
     status = 200
     if not can_check_in(request.user, goal):
         card.form.is_valid()
@@ -104,7 +104,7 @@ def save(request: HttpRequest, goal_id: int) -> HttpResponse:
                 messages.success(request, f"Check-in saved for {goal.name}.")
                 return redirect("checkins:week")
             goal = _reload_goal(request.user, goal_id, week_start)
-            card = _card(goal, request.user, teammates, just_saved=True)
+            card = _card(goal, teammates, just_saved=True)
     else:
         status = 400
     if request.htmx:

@@ -13,7 +13,9 @@ from checkins.models import CheckIn, DigestDelivery, SupportRequest
 from checkins.preferences import notification_settings_update
 from goals.models import Goal, ProgressHistory
 
-pytestmark = pytest.mark.django_db
+# The digest's as-of history lookups and week arithmetic must agree on SQLite (the embedded
+# default, where `make run` sends digests by hand) and PostgreSQL.
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 
 MONDAY = dt.date(2026, 11, 30)  # ISO 2026-W49
 MONDAY_9AM = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
