@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from checkins.demo import seed_checkins
+from goals.demo import seed_goals
 from goals_project.people.demo import DEMO_PASSWORD, seed_people
 
 
@@ -9,6 +10,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = seed_people()
+        # Goals next: periods, cascades and manual progress, calculated with backfilled history.
+        seed_goals()
         # Check-ins go last: they check in on the demo goals seeded before them.
         seed_checkins()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins (password: demo):"))

@@ -1,0 +1,212 @@
+"""The demo goals: last quarter (completed), this quarter (active) and this year, with cascades.
+
+Every team has a team NRR goal cascaded to each member; each team also has goals on another
+metric, a roll-up goal over task goals with manual entries, milestone goals, a decrease goal and
+a maintain goal; a few are private. Baselines come from the previous period's data. The goals
+are then calculated with their daily history backfilled, so the demo has values, statuses,
+charts and forecasts from the first page. Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from goals_project.people.demo import DEMO_TEAMS
+from goals_project.people.models import Membership, Team, User
+
+from . import recalc
+from .comparison import shift_months
+from .models import Goal, GoalPeriod
+from .services import (
+    default_baseline,
+    goal_create,
+    manual_entry_add,
+    milestone_complete,
+    period_create,
+    periods_roll_over,
+)
+
+# Team -> (second team metric, its target above the baseline)
+TEAM_METRICS = {
+    "Enterprise": ("qbr_completion", Decimal(10)),
+    "Mid-Market": ("renewal_rate", Decimal(5)),
+    "SMB": ("nps", Decimal(8)),
+}
+TASKS = [("Run customer workshops", 8), ("Publish success stories", 3)]
+PLAYBOOK = ["Interview ten customers", "Draft the playbook", "Review with Sales", "Roll out"]
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _period(name: str, period_type: str, start: date, end: date) -> GoalPeriod:
+    existing = GoalPeriod.objects.filter(period_type=period_type, start=start).first()
+    if existing is not None:
+        return existing
+    # Created active so that its goals can be added; the rollover completes a past period.
+    return period_create(
+        name=name, period_type=period_type, start=start, end=end, status=GoalPeriod.Status.ACTIVE
+    )
+
+
+def _baseline(metric_key: str, period: GoalPeriod, team: Team, owner: User | None) -> Decimal:
+    value = default_baseline(
+        metric_key=metric_key, period=period, team_id=team.pk, owner_id=owner and owner.pk
+    )
+    return (value if value is not None else Decimal(90)).quantize(Decimal("0.1"))
+
+
+def _metric_goal(period, team, key, lift, by, *, owner=None, parent=None, **extra) -> Goal:
+    baseline = _baseline(key, period, team, owner)
+    return goal_create(
+        period=period,
+        team=team if owner is None else None,
+        owner=owner,
+        parent=parent,
+        name=extra.pop("name"),
+        goal_type=Goal.Type.METRIC,
+        metric_key=key,
+        baseline=baseline,
+        target=baseline + lift,
+        stretch_target=baseline + lift * 2,
+        created_by=by,
+        **extra,
+    )
+
+
+def _team_goals(team: Team, lead: User, members: list[User], quarter, last_quarter, year):
+    nrr = _metric_goal(
+        quarter, team, "nrr", Decimal(4), lead, name=f"{team.name} net revenue retention"
+    )
+    for member in members:
+        _metric_goal(
+            quarter,
+            team,
+            "nrr",
+            Decimal(4),
+            lead,
+            owner=member,
+            parent=nrr,
+            name=f"NRR of {member.name}'s book",
+        )
+    key, lift = TEAM_METRICS[team.name]
+    _metric_goal(quarter, team, key, lift, lead, name=f"{team.name} {key.replace('_', ' ')}")
+    _metric_goal(last_quarter, team, "nrr", Decimal(3), lead, name=f"{team.name} NRR")
+    baseline = _baseline("grr", year, team, None)
+    goal_create(
+        period=year,
+        team=team,
+        name=f"Keep {team.name} gross retention above 90%",
+        goal_type=Goal.Type.METRIC,
+        metric_key="grr",
+        direction=Goal.Direction.MAINTAIN,
+        baseline=baseline,
+        target=Decimal(90),
+        created_by=lead,
+    )
+
+    umbrella = goal_create(
+        period=quarter,
+        team=team,
+        name=f"{team.name} customer programme",
+        description="Rolls up the members' programme goals.",
+        goal_type=Goal.Type.METRIC,
+        created_by=lead,
+    )
+    for index, (member, (name, count)) in enumerate(zip(members, TASKS, strict=False)):
+        tasks = goal_create(
+            period=quarter,
+            owner=member,
+            parent=umbrella,
+            name=name,
+            goal_type=Goal.Type.TASK,
+            task_target=count,
+            weight=Decimal(2 - index),
+            created_by=lead,
+        )
+        manual_entry_add(goal=tasks, by=member, tasks_done=count // 2 + index, note="So far")
+
+    playbook = goal_create(
+        period=quarter,
+        team=team,
+        name=f"{team.name} onboarding playbook",
+        goal_type=Goal.Type.MILESTONE,
+        created_by=lead,
+        milestones=[
+            {
+                "name": name,
+                "weight": Decimal(1 + (index == 1)),
+                "due_date": min(quarter.start + timedelta(days=25 * (index + 1)), quarter.end),
+            }
+            for index, name in enumerate(PLAYBOOK)
+        ],
+    )
+    for milestone in playbook.milestones.order_by("order")[:2]:
+        milestone_complete(milestone=milestone, by=lead)
+
+    onboarding = goal_create(
+        period=quarter,
+        team=team,
+        name="Cut onboarding time (days)",
+        goal_type=Goal.Type.METRIC,
+        direction=Goal.Direction.DECREASE,
+        baseline=Decimal(45),
+        target=Decimal(30),
+        stretch_target=Decimal(25),
+        created_by=lead,
+    )
+    manual_entry_add(goal=onboarding, by=lead, value=Decimal(38), note="Median of new accounts")
+
+    private_owner = members[-1]
+    goal_create(
+        period=year,
+        owner=private_owner,
+        name="Earn the CS certification",
+        goal_type=Goal.Type.MILESTONE,
+        visibility=Goal.Visibility.PRIVATE,
+        created_by=lead,
+        milestones=[{"name": "Course"}, {"name": "Exam"}],
+    )
+
+
+def seed_goals(today: date | None = None) -> int:
+    """Create the demo periods and goals once, then calculate them; returns goals created."""
+    demo_goals = Goal.objects.filter(team__name__in=list(DEMO_TEAMS))
+    if demo_goals.exists():
+        return 0
+    today = today or timezone.localdate()
+    this_start = _quarter_start(today)
+    last_start = shift_months(this_start, -3)
+    with transaction.atomic():
+        quarter = _period(
+            f"Q{(this_start.month - 1) // 3 + 1} {this_start.year}",
+            "quarterly",
+            this_start,
+            shift_months(this_start, 3) - timedelta(days=1),
+        )
+        last_quarter = _period(
+            f"Q{(last_start.month - 1) // 3 + 1} {last_start.year}",
+            "quarterly",
+            last_start,
+            this_start - timedelta(days=1),
+        )
+        year = _period(str(today.year), "annual", date(today.year, 1, 1), date(today.year, 12, 31))
+        for team_name, people in DEMO_TEAMS.items():
+            team = Team.objects.get(name=team_name)
+            roster = {
+                m.user.email: m for m in Membership.objects.filter(team=team).select_related("user")
+            }
+            lead = next(roster[email].user for email, _, role in people if role == "lead")
+            members = [roster[email].user for email, _, role in people if role != "lead"]
+            _team_goals(team, lead, members, quarter, last_quarter, year)
+        ids = list(demo_goals.values_list("pk", flat=True))
+        # Set-based backfill of every calculated goal now; the per-goal tasks that the
+        # services queued then find their history in place and only calculate today.
+        recalc.backfill_history(ids, today=today)
+    periods_roll_over(today=today)
+    return len(ids)
