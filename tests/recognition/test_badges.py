@@ -1,10 +1,12 @@
 """Badge rules over the data, with frozen time; awards are idempotent and can be switched off."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from checkins.models import CheckIn, SupportRequest
@@ -216,3 +218,13 @@ def test_badges_page(client, request, member_goal, member, persona, expected):
         page = response.content.decode()
         assert "First goal" in page
         assert "First goal achieved: “QBR completion” (Q4 2026)." in page
+
+
+def test_the_command_awards_as_of_a_date_and_names_a_bad_one(member_goal, member):
+    with time_machine.travel(at(dt.date(2026, 11, 20)), tick=False):
+        reach(member_goal, Goal.Status.ACHIEVED)
+    out = io.StringIO()
+    call_command("award_badges", "--today", "2026-11-20", stdout=out)
+    assert out.getvalue().strip() == "1 new badge(s) awarded."
+    with pytest.raises(CommandError, match="--today: 'soon' is not a date"):
+        call_command("award_badges", "--today", "soon")

@@ -1,10 +1,12 @@
 """Period-end summaries: the numbers, built once on completion, rebuilt identically, the page."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from goals.models import ContributionSnapshot, ProgressHistory
@@ -172,3 +174,11 @@ def test_a_period_without_summary_says_so(client, season, team, member):
     client.force_login(member)
     response = client.get(f"/recognition/teams/{team.pk}/periods/{season.pk}/summary/")
     assert "it is built when the period completes" in response.content.decode()
+
+
+def test_the_command_rebuilds_one_summary_and_names_bad_input(season, team):
+    out = io.StringIO()
+    call_command("period_summaries", "--period", str(season.pk), "--team", "enterprise", stdout=out)
+    assert out.getvalue().strip() == "Enterprise · Q4 2026: 3 of 4 goals achieved (75.0%)."
+    with pytest.raises(CommandError, match="--team: no team named 'Nobody'"):
+        call_command("period_summaries", "--period", str(season.pk), "--team", "Nobody")
