@@ -62,7 +62,8 @@ def _baseline(metric_key: str, period: GoalPeriod, team: Team, owner: User | Non
 
 
 def _metric_goal(period, team, key, lift, by, *, owner=None, parent=None, **extra) -> Goal:
-    baseline = _baseline(key, period, team, owner)
+    # A retention cohort starts every window at 100%, the natural baseline of an NRR goal.
+    baseline = Decimal(100) if key == "nrr" else _baseline(key, period, team, owner)
     return goal_create(
         period=period,
         team=team if owner is None else None,
@@ -163,7 +164,7 @@ def _team_goals(team: Team, lead: User, members: list[User], quarter, last_quart
     manual_entry_add(goal=onboarding, by=lead, value=Decimal(38), note="Median of new accounts")
 
     private_owner = members[-1]
-    goal_create(
+    certification = goal_create(
         period=year,
         owner=private_owner,
         name="Earn the CS certification",
@@ -172,6 +173,7 @@ def _team_goals(team: Team, lead: User, members: list[User], quarter, last_quart
         created_by=lead,
         milestones=[{"name": "Course"}, {"name": "Exam"}],
     )
+    milestone_complete(milestone=certification.milestones.get(name="Course"), by=private_owner)
 
 
 def seed_goals(today: date | None = None) -> int:

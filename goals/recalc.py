@@ -104,8 +104,15 @@ def is_calculated(goal: Goal) -> bool:
     return goal.goal_type == Goal.Type.METRIC and bool(goal.metric_key)
 
 
-def is_rollup(goal: Goal) -> bool:
+def may_roll_up(goal: Goal) -> bool:
+    """A team metric goal without its own metric: with children, it rolls their progress up
+    (without children its value comes from manual entries)."""
     return goal.owner_id is None and goal.goal_type == Goal.Type.METRIC and not goal.metric_key
+
+
+def is_rollup(goal: Goal) -> bool:
+    """Set by the recalculation once it knows the goal's children (see _context)."""
+    return getattr(goal, "rolls_up", False)
 
 
 def _local_end_of(day: date) -> datetime:
@@ -153,7 +160,7 @@ def _with_rollup_parents(goals: list[Goal]) -> list[Goal]:
     parent_ids = {goal.parent_id for goal in goals if goal.parent_id} - loaded
     if not parent_ids:
         return goals
-    parents = [goal for goal in _load_goals(parent_ids) if is_rollup(goal)]
+    parents = [goal for goal in _load_goals(parent_ids) if may_roll_up(goal)]
     return goals + parents
 
 
@@ -505,6 +512,8 @@ def _context(goals: list[Goal], today: date) -> _Context:
             .values("pk", "parent_id", "owner_id", "progress", "weight")
         ):
             children[child["parent_id"]].append(child)
+    for goal in goals:
+        goal.rolls_up = may_roll_up(goal) and bool(children.get(goal.pk))
     members: dict[int, list[int]] = defaultdict(list)
     team_ids = {goal.team_id for goal in goals if goal.owner_id is None and is_calculated(goal)}
     if team_ids:

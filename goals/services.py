@@ -191,11 +191,6 @@ def _format(value: Any) -> str:
     return str(value)
 
 
-def is_rollup(goal: Goal) -> bool:
-    """A team metric goal without its own metric: its progress is its children's."""
-    return goal.owner_id is None and goal.goal_type == Goal.Type.METRIC and not goal.metric_key
-
-
 def default_baseline(
     *, metric_key: str, period: GoalPeriod, team_id: int, owner_id: int | None
 ) -> Decimal | None:

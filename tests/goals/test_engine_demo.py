@@ -1,0 +1,47 @@
+"""The demo goals: periods, goals of every type with cascades, calculated with history, once."""
+
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from goals.models import Goal, GoalPeriod, ManualEntry, Milestone, ProgressHistory
+
+from .engine_support import fast_password_hashing  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False)
+def test_demo_goals_are_calculated_with_history_and_seeded_once():
+    call_command("seed_demo", stdout=io.StringIO())
+
+    periods = {(p.name, p.period_type, p.status) for p in GoalPeriod.objects.all()}
+    assert periods == {
+        ("Q3 2026", "quarterly", "completed"),
+        ("Q4 2026", "quarterly", "active"),
+        ("2026", "annual", "active"),
+    }
+    goals = Goal.objects.all()
+    assert goals.count() >= 20
+    assert set(goals.values_list("goal_type", flat=True)) == {"metric", "task", "milestone"}
+    assert set(goals.values_list("direction", flat=True)) == {"increase", "decrease", "maintain"}
+    assert goals.filter(parent__isnull=False).count() >= 10
+    assert goals.filter(visibility="private").count() >= 3
+    assert ManualEntry.objects.exists() and Milestone.objects.filter(done_at__isnull=False).exists()
+    assert not goals.filter(status="no_data").exists()
+    assert {"on_track", "at_risk", "behind", "achieved"} <= set(
+        goals.values_list("status", flat=True)
+    )
+    nrr = Goal.objects.get(name="Enterprise net revenue retention")
+    # Backfilled: one point a day from October 1 to today (the 25th of November).
+    assert nrr.history.count() == 56
+    assert nrr.forecast_value is not None and nrr.contributions.exists()
+    umbrella = Goal.objects.get(name="Enterprise customer programme")
+    assert umbrella.children.count() == 2 and umbrella.progress is not None
+
+    rows = ProgressHistory.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (Goal.objects.count(), ProgressHistory.objects.count()) == (goals.count(), rows)
