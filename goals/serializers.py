@@ -39,6 +39,8 @@ class GoalPeriodSerializer(serializers.ModelSerializer):
         model = GoalPeriod
         fields = ["id", "name", "type", "start", "end", "status"]
         read_only_fields = ["id"]
+        # The service checks overlaps (which covers the unique start) with a clearer message.
+        validators = []
 
 
 class GoalPeriodUpdateSerializer(serializers.Serializer):
