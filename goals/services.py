@@ -191,6 +191,17 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def is_rollup(goal: Goal) -> bool:
+    """A team metric goal without its own metric that has live children: its progress is the
+    weighted average of theirs (without children it takes manual entries instead)."""
+    return (
+        goal.owner_id is None
+        and goal.goal_type == Goal.Type.METRIC
+        and not goal.metric_key
+        and goal.children.filter(archived_at__isnull=True).exists()
+    )
+
+
 def default_baseline(
     *, metric_key: str, period: GoalPeriod, team_id: int, owner_id: int | None
 ) -> Decimal | None:
