@@ -24,6 +24,7 @@ from .notifications import notify
 TOP_CONTRIBUTORS = 3
 REACHED = {Goal.Status.ACHIEVED, Goal.Status.EXCEEDED}
 ONE_DECIMAL = Decimal("0.1")
+FOUR_DECIMALS = Decimal("0.0001")
 
 
 def _rate(reached: int, total: int) -> Decimal | None:
@@ -34,6 +35,11 @@ def _rate(reached: int, total: int) -> Decimal | None:
 
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _value_text(value: Decimal | None) -> str | None:
+    """A goal value at the model's 4 decimals, whichever database computed it."""
+    return None if value is None else str(Decimal(value).quantize(FOUR_DECIMALS, ROUND_HALF_UP))
 
 
 def _final_goals(period: GoalPeriod, team: Team) -> list[Goal]:
@@ -170,11 +176,11 @@ def summary_data(*, period: GoalPeriod, team: Team) -> dict:
                 "name": goal.name,
                 "owner": goal.owner.get_full_name() if goal.owner_id else None,
                 "metric_key": goal.metric_key,
-                "final_value": _text(
+                "final_value": _value_text(
                     goal.final_value if goal.final_value is not None else goal.current_value
                 ),
-                "target": _text(goal.target),
-                "stretch_target": _text(goal.stretch_target),
+                "target": _value_text(goal.target),
+                "stretch_target": _value_text(goal.stretch_target),
                 "status": goal.final_status or goal.status,
                 "reached_target": (goal.final_status or goal.status) in REACHED,
                 "reached_stretch": (goal.final_status or goal.status) == Goal.Status.EXCEEDED,

@@ -54,3 +54,9 @@ def reach(goal: Goal, status: str, value: str = "85", old_status: str = "on_trac
     goal.current_value = Decimal(value)
     goal.save(update_fields=["status", "current_value"])
     goal_status_changed.send(sender=Goal, goal=goal, old_status=old_status, new_status=status)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Every factory user gets a password; hashing it for real would dominate these tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

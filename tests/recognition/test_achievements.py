@@ -16,6 +16,7 @@ def kinds(goal):
     return sorted(Achievement.objects.filter(goal=goal).values_list("kind", flat=True))
 
 
+@pytest.mark.sqlite_parity
 def test_reaching_the_target_twice_records_one_achievement_and_one_notification(
     member_goal, member
 ):
@@ -39,6 +40,7 @@ def test_a_dip_and_a_recovery_do_not_record_the_win_again(member_goal, member):
     assert Notification.objects.filter(user=member).count() == 1
 
 
+@pytest.mark.sqlite_parity
 def test_reaching_the_stretch_records_achieved_and_exceeded_with_one_notification(
     member_goal, member
 ):
@@ -77,6 +79,7 @@ def test_other_statuses_record_nothing(member_goal):
     assert kinds(member_goal) == []
 
 
+@pytest.mark.sqlite_parity
 def test_a_milestone_is_recorded_once(member_goal, member):
     milestone = Milestone.objects.create(goal=member_goal, name="Kick-off deck")
     milestone_completed.send(sender=Milestone, milestone=milestone, by=member)

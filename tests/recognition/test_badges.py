@@ -28,6 +28,7 @@ def at(day: dt.date, hour: int = 12) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
 
 
+@pytest.mark.sqlite_parity
 def test_first_goal_is_awarded_once_with_when_and_why(member_goal, member):
     with time_machine.travel(at(dt.date(2026, 11, 20)), tick=False):
         reach(member_goal, Goal.Status.ACHIEVED)
@@ -94,6 +95,7 @@ def checkins(goal, user, mondays):
         CheckIn.objects.create(goal=goal, user=user, week_start=monday, confidence=4)
 
 
+@pytest.mark.sqlite_parity
 def test_checkin_streaks_count_consecutive_weeks_up_to_today(member_goal, member):
     first = dt.date(2026, 10, 5)
     weeks = [first + dt.timedelta(weeks=n) for n in range(9)]
@@ -120,6 +122,7 @@ def test_two_checkins_in_one_week_count_once(quarter, team, member):
     assert badges(member) == []
 
 
+@pytest.mark.sqlite_parity
 def test_top_contributor_of_a_completed_period(team, member, teammate):
     period = GoalPeriodFactory(
         name="Q3 2026", start=dt.date(2026, 7, 1), end=dt.date(2026, 9, 30), status="completed"

@@ -25,6 +25,7 @@ def url(achievement, action=""):
     return f"/recognition/achievements/{achievement.pk}/{action + '/' if action else ''}"
 
 
+@pytest.mark.sqlite_parity
 def test_a_teammate_celebrates_once_with_a_message(client, win, teammate, member):
     client.force_login(teammate)
     response = client.post(url(win, "celebrate"), {"message": "Brilliant quarter!"}, follow=True)

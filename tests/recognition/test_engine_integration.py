@@ -16,11 +16,6 @@ from tests.goals.engine_support import book, nrr_goal, quarter
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run_together(function, times: int) -> None:
     barrier = threading.Barrier(times)
     errors = []

@@ -82,6 +82,7 @@ def snapshot(goal, member, day, points):
     ContributionSnapshot.objects.create(goal=goal, member=member, as_of=day, points=Decimal(points))
 
 
+@pytest.mark.sqlite_parity
 def test_highlights_rank_points_gained_over_the_week_and_helpers(
     quarter, team, lead, member, teammate
 ):

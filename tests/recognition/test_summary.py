@@ -76,6 +76,7 @@ def season(periods, team, lead, member, teammate):
     return q4
 
 
+@pytest.mark.sqlite_parity
 def test_the_summarys_numbers(season, team):
     data = period_summary_build(period=season, team=team).data
 
@@ -100,6 +101,7 @@ def test_the_summarys_numbers(season, team):
     assert [badge["badge"] for badge in data["badges"]] == ["First goal"]
 
 
+@pytest.mark.sqlite_parity
 def test_rebuilding_gives_the_same_result(season, team):
     first = period_summary_build(period=season, team=team)
     rebuilt = period_summary_build(period=season, team=team)
