@@ -12,7 +12,8 @@ from goals.models import Goal, GoalPeriod, Milestone
 from goals_project.people.models import Team, User
 
 from . import services
-from .models import Achievement, Notification, PeriodSummary
+from .models import Achievement, PeriodSummary
+from .notifications import emails_suppressed
 from .summaries import period_summary_build
 
 DEMO_DOMAIN = "@goalpost.example"
@@ -23,7 +24,11 @@ CELEBRATIONS_PER_WIN = 2
 @transaction.atomic
 def seed_recognition() -> dict[str, int]:
     """Create the demo recognition once; returns how many of each thing were added."""
-    started = timezone.now()
+    with emails_suppressed():
+        return _seed()
+
+
+def _seed() -> dict[str, int]:
     demo_goals = Goal.objects.filter(
         team__memberships__user__email__endswith=DEMO_DOMAIN, archived_at__isnull=True
     ).distinct()
@@ -34,10 +39,6 @@ def seed_recognition() -> dict[str, int]:
     celebrations = _celebrate(demo_goals)
     badges = len(services.badges_award())
     summaries = _summaries()
-    # The demo is not news: nobody gets an email about it (the queued sends find nothing to claim).
-    Notification.objects.filter(created_at__gte=started, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
     return {
         "achievements": achievements,
         "celebrations": celebrations,

@@ -5,7 +5,9 @@ email now (after commit), "digest" leaves it for the weekly digest (see recognit
 collect_digest_sections), "off" sends no email. The in-app notification is always created.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -19,6 +21,20 @@ from checkins.preferences import delivery_for
 from goals_project.people.models import User
 
 from .models import Notification
+
+# Set while seeding the demo: notifications are created but never emailed.
+_emails_suppressed: ContextVar[bool] = ContextVar("recognition_emails_suppressed", default=False)
+
+
+@contextmanager
+def emails_suppressed() -> Iterator[None]:
+    """Create in-app notifications without emailing them (the demo data is not news)."""
+    token = _emails_suppressed.set(True)
+    try:
+        yield
+    finally:
+        _emails_suppressed.reset(token)
+
 
 # Badges are routed with achievements ("Achievements and badges" in the user's settings).
 PREFERENCE_KIND = {Notification.Kind.BADGE: Notification.Kind.ACHIEVEMENT}
@@ -47,13 +63,22 @@ def notify(
     if not users:
         return []
     now = timezone.now()
+    quiet = not email or _emails_suppressed.get()
     notifications = Notification.objects.bulk_create(
         [
-            Notification(user=user, kind=kind, title=title, body=body, url=url, created_at=now)
+            Notification(
+                user=user,
+                kind=kind,
+                title=title,
+                body=body,
+                url=url,
+                created_at=now,
+                emailed_at=now if quiet and email else None,
+            )
             for user in users
         ]
     )
-    if not email:
+    if quiet:
         return notifications
     immediate = [
         notification.pk
