@@ -10,9 +10,15 @@ Staff only: a staff session, or a staff user's API token with the `import` scope
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import permissions, serializers, status
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -40,7 +46,22 @@ class ImportRowErrorSerializer(serializers.Serializer):
 
 
 @extend_schema(
-    request=serializers.ListField(child=serializers.DictField(child=serializers.CharField())),
+    request={
+        "application/json": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": {
+                    "oneOf": [{"type": "string"}, {"type": "number"}],
+                    "nullable": True,
+                },
+                "description": "One row: the kind's CSV columns as fields.",
+            },
+        }
+    },
+    parameters=[
+        OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(KINDS)),
+    ],
     responses={
         200: inline_serializer(
             "ImportResult",
@@ -67,6 +88,7 @@ class ImportRowErrorSerializer(serializers.Serializer):
     description=__doc__,
 )
 @api_view(["POST"])
+@parser_classes([JSONParser])
 @permission_classes([StaffWithImportScope])
 def import_data(request: Request, kind: str) -> Response:
     if kind not in KINDS:

@@ -108,6 +108,7 @@ def text(max_length: int, *, required: bool = True) -> Callable[[str], str]:
 
 
 def email(value: str) -> str:
+    value = restore_cell(value)
     if not value:
         raise ValueError("required, but empty")
     try:
