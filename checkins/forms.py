@@ -5,7 +5,7 @@ from django import forms
 from goals.models import Goal
 from goals_project.people.models import User
 
-from .goal_progress import is_manual
+from .goal_progress import manual_fields_refused
 from .models import NOTE_MAX_LENGTH, CheckIn, Delivery, NotificationKind
 
 CONFIDENCE_LABELS = [
@@ -67,21 +67,29 @@ class CheckInForm(forms.Form):
             (LEADS_CHOICE, "My team lead(s)"),
             *[(pk, user.get_full_name()) for pk, user in self.teammates.items()],
         ]
-        # Only the fields that make sense for this goal are offered.
-        manual = is_manual(goal)
-        if not (manual and goal.goal_type == Goal.Type.METRIC):
-            del self.fields["value"]
-        if goal.goal_type != Goal.Type.TASK:
-            del self.fields["tasks_done"]
-        if goal.goal_type == Goal.Type.MILESTONE:
-            milestones = getattr(goal, "milestone_list", None) or list(goal.milestones.all())
+        # Only the fields that make sense for this goal are offered; a refused one that is sent
+        # anyway is an error (see clean), not silently dropped.
+        self.refused = manual_fields_refused(goal)
+        for name in self.refused:
+            del self.fields[name]
+        self.done_milestones = []
+        if "milestones" in self.fields:
+            milestones = getattr(goal, "milestone_list", None)
+            if milestones is None:
+                milestones = list(goal.milestones.all())
             self.fields["milestones"].choices = [
                 (m.pk, m.name) for m in milestones if m.done_at is None
             ]
             self.done_milestones = [m for m in milestones if m.done_at is not None]
-        else:
-            del self.fields["milestones"]
-            self.done_milestones = []
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, reason in self.refused.items():
+            key = self.add_prefix(name)
+            sent = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data.get(key)]
+            if any(str(value or "").strip() for value in sent):
+                self.add_error(None, reason)
+        return cleaned
 
     def clean_support_addressee(self) -> User | None:
         chosen = self.cleaned_data.get("support_addressee") or LEADS_CHOICE

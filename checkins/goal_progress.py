@@ -18,6 +18,26 @@ def is_manual(goal: Goal) -> bool:
     return not goal.metric_key and not goal_services.is_rollup(goal)
 
 
+def manual_fields_refused(goal: Goal) -> dict[str, str]:
+    """The manual-progress fields of a check-in that this goal does not take, with the reason."""
+    refused = {}
+    if goal.goal_type != Goal.Type.METRIC:
+        refused["value"] = (
+            "Only a metric goal takes a value; enter tasks done or tick milestones instead."
+        )
+    elif goal_services.is_rollup(goal):
+        refused["value"] = "This team goal adds up its cascaded goals; it takes no value by hand."
+    elif not is_manual(goal):
+        refused["value"] = (
+            "This goal's value is calculated from customer data and cannot be entered by hand."
+        )
+    if goal.goal_type != Goal.Type.TASK:
+        refused["tasks_done"] = "Only a task goal counts tasks done."
+    if goal.goal_type != Goal.Type.MILESTONE:
+        refused["milestones"] = "Only a milestone goal has milestones to tick."
+    return refused
+
+
 def record_manual_progress(
     *,
     goal: Goal,

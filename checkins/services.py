@@ -14,7 +14,7 @@ from goals_project.people.models import Membership, User
 from goals_project.people.selectors import team_leads
 
 from . import notify
-from .goal_progress import is_manual, record_manual_progress
+from .goal_progress import manual_fields_refused, record_manual_progress
 from .models import NOTE_MAX_LENGTH, CheckIn, SupportRequest
 from .weeks import current_week_start
 
@@ -85,26 +85,23 @@ def checkin_submit(
         errors["confidence"] = "Confidence must be a whole number from 1 to 5."
     _check_length(errors, "note", "The progress note", note)
     _check_length(errors, "blockers", "Blockers", blockers)
-    manual = is_manual(goal)
-    if value is not None and not (manual and goal.goal_type == Goal.Type.METRIC):
-        errors["value"] = (
-            "This goal's value is calculated from customer data and cannot be entered by hand."
-            if goal.goal_type == Goal.Type.METRIC
-            else "Only a metric goal takes a value; enter tasks done or tick milestones instead."
-        )
-    if tasks_done is not None and goal.goal_type != Goal.Type.TASK:
-        errors["tasks_done"] = "Only a task goal counts tasks done."
-    elif tasks_done is not None and tasks_done < 0:
+    given = {
+        "value": value is not None,
+        "tasks_done": tasks_done is not None,
+        "milestones": bool(milestone_ids),
+    }
+    refused = manual_fields_refused(goal)
+    errors.update(
+        {name: refused[name] for name, is_given in given.items() if is_given and name in refused}
+    )
+    if tasks_done is not None and "tasks_done" not in errors and tasks_done < 0:
         errors["tasks_done"] = "Tasks done cannot be negative."
     milestones = []
-    if milestone_ids:
-        if goal.goal_type != Goal.Type.MILESTONE:
-            errors["milestones"] = "Only a milestone goal has milestones to tick."
-        else:
-            milestones = list(goal.milestones.filter(pk__in=milestone_ids, done_at__isnull=True))
-            known = set(goal.milestones.filter(pk__in=milestone_ids).values_list("pk", flat=True))
-            if known != set(milestone_ids):
-                errors["milestones"] = "One of the ticked milestones is not part of this goal."
+    if milestone_ids and "milestones" not in errors:
+        milestones = list(goal.milestones.filter(pk__in=milestone_ids, done_at__isnull=True))
+        known = set(goal.milestones.filter(pk__in=milestone_ids).values_list("pk", flat=True))
+        if known != set(milestone_ids):
+            errors["milestones"] = "One of the ticked milestones is not part of this goal."
     if support_message:
         _validate_support_request(
             errors, goal=goal, requester=user, message=support_message, addressee=support_addressee

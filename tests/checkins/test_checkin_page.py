@@ -140,10 +140,21 @@ def test_an_automated_metric_goal_takes_no_value(login, member, nrr_goal):
     client = login(member)
     page = client.get("/check-in/")
     assert f'name="goal-{nrr_goal.pk}-value"' not in page.text  # no field offered
-    response = post_checkin(client, nrr_goal, confidence="3", value="120", htmx=False)
-    assert response.status_code == 302
-    checkin = CheckIn.objects.get()
-    assert checkin.value is None  # the form ignores a field it did not offer
+    response = post_checkin(client, nrr_goal, confidence="3", value="120")
+    assert (
+        "This goal&#x27;s value is calculated from customer data and cannot be entered by hand."
+        in response.text
+    )
+    assert not CheckIn.objects.exists()
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_a_task_goal_takes_no_value_but_its_tasks_done(login, member, member_goal):
+    response = post_checkin(login(member), member_goal, confidence="3", value="5")
+    assert "Only a metric goal takes a value; enter tasks done or tick milestones instead." in (
+        response.text
+    )
+    assert not CheckIn.objects.exists()
 
 
 @time_machine.travel(WEDNESDAY, tick=False)
