@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from checkins.models import CheckIn, SupportRequest
 from goals.models import ContributionSnapshot, Goal, GoalPeriod
+from goals_project.people.models import Membership
 
 from .models import Achievement, AchievementCredit
 
@@ -189,25 +190,26 @@ def top_contributor_rule(today: date, user_ids: set[int] | None) -> list[Earned]
         .order_by("-as_of")
         .values("as_of")[:1]
     )
-    snapshots = (
-        ContributionSnapshot.objects.filter(
-            goal__owner__isnull=True,
-            goal__goal_type=Goal.Type.METRIC,
-            goal__archived_at__isnull=True,
-            goal__period__status=GoalPeriod.Status.COMPLETED,
-            goal__period__end__lte=today,
-            points__isnull=False,
-        )
-        .filter(as_of=Subquery(last_day))
-        .values(
-            "member_id",
-            "points",
-            "goal__period_id",
-            "goal__period__name",
-            "goal__period__end",
-            "goal__team_id",
-            "goal__team__name",
-        )
+    snapshots = ContributionSnapshot.objects.filter(
+        goal__owner__isnull=True,
+        goal__goal_type=Goal.Type.METRIC,
+        goal__archived_at__isnull=True,
+        goal__period__status=GoalPeriod.Status.COMPLETED,
+        goal__period__end__lte=today,
+        points__isnull=False,
+    ).filter(as_of=Subquery(last_day))
+    if user_ids is not None:
+        # The ranking is the whole team's, so keep the teams of the people asked about.
+        teams = Membership.objects.filter(user_id__in=user_ids).values("team_id")
+        snapshots = snapshots.filter(goal__team_id__in=Subquery(teams))
+    snapshots = snapshots.values(
+        "member_id",
+        "points",
+        "goal__period_id",
+        "goal__period__name",
+        "goal__period__end",
+        "goal__team_id",
+        "goal__team__name",
     )
     totals: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     about: dict[tuple[int, int], dict] = {}
@@ -241,6 +243,8 @@ def helper_rule(today: date, user_ids: set[int] | None) -> list[Earned]:
     resolved = SupportRequest.objects.filter(
         status=SupportRequest.Status.RESOLVED, resolved_at__lt=_end_of(today)
     ).exclude(Q(replied_by__isnull=True) & Q(resolved_by__isnull=True))
+    if user_ids is not None:
+        resolved = resolved.filter(Q(replied_by_id__in=user_ids) | Q(resolved_by_id__in=user_ids))
     counts: dict[int, list[datetime]] = defaultdict(list)
     for requester_id, replied_by_id, resolved_by_id, resolved_at in resolved.values_list(
         "requester_id", "replied_by_id", "resolved_by_id", "resolved_at"

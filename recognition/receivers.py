@@ -52,15 +52,8 @@ def on_milestone_completed(sender, milestone, **kwargs):
 def on_goals_recalculated(sender, goal_ids, **kwargs):
     from .tasks import badges_award_for_users
 
-    goals = list(
-        Goal.objects.filter(
-            pk__in=list(goal_ids), status__in=[Goal.Status.ACHIEVED, Goal.Status.EXCEEDED]
-        )
-    )
-    # Repairs an achievement whose status signal was lost; the constraint keeps it single.
-    services.achievements_backfill(goals=goals)
+    user_ids = services.after_recalculation(goal_ids=list(goal_ids))
     summaries.period_summaries_after_recalculation(goal_ids=list(goal_ids))
-    user_ids = services.people_of_goals(goal_ids=list(goal_ids))
     if user_ids:
         transaction.on_commit(lambda: badges_award_for_users.delay(sorted(user_ids)))
 

@@ -5,11 +5,12 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from checkins.weeks import local_today
-from goals.models import Goal, Milestone
+from goals.models import Goal, GoalPeriod, Milestone
 from goals_project.people.models import User
 from goals_project.people.selectors import is_lead_of, team_members
 
@@ -245,6 +246,24 @@ def badges_award(*, today: date | None = None, user_ids: Iterable[int] | None = 
                 )
             new_ids.extend(row["id"] for row in inserted)
     return new_ids
+
+
+def after_recalculation(*, goal_ids: list[int]) -> set[int]:
+    """Repair achievements whose status signal was lost, and return the people whose badges the
+    recalculation may have changed (people of reached goals and of completed periods' goals).
+
+    Only goals still missing their achievement are looked at, so the periodic recalculation of
+    every active goal stays cheap."""
+    reached = [Goal.Status.ACHIEVED, Goal.Status.EXCEEDED]
+    recorded = Achievement.objects.filter(
+        goal=OuterRef("pk"), kind=OuterRef("status"), milestone__isnull=True
+    )
+    missing = Goal.objects.filter(pk__in=goal_ids, status__in=reached).exclude(Exists(recorded))
+    achievements_backfill(goals=missing.order_by("pk"))
+    relevant = Goal.objects.filter(pk__in=goal_ids).filter(
+        Q(status__in=reached) | Q(period__status=GoalPeriod.Status.COMPLETED)
+    )
+    return people_of_goals(goal_ids=list(relevant.values_list("pk", flat=True)))
 
 
 def people_of_goals(*, goal_ids: list[int]) -> set[int]:
