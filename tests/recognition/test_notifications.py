@@ -4,6 +4,8 @@ import datetime as dt
 
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from checkins.models import Delivery, NotificationKind
 from checkins.preferences import notification_settings_update
@@ -11,6 +13,7 @@ from checkins.signals import collect_digest_sections
 from goals.models import Goal
 from recognition.models import Notification
 
+from ..factories import GoalFactory
 from .conftest import reach
 
 # Thursday of ISO week 2026-W48; the digest about that week goes out on Monday 30 November.
@@ -150,3 +153,32 @@ def test_notification_pages_need_login(client):
     response = client.get("/recognition/notifications/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_list_pages_do_not_query_per_row(client, quarter, team, member, teammate):
+    client.force_login(member)
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    def add_wins(count: int) -> None:
+        for _ in range(count):
+            reach(GoalFactory(period=quarter, team=team, owner=teammate), "achieved")
+            Notification.objects.create(
+                user=member, kind="badge", title="A badge", created_at=THURSDAY
+            )
+
+    add_wins(2)
+    few = {
+        path: queries(path)
+        for path in (
+            "/recognition/notifications/",
+            "/recognition/achievements/",
+            f"/recognition/teams/{team.pk}/celebrations/",
+        )
+    }
+    add_wins(10)
+    many = {path: queries(path) for path in few}
+    assert many == few
