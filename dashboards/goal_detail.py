@@ -16,7 +16,7 @@ from django.utils import timezone
 from checkins.models import CheckIn
 from goals.access import visible_goals
 from goals.comparison import goal_comparison
-from goals.models import Adjustment, ContributionSnapshot, Goal, ProgressHistory
+from goals.models import Adjustment, ContributionSnapshot, Goal
 from goals_project.people.models import User
 
 from . import display
@@ -27,7 +27,7 @@ from .charts import (
     contributions_figure,
     goal_progress_figure,
 )
-from .selectors import goal_url, history_by_goal, period_elapsed_day
+from .selectors import HistoryPoint, goal_url, history_by_goal, period_elapsed_day
 
 HUNDRED = Decimal(100)
 NOTE_LENGTH = 160
@@ -107,7 +107,7 @@ def _one_year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _chart_points(goal: Goal, rows: list[ProgressHistory]) -> list[Point]:
+def _chart_points(goal: Goal, rows: list[HistoryPoint]) -> list[Point]:
     if _uses_progress_scale(goal):
         return [Point(row.as_of, row.progress) for row in rows]
     return [Point(row.as_of, row.value) for row in rows]

@@ -160,10 +160,8 @@ def program_health(*, teams: list[Team], today: date, scope_label: str) -> Progr
     ]
     chart = health_trend_figure(
         weeks=weeks,
-        series=[
-            ("Check-in completion %", completion),
-            ("Dashboard views per member", per_member),
-        ],
+        percents=[("Check-in completion %", completion)],
+        counts=[("Dashboard views per member", per_member)],
     )
     return ProgramHealth(
         scope_label=scope_label,

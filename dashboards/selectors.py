@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
@@ -176,18 +177,25 @@ def dashboard_goals(viewer: User, *, period: GoalPeriod, today: date) -> QuerySe
     )
 
 
+class HistoryPoint(NamedTuple):
+    as_of: date
+    value: Decimal | None
+    progress: Decimal | None
+
+
 def history_by_goal(
     goal_ids: Iterable[int], *, since: date, until: date | None = None
-) -> dict[int, list[ProgressHistory]]:
-    """History rows of many goals in one query, the last row of each day only."""
+) -> dict[int, list[HistoryPoint]]:
+    """History of many goals in one query, the last row of each day only (plain tuples: a
+    dashboard reads thousands of them)."""
     rows = ProgressHistory.objects.filter(goal_id__in=list(goal_ids), as_of__gte=since)
     if until is not None:
         rows = rows.filter(as_of__lte=until)
-    by_goal: dict[int, dict[date, ProgressHistory]] = defaultdict(dict)
-    for row in rows.order_by("goal_id", "as_of", "recorded_at", "pk").only(
-        "goal_id", "as_of", "value", "progress", "expected_progress", "status"
-    ):
-        by_goal[row.goal_id][row.as_of] = row
+    by_goal: dict[int, dict[date, HistoryPoint]] = defaultdict(dict)
+    for goal_id, as_of, value, progress in rows.order_by(
+        "goal_id", "as_of", "recorded_at", "pk"
+    ).values_list("goal_id", "as_of", "value", "progress"):
+        by_goal[goal_id][as_of] = HistoryPoint(as_of, value, progress)
     return {goal_id: list(days.values()) for goal_id, days in by_goal.items()}
 
 
@@ -206,7 +214,7 @@ def _forecast_display(goal: Goal, unit: str) -> str:
     return text
 
 
-def goal_row(goal: Goal, *, history: Sequence[ProgressHistory] = ()) -> GoalRow:
+def goal_row(goal: Goal, *, history: Sequence[HistoryPoint] = ()) -> GoalRow:
     """A goal in the dashboards' words; `week_ago_value` is read when the query annotated it."""
     unit = display.goal_unit(goal)
     target = Decimal(goal.task_target) if goal.goal_type == Goal.Type.TASK else goal.target
