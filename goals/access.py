@@ -27,6 +27,7 @@ from goals_project.people.selectors import membership_of
 from .models import Goal, GoalGroupObjectPermission, GoalPeriod, GoalUserObjectPermission
 
 VIEW_PERMISSION = "view_goal"
+MAX_ID = 2**63 - 1  # larger ids cannot exist; asking for one is a 404, not a database error
 AnyUser = User | AnonymousUser
 
 
@@ -80,12 +81,20 @@ def visible_goals(user: AnyUser, *, include_archived: bool = False) -> QuerySet[
     return goals
 
 
+def parse_id(value: int | str) -> int | None:
+    """An object id from a URL or a request, or None when it cannot be one."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return pk if 0 < pk <= MAX_ID else None
+
+
 def get_goal_for_user(user: AnyUser, goal_id: int | str, *, include_archived: bool = False) -> Goal:
     """The goal with its period, team and owner, or Http404 when the user may not see it."""
-    try:
-        pk = int(goal_id)
-    except (TypeError, ValueError):
-        raise Http404("No such goal.") from None
+    pk = parse_id(goal_id)
+    if pk is None:
+        raise Http404("No such goal.")
     goal = (
         visible_goals(user, include_archived=include_archived)
         .select_related("period", "team", "owner", "parent")
@@ -201,10 +210,9 @@ def visible_people(user: AnyUser) -> QuerySet[User]:
 
 def get_person_for_user(user: AnyUser, person_id: int | str) -> User:
     """A person the user may look up, or Http404."""
-    try:
-        pk = int(person_id)
-    except (TypeError, ValueError):
-        raise Http404("No such person.") from None
+    pk = parse_id(person_id)
+    if pk is None:
+        raise Http404("No such person.")
     person = visible_people(user).filter(pk=pk).first()
     if person is None:
         raise Http404("No such person.")

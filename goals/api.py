@@ -71,18 +71,17 @@ EDIT_DENIED = "Only the team's leads and admins change this goal."
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(
-    description="Invalid input: an object mapping each field to its error messages.",
-    response=inline_serializer(
-        "FieldErrors",
-        fields={"field_name": serializers.ListField(child=serializers.CharField())},
-    ),
+    description="Invalid input: an object mapping each field at fault to its error messages.",
+    response=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
 )
 UNAUTHENTICATED = OpenApiResponse(ERROR, description="Not signed in, or the token is unknown.")
 FORBIDDEN = OpenApiResponse(
     ERROR, description="Not allowed: the token lacks the scope or the role lacks the right."
 )
 NOT_FOUND = OpenApiResponse(ERROR, description="No such object, or you may not see it.")
+PAGE_NOT_FOUND = OpenApiResponse(ERROR, description="No such page of results.")
 READ_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN}
+LIST_ERRORS = {**READ_ERRORS, 404: PAGE_NOT_FOUND}
 OBJECT_READ_ERRORS = {**READ_ERRORS, 404: NOT_FOUND}
 WRITE_ERRORS = {400: FIELD_ERRORS, 401: UNAUTHENTICATED, 403: FORBIDDEN}
 OBJECT_WRITE_ERRORS = {**WRITE_ERRORS, 404: NOT_FOUND}
@@ -114,7 +113,7 @@ def require(allowed: bool, message: str) -> None:
 @extend_schema_view(
     list=extend_schema(
         summary="List goal periods",
-        responses={200: GoalPeriodSerializer(many=True), **READ_ERRORS},
+        responses={200: GoalPeriodSerializer(many=True), **LIST_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One goal period", responses={200: GoalPeriodSerializer, **OBJECT_READ_ERRORS}
@@ -139,7 +138,8 @@ class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_period(self, pk) -> GoalPeriod:
-        period = GoalPeriod.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        period_id = access.parse_id(pk)
+        period = GoalPeriod.objects.filter(pk=period_id).first() if period_id else None
         if period is None:
             raise NotFound("No such goal period.")
         return period
@@ -180,7 +180,7 @@ def _goal_list(user) -> QuerySet[Goal]:
     list=extend_schema(
         summary="List the goals you may see",
         parameters=[GoalFilterSerializer],
-        responses={200: GoalSerializer(many=True), 400: FIELD_ERRORS, **READ_ERRORS},
+        responses={200: GoalSerializer(many=True), 400: FIELD_ERRORS, **LIST_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One goal", responses={200: GoalDetailSerializer, **OBJECT_READ_ERRORS}

@@ -7,7 +7,6 @@ a goal, reasons for adjustments) live in goals.services and answer with field er
 from decimal import Decimal
 
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -26,6 +25,24 @@ from .models import (
 # Fields whose change is an adjustment: it needs a reason and leaves an audit row.
 ADJUSTED_FIELDS = ("target", "stretch_target", "baseline", "weight")
 PRIVATE_GOAL = "Private goal"
+# The largest id the database stores (64-bit keys): larger numbers are refused, not overflowed.
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class NoBlankParameters:
+    """Query parameters given empty (`?type=`) are refused rather than silently ignored."""
+
+    def validate(self, attrs):
+        blank = [name for name in self.fields if self.initial_data.get(name) == ""]
+        if blank:
+            raise serializers.ValidationError(
+                {name: ["Give a value, or leave the parameter out."] for name in blank}
+            )
+        return super().validate(attrs)
 
 
 def value_field(**kwargs) -> serializers.DecimalField:
@@ -142,7 +159,7 @@ class GoalSerializer(serializers.ModelSerializer):
             )
         return bool(visible)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_parent(self, goal: Goal) -> int | None:
         return goal.parent_id if self._parent_visible(goal) else None
 
@@ -175,7 +192,7 @@ class GoalCreateSerializer(serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
-    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    parent = id_field(required=False, allow_null=True)
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     type = serializers.ChoiceField(choices=Goal.Type.choices)
@@ -228,12 +245,12 @@ class GoalUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class GoalFilterSerializer(serializers.Serializer):
+class GoalFilterSerializer(NoBlankParameters, serializers.Serializer):
     """Query parameters of the goal list."""
 
-    period = serializers.IntegerField(required=False, min_value=1)
-    team = serializers.IntegerField(required=False, min_value=1)
-    owner = serializers.IntegerField(required=False, min_value=1)
+    period = id_field(required=False)
+    team = id_field(required=False)
+    owner = id_field(required=False)
     type = serializers.ChoiceField(choices=Goal.Type.choices, required=False)
     status = serializers.ChoiceField(choices=Goal.Status.choices, required=False)
 
@@ -249,7 +266,7 @@ class GoalFilterSerializer(serializers.Serializer):
         return goals.filter(Q(**{lookups[key]: value for key, value in data.items()}))
 
 
-class HistoryFilterSerializer(serializers.Serializer):
+class HistoryFilterSerializer(NoBlankParameters, serializers.Serializer):
     from_ = serializers.DateField(required=False, help_text="First day (inclusive), ISO date.")
     to = serializers.DateField(required=False, help_text="Last day (inclusive), ISO date.")
 
@@ -260,6 +277,7 @@ class HistoryFilterSerializer(serializers.Serializer):
         return fields
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
             raise serializers.ValidationError({"to": ["`to` must not be before `from`."]})
         return attrs
@@ -299,9 +317,7 @@ class ManualEntryInputSerializer(serializers.Serializer):
     tasks_done = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=100000
     )
-    milestones_done = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=200
-    )
+    milestones_done = serializers.ListField(child=id_field(), required=False, max_length=200)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
     def validate(self, attrs):

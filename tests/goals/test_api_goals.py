@@ -392,3 +392,14 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs.text
     assert "<script>" not in docs.text
     assert "cdn" not in docs.text.lower()
+
+
+def test_unknown_api_paths_answer_json_and_a_missing_slash_redirects(client, lead):
+    client.force_login(lead)
+    for path in ("/api/goals/0.5/", "/api/goals/99999999999999999999999/", "/api/nothing/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."} or "detail" in response.json()
+    assert client.delete("/api/goals/abc/").status_code == 404
+    redirect = client.get("/api/goals")
+    assert redirect.status_code == 301 and redirect.url == "/api/goals/"
