@@ -64,6 +64,13 @@ def checkin_goals(user: User, week_start: date) -> QuerySet[Goal]:
     )
 
 
+def checkin_tally(user: User, week_start: date) -> tuple[int, int]:
+    """(goals checked in this week, goals to check in on) for the user's check-in page."""
+    goals = checkin_goals(user, week_start).order_by()
+    saved = CheckIn.objects.filter(user=user, week_start=week_start, goal__in=goals.values("pk"))
+    return saved.count(), goals.count()
+
+
 def checkins_for_goal(goal: Goal, *, limit: int = 20) -> list[CheckIn]:
     """The goal's latest check-ins, newest week first, with who wrote them and any help asked."""
     return list(

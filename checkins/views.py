@@ -62,6 +62,7 @@ def week(request: HttpRequest) -> HttpResponse:
             "week_start": week_start,
             "week_label": iso_week_label(week_start),
             "saved_count": sum(1 for card in cards if card.checkin),
+            "goal_count": len(cards),
         },
     )
 
@@ -109,7 +110,16 @@ def save(request: HttpRequest, goal_id: int) -> HttpResponse:
         status = 400
     if request.htmx:
         # htmx swaps only 2xx answers; the card carries the errors itself.
-        return render(request, "checkins/week.html#goal_card", {"card": card})
+        response = render(request, "checkins/week.html#goal_card", {"card": card})
+        if card.just_saved:
+            # The page's "n of m goals checked in" follows along (an out-of-band swap).
+            saved, total = selectors.checkin_tally(request.user, week_start)
+            response.content += render(
+                request,
+                "checkins/week.html#checkin_tally",
+                {"saved_count": saved, "goal_count": total, "oob": True},
+            ).content
+        return response
     return render(
         request,
         "checkins/week.html",

@@ -33,6 +33,10 @@ def test_member_checks_in_and_the_page_shows_it_saved(login, member, member_goal
     assert response.status_code == 200
     assert "Saved. Thank you for checking in." in response.text
     assert "confidence 4/5" in response.text
+    assert (
+        '<span id="checkin-tally" hx-swap-oob="true">1 of 1 goal checked in this week.</span>'
+        in response.text
+    )
 
     checkin = CheckIn.objects.get()
     assert (checkin.week_start, checkin.confidence, checkin.note, checkin.tasks_done) == (

@@ -53,6 +53,7 @@ def test_member_asks_for_help_in_the_check_in_and_the_lead_resolves_it(
     card.get_by_role("button", name="Save check-in").click()
     expect(card.get_by_role("status")).to_have_text("Saved. Thank you for checking in.")
     expect(card.get_by_text("Help asked of your lead(s)")).to_be_visible()
+    expect(page.locator("#checkin-tally")).to_have_text("1 of 1 goal checked in this week.")
 
     log_in(page, live_server.url, "lena@example.com")
     attention = page.get_by_role("link", name="Needs my attention")
