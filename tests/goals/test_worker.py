@@ -9,6 +9,7 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+import kombu.pools
 import pytest
 import redis
 from celery import current_app
@@ -35,6 +36,13 @@ DEADLINE = 5.0
 def database_url() -> str:
     db = connection.settings_dict
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def forget_connections() -> None:
+    """Drop the app's cached connection and producer pools: the next use builds them for the
+    broker configured now (eager tasks also take a producer from the pool)."""
+    current_app._pool = None
+    current_app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -89,10 +97,12 @@ def worker(tmp_path: Path):
             REDIS_URL,
             queue,
         )
+        forget_connections()
         yield process
     finally:
         conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
-        current_app.pool.force_close_all()
+        kombu.pools.reset()
+        forget_connections()
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
