@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from .charts import (
 from .selectors import HistoryPoint, goal_url, history_by_goal, period_elapsed_day
 
 HUNDRED = Decimal(100)
+COMPARISON_CACHE_SECONDS = 15 * 60
 NOTE_LENGTH = 160
 
 
@@ -178,6 +180,16 @@ def _contributions(
     return rows, as_of, (total if rows else None)
 
 
+def _measured_comparison(goal: Goal, today: date):
+    """goals.comparison for the goal, kept for a few minutes: it evaluates the metric over three
+    past windows (a third of the page's time) and changes only with the day or when the goal is
+    recalculated, both of which are in the key."""
+    key = f"dashboards:comparison:{goal.pk}:{goal.calc_version}:{today.isoformat()}"
+    return cache.get_or_set(
+        key, lambda: goal_comparison(goal, today=today), COMPARISON_CACHE_SECONDS
+    )
+
+
 def _window(window: tuple[date, date]) -> str:
     start, end = window
     return f"{start:%-d %b} – {end:%-d %b %Y}"
@@ -203,7 +215,7 @@ def _comparisons(
 
     if goal.goal_type == Goal.Type.METRIC and goal.metric_key:
         # Calculated metrics are compared from the customer data itself, goal or no goal.
-        measured = goal_comparison(goal, today=today)
+        measured = _measured_comparison(goal, today)
         if measured is not None:
             return [
                 row(
