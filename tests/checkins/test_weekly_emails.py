@@ -230,3 +230,20 @@ def test_the_queue_lists_goals_that_turned_at_risk_this_week(
     page = client.get("/attention/").text
     assert 'Turned at risk or behind this week <span class="muted">(1)</span>' in page
     assert "Tia&#x27;s tasks" in page and "was at risk" in page
+
+
+@time_machine.travel(MONDAY_9AM, tick=False)
+def test_the_requester_reads_last_weeks_answers_in_the_digest(
+    week_of_data, member, lead, member_goal
+):
+    answered = SupportRequest.objects.get()
+    SupportRequest.objects.filter(pk=answered.pk).update(
+        status="resolved",
+        reply="Legal signed off",
+        resolved_at=dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC),
+    )
+    send_weekly_updates(week_start=MONDAY)
+    body = outbox_by_recipient()["member@example.com"].body
+    assert (
+        "YOUR REQUESTS FOR HELP\n\n- Close 10 onboarding tasks: Resolved – Legal signed off" in body
+    )
