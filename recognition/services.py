@@ -1,7 +1,7 @@
 """Every write of the recognition app: achievements, celebrations, acknowledgements, seen marks."""
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from checkins.weeks import local_today
-from goals.models import Goal, GoalPeriod, Milestone
+from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
 from goals_project.people.models import User
 from goals_project.people.selectors import is_lead_of, team_members
 
@@ -33,6 +33,12 @@ CELEBRATION_MESSAGE_MAX = 140
 KINDS_FOR_STATUS: dict[str, list[str]] = {
     Goal.Status.ACHIEVED: [Achievement.Kind.ACHIEVED],
     Goal.Status.EXCEEDED: [Achievement.Kind.ACHIEVED, Achievement.Kind.EXCEEDED],
+}
+
+
+STATUSES_FOR_KIND: dict[str, list[str]] = {
+    Achievement.Kind.ACHIEVED: [Goal.Status.ACHIEVED, Goal.Status.EXCEEDED],
+    Achievement.Kind.EXCEEDED: [Goal.Status.EXCEEDED],
 }
 
 
@@ -60,17 +66,32 @@ def _achievement_title(goal: Goal, kind: str, milestone: Milestone | None) -> st
     return f"{who} reached the target of “{goal.name}”"
 
 
+def _reached_at(goal: Goal, kind: str, milestone: Milestone | None) -> datetime:
+    """When the goal first reached it: the first progress history row with such a status (a win
+    recorded late, e.g. after a lost signal, keeps its real date), the milestone's done time, or
+    now."""
+    if milestone is not None:
+        return milestone.done_at or timezone.now()
+    statuses = STATUSES_FOR_KIND[kind]
+    first = (
+        ProgressHistory.objects.filter(goal=goal, status__in=statuses)
+        .order_by("recorded_at", "pk")
+        .values_list("recorded_at", flat=True)
+        .first()
+    )
+    return first or timezone.now()
+
+
 def _record(
     *, goal: Goal, kinds: list[str], milestone: Milestone | None = None
 ) -> list[Achievement]:
     """Insert the achievements that do not exist yet, credit and notify for the new ones only."""
-    now = timezone.now()
     rows = [
         {
             "goal": goal.pk,
             "kind": kind,
             "milestone": milestone.pk if milestone else None,
-            "achieved_at": now,
+            "achieved_at": _reached_at(goal, kind, milestone),
             "value": goal.current_value,
         }
         for kind in kinds

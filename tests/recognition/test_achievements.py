@@ -1,11 +1,12 @@
 """Achievements are recorded exactly once per (goal, kind) and per milestone, whoever sends."""
 
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection
 
-from goals.models import Goal, Milestone
+from goals.models import Goal, Milestone, ProgressHistory
 from goals.signals import goals_recalculated, milestone_completed
 from recognition.models import Achievement, Notification
 
@@ -130,3 +131,23 @@ def test_concurrent_recalculations_record_the_win_once(member_goal, member):
     assert kinds(member_goal) == ["achieved"]
     assert Achievement.objects.get(goal=member_goal).credits.count() == 1
     assert Notification.objects.filter(user=member).count() == 1
+
+
+def test_a_late_recorded_win_keeps_the_day_it_was_reached(member_goal):
+    reached = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
+    for version, (status, moment) in enumerate(
+        [("on_track", reached - dt.timedelta(days=1)), ("achieved", reached)], start=1
+    ):
+        ProgressHistory.objects.create(
+            goal=member_goal,
+            as_of=moment.date(),
+            status=status,
+            recorded_at=moment,
+            calc_version=version,
+        )
+    member_goal.status = Goal.Status.ACHIEVED
+    member_goal.save(update_fields=["status"])
+
+    goals_recalculated.send(sender=Goal, goal_ids=[member_goal.pk])
+
+    assert Achievement.objects.get(goal=member_goal).achieved_at == reached
