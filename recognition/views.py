@@ -1,6 +1,8 @@
 """Thin views: notification centre, achievements (celebrate, acknowledge), celebration feed,
 contribution highlights, badges and period-end summaries."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -187,6 +189,10 @@ def team_highlights(request: HttpRequest, team_id: int) -> HttpResponse:
         except ValueError as exc:
             error = f"week: {exc}"
     highlights = selectors.contribution_highlights(team, week_start)
+    if not week and highlights.is_empty:
+        # Early in a week nothing has moved yet: show the week before instead of an empty panel.
+        week_start -= timedelta(days=7)
+        highlights = selectors.contribution_highlights(team, week_start)
     context = {
         "team": team,
         "highlights": highlights,

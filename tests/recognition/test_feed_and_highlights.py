@@ -155,3 +155,19 @@ def test_the_leads_digest_gets_wins_and_highlights(quarter, team, lead, member):
     assert sections["Wins last week"] == ["Mo reached the target of “QBRs”, 35 days early"]
     assert sections["Contribution highlights"] == ["Team NRR: Mo Member +5.0 points"]
     assert Achievement.objects.count() == 1
+
+
+@time_machine.travel(dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC), tick=False)
+def test_on_a_quiet_monday_the_panel_shows_last_week(client, quarter, team, member):
+    nrr = GoalFactory(
+        period=quarter, team=team, name="Team NRR", goal_type="metric", metric_key="nrr"
+    )
+    snapshot(nrr, member, MONDAY, "40.0")
+    snapshot(nrr, member, MONDAY + dt.timedelta(days=3), "41.0")
+    client.force_login(member)
+
+    panel = client.get(f"/recognition/teams/{team.pk}/highlights/", HTTP_HX_REQUEST="true")
+
+    body = panel.content.decode()
+    assert "week 2026-W48" in body
+    assert "+1.0 points" in body
