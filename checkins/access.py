@@ -10,6 +10,9 @@ from goals_project.people.selectors import is_lead_of
 
 from .models import SupportRequest
 
+CHECK_IN_DENIED = "You may not check in on this goal: only its owner and the team's leads can."
+HELP_DENIED = "Only the goal's owner and the team's leads can ask for help on it."
+
 
 def can_check_in(user: AnyUser, goal: Goal) -> bool:
     """A check-in is a progress update: whoever may enter progress on the goal may check in

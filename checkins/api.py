@@ -24,6 +24,8 @@ from goals_project.people.models import User
 
 from . import services
 from .access import (
+    CHECK_IN_DENIED,
+    HELP_DENIED,
     can_check_in,
     can_take_step,
     get_support_request_for_user,
@@ -163,7 +165,7 @@ class GoalCheckInsView(GenericAPIView):
     def post(self, request: Request, goal_id: int) -> Response:
         goal = self._goal(request, goal_id)
         if not can_check_in(request.user, goal):
-            raise deny("Only the goal's owner and the team's leads may check in on this goal.")
+            raise deny(CHECK_IN_DENIED)
         data = CheckInInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -212,7 +214,7 @@ class GoalSupportRequestsView(GenericAPIView):
     def post(self, request: Request, goal_id: int) -> Response:
         goal = get_goal_for_user(request.user, goal_id)
         if not can_check_in(request.user, goal):
-            raise deny("Only the goal's owner and the team's leads may ask for help on it.")
+            raise deny(HELP_DENIED)
         data = SupportRequestInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

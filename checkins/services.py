@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from goals.access import can_update_progress
 from goals.models import Goal
 from goals_project.people.models import Membership, User
 from goals_project.people.selectors import team_leads
 
 from . import notify
+from .access import CHECK_IN_DENIED, HELP_DENIED, can_check_in
 from .goal_progress import manual_fields_refused, record_manual_progress
 from .models import NOTE_MAX_LENGTH, CheckIn, SupportRequest
 from .weeks import current_week_start
@@ -76,10 +76,8 @@ def checkin_submit(
     input raises ValidationError naming each field, and nothing is saved."""
     note, blockers, support_message = note.strip(), blockers.strip(), support_message.strip()
     errors: dict[str, str] = {}
-    if goal.archived_at is not None or not can_update_progress(user, goal):
-        errors["goal"] = (
-            "You may not check in on this goal: only its owner and the team's leads can."
-        )
+    if not can_check_in(user, goal):
+        errors["goal"] = CHECK_IN_DENIED
     parsed_confidence = _parse_confidence(confidence)
     if parsed_confidence is None:
         errors["confidence"] = "Confidence must be a whole number from 1 to 5."
@@ -177,8 +175,8 @@ def support_request_open(
     errors: dict[str, str] = {}
     if not message:
         errors["support_message"] = "Say what you need help with."
-    if goal.archived_at is not None or not can_update_progress(requester, goal):
-        errors["goal"] = "Only the goal's owner and the team's leads can ask for help on it."
+    if not can_check_in(requester, goal):
+        errors["goal"] = HELP_DENIED
     _validate_support_request(
         errors, goal=goal, requester=requester, message=message, addressee=addressee
     )

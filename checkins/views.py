@@ -16,7 +16,7 @@ from goals_project.people.models import User
 from goals_project.people.selectors import is_lead_of, membership_of
 
 from . import preferences, selectors, services
-from .access import can_check_in, can_take_step, get_support_request_for_user
+from .access import CHECK_IN_DENIED, can_check_in, can_take_step, get_support_request_for_user
 from .forms import CheckInForm, NotificationSettingsForm, ReplyForm
 from .models import CheckIn, SupportRequest
 from .weeks import current_week_start, iso_week_label
@@ -89,9 +89,7 @@ def save(request: HttpRequest, goal_id: int) -> HttpResponse:
     status = 200
     if not can_check_in(request.user, goal):
         card.form.is_valid()
-        card.form.add_error(
-            None, "You may not check in on this goal: only its owner and the team's leads can."
-        )
+        card.form.add_error(None, CHECK_IN_DENIED)
         status = 403
     elif card.form.is_valid():
         try:
