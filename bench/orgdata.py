@@ -97,8 +97,24 @@ def _reset() -> None:
     else:
         for model in (ArrRecord, Renewal, NpsResponse, Qbr, Customer):
             model.objects.all().delete()
-    Team.objects.filter(name__startswith="Bench ").delete()
-    User.objects.filter(email__endswith="@" + BENCH_DOMAIN).delete()
+    _delete_with_dependents(Team.objects.filter(name__startswith="Bench "))
+    _delete_with_dependents(User.objects.filter(email__endswith="@" + BENCH_DOMAIN))
+
+
+def _delete_with_dependents(queryset) -> None:
+    """Delete, first removing whatever other benchmarks left that protects these rows (goals of
+    the bench teams, for example): the bench database holds nothing else worth keeping."""
+    from django.db.models import ProtectedError
+
+    for _ in range(10):
+        try:
+            queryset.delete()
+            return
+        except ProtectedError as error:
+            for protecting in {type(obj) for obj in error.protected_objects}:
+                pks = [obj.pk for obj in error.protected_objects if type(obj) is protecting]
+                _delete_with_dependents(protecting._default_manager.filter(pk__in=pks))
+    queryset.delete()
 
 
 def _analyze(models: list) -> None:
