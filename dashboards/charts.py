@@ -10,7 +10,7 @@ which validates it against Plotly's schema.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils.safestring import SafeString
@@ -189,7 +189,9 @@ def goal_progress_figure(
                     hovertemplate="%{x}<br>%{hovertext}<extra></extra>",
                 )
             )
-    return _figure(traces, y_title=unit_title, xaxis={"gridcolor": GRID, "range": period_x})
+    # A day of room after the period end keeps the forecast's end marker inside the plot.
+    x_range = [start, end + timedelta(days=1)]
+    return _figure(traces, y_title=unit_title, xaxis={"gridcolor": GRID, "range": x_range})
 
 
 def contributions_figure(
@@ -219,7 +221,7 @@ def progress_trend_figure(*, series: Sequence[tuple[str, Sequence[Point]]]) -> d
         _line(name, [point.day for point in points], [_float(point.value) for point in points])
         for name, points in series
     ]
-    return _figure(traces, y_title="Progress %", height=300)
+    return _figure(traces, y_title="Progress %", height=300, showlegend=True)
 
 
 def health_trend_figure(
@@ -247,7 +249,14 @@ def health_trend_figure(
         traces,
         y_title="%",
         height=300,
-        yaxis2={"title": {"text": "per member"}, "overlaying": "y", "side": "right"},
+        yaxis={"title": {"text": "%"}, "gridcolor": GRID, "range": [0, 105]},
+        yaxis2={
+            "title": {"text": "per member"},
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
         margin={"l": 48, "r": 48, "t": 12, "b": 36},
     )
 

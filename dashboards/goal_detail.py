@@ -58,6 +58,7 @@ class ComparisonRow:
 @dataclass
 class GoalPanels:
     goal: Goal
+    has_contributions: bool  # a team goal on a calculated metric decomposes into members' books
     chart: dict
     chart_id: str
     chart_summary: str
@@ -141,7 +142,7 @@ def _contributions(
     viewer: User, goal: Goal
 ) -> tuple[list[ContributionRow], date | None, Decimal | None]:
     """The members' latest contribution snapshot to a team goal (one query)."""
-    if not goal.is_team_goal:
+    if not goal.is_team_goal or not goal.metric_key:
         return [], None, None
     latest = ContributionSnapshot.objects.filter(goal=goal).order_by("-as_of").values("as_of")[:1]
     snapshots = (
@@ -333,6 +334,7 @@ def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
     )
     return GoalPanels(
         goal=goal,
+        has_contributions=goal.is_team_goal and bool(goal.metric_key),
         chart=chart,
         chart_id=f"goal-chart-{goal.pk}",
         chart_summary=summary,

@@ -379,7 +379,8 @@ def team_dashboard(
             url=row.url,
         )
         for row in rows
-        if row.owner_id is None and row.goal.goal_type == Goal.Type.METRIC
+        # Headline metrics are the calculated ones (NRR, GRR, ...), not hand-entered measures.
+        if row.owner_id is None and row.goal.goal_type == Goal.Type.METRIC and row.metric_key
     ]
     owners = sorted(
         {(row.owner_id, row.owner_name) for row in rows if row.owner_id is not None},

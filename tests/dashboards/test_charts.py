@@ -61,7 +61,7 @@ def test_goal_figure_is_valid_and_has_every_line():
     ]
     band = figure["data"][0]
     assert band["fill"] == "toself" and band["y"] == [109.0, 115.0, 110.0, 109.0]
-    assert figure["layout"]["xaxis"]["range"] == [START, END]
+    assert figure["layout"]["xaxis"]["range"] == [START, END + dt.timedelta(days=1)]
 
 
 def test_goal_figure_without_forecast_or_stretch_leaves_them_out():
