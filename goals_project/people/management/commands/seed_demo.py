@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from checkins.demo import seed_checkins
+from dashboards.demo import seed_dashboards
 from goals.demo import seed_goals
 from goals_project.people.demo import DEMO_PASSWORD, seed_people
 from metrics.demo import seed_customer_data
@@ -22,6 +23,8 @@ class Command(BaseCommand):
             seed_checkins()
             # Recognition reads the goals and check-ins: wins, kudos, badges, period summaries.
             seed_recognition()
+            # Leaderboards on for two teams, and weeks of dashboard use for program health.
+            seed_dashboards()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins (password: demo):"))
         for email, description in logins:
             self.stdout.write(f"  {email:<34} {description}")
