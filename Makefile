@@ -59,6 +59,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_bench
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench.bench_metrics
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench.bench_import
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench.bench_pages
 
 worker: install
 	$(VENV)/bin/celery -A goals_project worker --loglevel=INFO
