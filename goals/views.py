@@ -226,19 +226,26 @@ def _goal_form(request: HttpRequest, data=None, initial=None) -> GoalForm:
     )
 
 
-def _milestone_formset(data=None, initial=None, add: bool = False) -> MilestoneFormSet:
-    if data is not None and add:
-        # "Add a milestone": the same rows again, plus an empty one.
-        rows = MilestoneFormSet(data, prefix=MILESTONE_PREFIX)
-        initial = [
-            {name: form[name].value() for name in ("name", "weight", "due_date", "ORDER", "DELETE")}
-            for form in rows.forms
-        ]
-        initial.append({"weight": Decimal(1), "ORDER": len(initial) + 1})
-        return MilestoneFormSet(initial=initial, prefix=MILESTONE_PREFIX)
-    if data is None and not initial:
-        initial = [{"weight": Decimal(1), "ORDER": 1}]
-    return MilestoneFormSet(data, initial=initial, prefix=MILESTONE_PREFIX)
+MILESTONE_FIELDS = ("name", "weight", "due_date", "ORDER", "DELETE")
+
+
+def _milestone_formset(data=None) -> MilestoneFormSet:
+    """The milestone rows of the goal form: bound to a submitted form, else one empty row."""
+    if data is not None:
+        return MilestoneFormSet(data, prefix=MILESTONE_PREFIX)
+    return MilestoneFormSet(initial=[{"weight": Decimal(1), "ORDER": 1}], prefix=MILESTONE_PREFIX)
+
+
+def _milestone_rows_redrawn(data, add: bool) -> MilestoneFormSet:
+    """The rows as typed so far, unvalidated (no errors before a submit), plus an empty row when
+    "Add a milestone" was pressed."""
+    if f"{MILESTONE_PREFIX}-TOTAL_FORMS" not in data:
+        return _milestone_formset()
+    typed = MilestoneFormSet(data, prefix=MILESTONE_PREFIX)
+    rows = [{name: form[name].value() for name in MILESTONE_FIELDS} for form in typed.forms]
+    if add:
+        rows.append({"weight": Decimal(1), "ORDER": len(rows) + 1})
+    return MilestoneFormSet(initial=rows, prefix=MILESTONE_PREFIX)
 
 
 @login_required
@@ -289,18 +296,7 @@ def goal_form_fields(request: HttpRequest) -> HttpResponse:
     # Redraw from the chosen values without validating, so no error shows before a submit.
     initial = {name: bound[name].value() for name in bound.fields}
     form = _goal_form(request, None, initial)
-    milestones = _milestone_formset(
-        request.POST if f"{MILESTONE_PREFIX}-TOTAL_FORMS" in request.POST else None,
-        add="add_milestone" in request.POST,
-    )
-    if f"{MILESTONE_PREFIX}-TOTAL_FORMS" in request.POST and "add_milestone" not in request.POST:
-        rows = milestones
-        milestones = _milestone_formset(
-            initial=[
-                {n: f[n].value() for n in ("name", "weight", "due_date", "ORDER", "DELETE")}
-                for f in rows.forms
-            ]
-        )
+    milestones = _milestone_rows_redrawn(request.POST, add="add_milestone" in request.POST)
     return render(
         request,
         "goals/goal_form.html#type_fields",

@@ -413,3 +413,41 @@ def test_the_period_page_lists_goals_by_team_in_a_fixed_number_of_queries(
     assert queries() == few
     page = client.get(f"/periods/{q1.pk}/")
     assert page.text.index("Enterprise") < page.text.index("SMB")
+
+
+def test_edit_changes_plain_fields_and_leads_add_and_reorder_milestones(client, q1, team, lead):
+    goal = services.goal_create(
+        period=q1,
+        team=team,
+        name="Launch",
+        goal_type="milestone",
+        milestones=[{"name": "Plan"}, {"name": "Ship"}],
+        created_by=lead,
+    )
+    client.force_login(lead)
+    page = client.get(f"/goals/{goal.pk}/edit/")
+    assert page.status_code == 200 and 'value="Launch"' in page.text
+    data = {
+        "name": "Launch v2",
+        "description": "",
+        "direction": "increase",
+        "visibility": "private",
+    }
+    assert client.post(f"/goals/{goal.pk}/edit/", data).status_code == 302
+    goal.refresh_from_db()
+    assert (goal.name, goal.visibility, goal.show_in_leaderboard) == ("Launch v2", "private", False)
+    added = client.post(
+        f"/goals/{goal.pk}/milestones/",
+        {"name": "Review", "weight": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Review" in added.text and "<html" not in added.text
+    outside = client.post(
+        f"/goals/{goal.pk}/milestones/",
+        {"name": "Late", "weight": "1", "due_date": "2026-05-01"},
+        headers={"HX-Request": "true"},
+    )
+    assert "The due date must fall within the goal&#x27;s period" in outside.text
+    ship = goal.milestones.get(name="Ship")
+    client.post(f"/goals/{goal.pk}/milestones/{ship.pk}/move/", {"direction": "up"})
+    assert list(goal.milestones.values_list("name", flat=True)) == ["Ship", "Plan", "Review"]
