@@ -20,7 +20,7 @@ from django.utils import timezone
 from goals.access import is_admin, visible_goals
 from goals.models import Goal, GoalPeriod, ProgressHistory
 from goals_project.people.models import Membership, Team, User
-from goals_project.people.selectors import membership_of
+from goals_project.people.selectors import is_lead_of, membership_of
 
 from . import display
 from .charts import Point, progress_trend_figure, sparkline_svg
@@ -332,6 +332,7 @@ class TeamDashboard:
     headlines: list[HeadlineMetric]
     owners: list[tuple[int, str]]
     metrics: list[tuple[str, str]]
+    can_open_people: bool  # a lead (or an admin) opens each member's page from the rows
 
 
 def can_view_team(viewer: User, team: Team) -> bool:
@@ -400,6 +401,7 @@ def team_dashboard(
         headlines=headlines,
         owners=owners,
         metrics=metrics,
+        can_open_people=is_admin(viewer) or is_lead_of(viewer, team),
     )
 
 

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("teams/", views.team_index, name="team_index"),
     path("teams/<int:team_id>/", views.team_dashboard, name="team_dashboard"),
     path("me/", views.my_dashboard, name="my_dashboard"),
     path("people/<int:user_id>/", views.person_dashboard, name="person_dashboard"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from goals.access import require
 from goals.models import Goal, GoalPeriod
 from goals_project.people.models import Team
+from goals_project.people.selectors import membership_of
 from metrics.registry import METRICS
 
 from . import health as health_selectors
@@ -45,6 +46,18 @@ def _render(request: HttpRequest, template: str, context: dict, page: str) -> Ht
 
 
 @login_required
+def team_index(request: HttpRequest) -> HttpResponse:
+    """The team dashboard to start from: your own team's, or the first team's for an admin."""
+    membership = membership_of(request.user)
+    team = membership.team if membership else None
+    if team is None and request.user.is_staff:
+        team = Team.objects.order_by("name").first()
+    if team is None:
+        raise Http404("You are not on a team.")
+    return redirect("team_dashboard", team_id=team.pk)
+
+
+@login_required
 def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     """A team's goals for a period: summary strip, filters, one row per goal, live numbers."""
     team = get_object_or_404(Team, pk=team_id)
@@ -52,6 +65,9 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         raise Http404("No such team.")
     period, periods = _period(request)
     context = {"team": team, "periods": periods, "period": period, "poll_seconds": POLL_SECONDS}
+    if request.user.is_staff and not request.htmx:
+        # Admins switch between teams here; everyone else has only their own team.
+        context["other_teams"] = Team.objects.order_by("name")
     if period is not None:
         context["board"] = selectors.team_dashboard(
             viewer=request.user,

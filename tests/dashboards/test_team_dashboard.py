@@ -188,3 +188,20 @@ def test_query_count_is_fixed(client, django_assert_num_queries, lead, team, tea
     # navigation bar's team name
     with django_assert_num_queries(9):
         client.get(url)
+
+
+def test_a_lead_opens_each_members_page_from_the_rows(client, lead, member, team, team_goals):
+    person_url = reverse("person_dashboard", args=[member.pk])
+    client.force_login(lead)
+    assert f'href="{person_url}"' in client.get(reverse("team_dashboard", args=[team.pk])).text
+    client.force_login(member)
+    assert f'href="{person_url}"' not in client.get(reverse("team_dashboard", args=[team.pk])).text
+
+
+def test_teams_link_leads_to_a_team_dashboard(client, admin_user, member, team, other_team):
+    client.force_login(admin_user)
+    response = client.get(reverse("team_index"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("team_dashboard", args=[team.pk])
+    assert "Enterprise dashboard" in response.text and ">SMB</a>" in response.text
+    client.force_login(member)
+    assert client.get(reverse("team_index")).url == reverse("team_dashboard", args=[team.pk])
