@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from checkins.models import CheckIn, SupportRequest
@@ -180,9 +180,9 @@ def checkin_streak_rule(weeks: int) -> Rule:
     return rule
 
 
-def top_contributor_rule(today: date, user_ids: set[int] | None) -> list[Earned]:
-    """The member with the most contribution points over the team's metric goals of a completed
-    period (each goal's last snapshot within the period); ties all earn it."""
+def final_contributions(**goal_filters) -> QuerySet[ContributionSnapshot]:
+    """Members' points on team metric goals at each goal's last snapshot within its period
+    (what a period ends with); `goal_filters` narrow the goals (e.g. period=..., team=...)."""
     last_day = (
         ContributionSnapshot.objects.filter(
             goal=OuterRef("goal"), as_of__lte=OuterRef("goal__period__end")
@@ -190,14 +190,20 @@ def top_contributor_rule(today: date, user_ids: set[int] | None) -> list[Earned]
         .order_by("-as_of")
         .values("as_of")[:1]
     )
-    snapshots = ContributionSnapshot.objects.filter(
-        goal__owner__isnull=True,
-        goal__goal_type=Goal.Type.METRIC,
-        goal__archived_at__isnull=True,
-        goal__period__status=GoalPeriod.Status.COMPLETED,
-        goal__period__end__lte=today,
-        points__isnull=False,
-    ).filter(as_of=Subquery(last_day))
+    goals = Goal.objects.filter(
+        owner__isnull=True, goal_type=Goal.Type.METRIC, archived_at__isnull=True, **goal_filters
+    )
+    return ContributionSnapshot.objects.filter(
+        goal__in=goals, points__isnull=False, as_of=Subquery(last_day)
+    )
+
+
+def top_contributor_rule(today: date, user_ids: set[int] | None) -> list[Earned]:
+    """The member with the most contribution points over the team's metric goals of a completed
+    period (each goal's last snapshot within the period); ties all earn it."""
+    snapshots = final_contributions(
+        period__status=GoalPeriod.Status.COMPLETED, period__end__lte=today
+    )
     if user_ids is not None:
         # The ranking is the whole team's, so keep the teams of the people asked about.
         teams = Membership.objects.filter(user_id__in=user_ids).values("team_id")

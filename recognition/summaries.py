@@ -13,11 +13,11 @@ from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.models import ContributionSnapshot, Goal, GoalPeriod, ProgressHistory
+from goals.models import Goal, GoalPeriod, ProgressHistory
 from goals_project.people.models import Team
 from goals_project.people.selectors import team_members
 
-from .badges import CATALOGUE
+from .badges import CATALOGUE, final_contributions
 from .models import BadgeAward, Notification, PeriodSummary
 from .notifications import notify
 
@@ -73,22 +73,8 @@ def _achievement_counts(goals: list[Goal]) -> tuple[int, int, int]:
 def _top_contributors(period: GoalPeriod, team: Team) -> list[dict]:
     """Members by contribution points summed over the team's metric goals at each goal's last
     snapshot within the period."""
-    last_day = (
-        ContributionSnapshot.objects.filter(goal=OuterRef("goal"), as_of__lte=period.end)
-        .order_by("-as_of")
-        .values("as_of")[:1]
-    )
-    rows = (
-        ContributionSnapshot.objects.filter(
-            goal__period=period,
-            goal__team=team,
-            goal__owner__isnull=True,
-            goal__goal_type=Goal.Type.METRIC,
-            goal__archived_at__isnull=True,
-            points__isnull=False,
-        )
-        .filter(as_of=Subquery(last_day))
-        .values_list("member_id", "member__name", "member__email", "points")
+    rows = final_contributions(period=period, team=team).values_list(
+        "member_id", "member__name", "member__email", "points"
     )
     totals: dict[int, Decimal] = defaultdict(Decimal)
     names: dict[int, str] = {}
