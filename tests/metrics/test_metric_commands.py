@@ -142,3 +142,17 @@ def test_export_metrics_csv_for_chosen_metrics(books):
 def test_export_metrics_queries_do_not_grow_with_teams(books, django_assert_max_num_queries):
     with django_assert_max_num_queries(2 + 5 * 2):
         run("export_metrics", *WINDOW)
+
+
+def test_export_metrics_csv_quotes_formula_like_team_names():
+    TeamFactory(name="=HYPERLINK(1)")
+    out = run("export_metrics", *WINDOW, "--metric", "nrr", "--format", "csv")
+    assert list(csv.reader(io.StringIO(out)))[1] == [
+        "nrr",
+        "team",
+        "'=HYPERLINK(1)",
+        "",
+        "0",
+        "0",
+        "",
+    ]

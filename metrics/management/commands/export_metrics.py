@@ -1,8 +1,9 @@
 import csv
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from metrics.importing import neutralise_cell
 from metrics.management.dates import add_window_arguments, window
 from metrics.registry import ALIASES, METRICS
 from metrics.reports import export_rows
@@ -31,21 +32,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, keys, format, **options):
         start, end = window(options)
-        try:
-            rows = export_rows(start=start, end=end, keys=keys)
-            if format == "jsonl":
-                for row in rows:
-                    self.stdout.write(json.dumps(row, ensure_ascii=False))
-                return
-            writer = csv.writer(self.stdout, lineterminator="\n")
-            writer.writerow([*CSV_COLUMNS, "contributions"])
+        rows = export_rows(start=start, end=end, keys=keys)
+        if format == "jsonl":
             for row in rows:
-                contributions = row.get("contributions")
-                writer.writerow(
-                    [
-                        *(row[column] if row[column] is not None else "" for column in CSV_COLUMNS),
-                        json.dumps(contributions, ensure_ascii=False) if contributions else "",
-                    ]
-                )
-        except KeyError as error:
-            raise CommandError(error.args[0]) from None
+                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            return
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow([*CSV_COLUMNS, "contributions"])
+        for row in rows:
+            contributions = row.get("contributions")
+            writer.writerow(
+                [
+                    row["metric"],
+                    row["scope_kind"],
+                    neutralise_cell(row["scope"]),  # a team name is text a spreadsheet could run
+                    *(row[column] or "" for column in ("value", "numerator", "denominator")),
+                    json.dumps(contributions, ensure_ascii=False) if contributions else "",
+                ]
+            )
