@@ -54,10 +54,10 @@ def timestamp_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return local_midnight(start), local_midnight(end + timedelta(days=1))
 
 
-def arr_on(day: date, customer_ref: str = "pk") -> Coalesce:
+def arr_on(day: date) -> Coalesce:
     """ARR of the outer customer on `day`: its latest record on or before the day, else 0."""
     latest = (
-        ArrRecord.objects.filter(customer=OuterRef(customer_ref), effective_date__lte=day)
+        ArrRecord.objects.filter(customer=OuterRef("pk"), effective_date__lte=day)
         .order_by("-effective_date")
         .values("arr")[:1]
     )
