@@ -112,7 +112,8 @@ def cascade_suggestions(*, parent: Goal, today: date) -> list[CascadeRow]:
                 already_cascaded=member.pk in already,
                 target=parent.target,
                 stretch_target=parent.stretch_target,
-                baseline=baselines.get(member.pk),
+                # A goal without a calculator has no book to read: the team's baseline it is.
+                baseline=baselines.get(member.pk) if parent.metric_key else parent.baseline,
                 task_target=count if count else None,
                 weight=weight,
             )

@@ -27,6 +27,13 @@ def weight_field(**kwargs) -> forms.DecimalField:
     return forms.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), **kwargs)
 
 
+def plain(value: Decimal | None) -> str | None:
+    """A stored value as a person would type it: 105, not 105.0000."""
+    if value is None:
+        return None
+    return format(value.normalize(), "f")
+
+
 def metric_choices() -> list[tuple[str, str]]:
     return [("", "Choose a metric")] + [(key, m.label) for key, m in METRICS.items()]
 
@@ -111,9 +118,13 @@ class GoalForm(forms.Form):
             self.fields["owner"].queryset = User.objects.filter(
                 membership__team_id=team_id, is_active=True
             ).order_by("name", "email")
-            self.fields["parent"].queryset = Goal.objects.filter(
+            parents = Goal.objects.filter(
                 team_id=team_id, owner__isnull=True, archived_at__isnull=True
             ).select_related("period")
+            period_id = str(self["period"].value() or "")
+            if period_id.isdigit():
+                parents = parents.filter(period_id=period_id)
+            self.fields["parent"].queryset = parents
 
     def clean(self):
         cleaned = super().clean()
@@ -210,6 +221,7 @@ class AdjustForm(forms.Form):
 
     def __init__(self, *args, goal: Goal, **kwargs):
         initial = {field: getattr(goal, field) for field in ADJUSTABLE}
+        initial.update({f: plain(initial[f]) for f in ("baseline", "target", "stretch_target")})
         super().__init__(*args, initial=initial, **kwargs)
         self.goal = goal
         self.fields["period"].queryset = GoalPeriod.objects.filter(
@@ -275,7 +287,7 @@ class ShareForm(forms.Form):
 class CascadeForm(forms.Form):
     """One row per member: include?, name, target, stretch, baseline, tasks, weight."""
 
-    ROW_FIELDS = ("name", "target", "stretch_target", "baseline", "task_target", "weight")
+    ROW_FIELDS = ("name", "baseline", "target", "stretch_target", "task_target", "weight")
 
     def __init__(self, *args, parent: Goal, rows, **kwargs):
         super().__init__(*args, **kwargs)
@@ -292,11 +304,11 @@ class CascadeForm(forms.Form):
                 max_length=200, required=False, initial=f"{parent.name} — {row.member}"
             )
             if is_metric:
-                self.fields[p + "target"] = value_field("Target", initial=row.target)
+                self.fields[p + "baseline"] = value_field("Baseline", initial=plain(row.baseline))
+                self.fields[p + "target"] = value_field("Target", initial=plain(row.target))
                 self.fields[p + "stretch_target"] = value_field(
-                    "Stretch", initial=row.stretch_target
+                    "Stretch", initial=plain(row.stretch_target)
                 )
-                self.fields[p + "baseline"] = value_field("Baseline", initial=row.baseline)
             if is_task:
                 self.fields[p + "task_target"] = forms.IntegerField(
                     min_value=1, max_value=100000, required=False, initial=row.task_target

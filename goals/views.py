@@ -256,6 +256,10 @@ def goal_create(request: HttpRequest) -> HttpResponse:
     access.require(teams.exists(), "Only team leads and admins create goals.")
     initial = {k: request.GET[k] for k in ("period", "team", "owner", "parent") if k in request.GET}
     initial.setdefault("goal_type", Goal.Type.METRIC)
+    if "period" not in initial:
+        # The most specific period running today (a month before its quarter and year).
+        current = GoalPeriod.objects.filter(status=GoalPeriod.Status.ACTIVE).order_by("-start")
+        initial["period"] = getattr(current.first(), "pk", None)
     form = _goal_form(request, request.POST or None, initial)
     milestones = _milestone_formset(request.POST or None)
     if request.method == "POST":
