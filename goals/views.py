@@ -157,8 +157,12 @@ def period_carry_over(request: HttpRequest, period_id: int) -> HttpResponse:
                 return redirect("goals:period_detail", target.pk)
             preview = carry_over_preview(source=source, target=target, by=request.user)
         except ValidationError as error:
-            apply_errors(form, error)
-            form.add_error("target_period", error.message_dict.get("target", []))
+            # The service names the period it was given `target`; the form calls it target_period.
+            messages_by_field = getattr(error, "message_dict", {})
+            if "target" in messages_by_field:
+                form.add_error("target_period", messages_by_field["target"])
+            else:
+                apply_errors(form, error)
     return render(
         request,
         "goals/period_carry_over.html",
@@ -571,8 +575,8 @@ def goal_share_view(request: HttpRequest, goal_id: int) -> HttpResponse:
 def goal_unshare_view(request: HttpRequest, goal_id: int) -> HttpResponse:
     goal = access.get_goal_for_user(request.user, goal_id)
     access.require_goal_right(access.can_share_goal, request.user, goal)
-    user = User.objects.filter(pk=request.POST.get("user") or 0).first()
-    team = Team.objects.filter(pk=request.POST.get("team") or 0).first()
+    user = User.objects.filter(pk=access.parse_id(request.POST.get("user", ""))).first()
+    team = Team.objects.filter(pk=access.parse_id(request.POST.get("team", ""))).first()
     if user or team:
         goal_unshare(goal=goal, user=user, team=team)
         messages.success(request, f"{user or team} no longer sees this goal through a share.")

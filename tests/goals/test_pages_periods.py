@@ -128,3 +128,11 @@ def test_carry_over_only_offers_later_periods_of_the_same_type(client, admin_use
     client.force_login(admin_user)
     response = client.get(f"/periods/{q2.pk}/carry-over/", {"target_period": q1.pk})
     assert "Select a valid choice" in response.text
+
+
+def test_carry_over_into_a_completed_period_is_refused_on_the_field(client, admin_user, q1, q2):
+    services.period_update(period=q2, status="completed")
+    client.force_login(admin_user)
+    response = client.get(f"/periods/{q1.pk}/carry-over/", {"target_period": q2.pk})
+    assert "The period Q2 2026 is completed." in response.text
+    assert "will be copied" not in response.text
