@@ -33,7 +33,10 @@ class Customer(models.Model):
 class ArrRecord(models.Model):
     """ARR of a customer from effective_date on, until its next record (0 once churned)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="arr_records")
+    # The unique constraint's index starts with customer and serves its lookups.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="arr_records", db_index=False
+    )
     effective_date = models.DateField()
     arr = models.DecimalField(max_digits=14, decimal_places=2)
     updated_at = models.DateTimeField(auto_now=True)
@@ -58,7 +61,10 @@ class Renewal(models.Model):
         CHURNED = "churned", "Churned"
         PENDING = "pending", "Pending"
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="renewals")
+    # The unique constraint's index starts with customer and serves its lookups.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="renewals", db_index=False
+    )
     due_date = models.DateField()
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     arr_before = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
@@ -79,7 +85,10 @@ class Renewal(models.Model):
 
 
 class NpsResponse(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="nps_responses")
+    # The unique constraint's index starts with customer and serves its lookups.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="nps_responses", db_index=False
+    )
     respondent = models.CharField(max_length=200)
     responded_at = models.DateTimeField()
     score = models.PositiveSmallIntegerField()
@@ -101,7 +110,10 @@ class NpsResponse(models.Model):
 
 
 class Qbr(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="qbrs")
+    # The unique constraint's index starts with customer and serves its lookups.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="qbrs", db_index=False
+    )
     scheduled_date = models.DateField()
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
