@@ -10,7 +10,6 @@ forecast: two points always fit a line exactly and say nothing about the spread.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -35,8 +34,19 @@ class Forecast:
     points: int
 
 
-def _probability(
-    *, mark: Decimal | None, predicted: float, spread: float, dof: int, direction: str
+@dataclass(frozen=True)
+class Series:
+    """One goal's daily values and what its forecast is measured against."""
+
+    points: Sequence[tuple[date, Decimal | float | None]]
+    period_end: date
+    target: Decimal | None
+    stretch_target: Decimal | None = None
+    direction: str = "increase"
+
+
+def _chance(
+    mark: Decimal | None, predicted: float, spread: float, dof: int, direction: str
 ) -> Decimal | None:
     """Chance (percent) that the value at the period end is at or beyond `mark`."""
     if mark is None:
@@ -44,16 +54,72 @@ def _probability(
     if spread == 0:
         reached = predicted <= float(mark) if direction == DECREASE else predicted >= float(mark)
         return quantize(HUNDRED if reached else Decimal(0))
-    score = (float(mark) - predicted) / spread
-    # scipy.special.stdtr is Student's t CDF (the ufunc behind scipy.stats.t, without its
-    # per-call overhead, which dominates a recalculation of hundreds of goals).
-    below = float(special.stdtr(dof, score))
+    # scipy.special.stdtr is Student's t CDF (the ufunc behind scipy.stats.t).
+    below = float(special.stdtr(dof, (float(mark) - predicted) / spread))
     chance = below if direction == DECREASE else 1 - below
-    return quantize(Decimal(str(float(chance) * 100)))
+    return quantize(Decimal(repr(chance * 100)))
+
+
+def forecast_many(series: Sequence[Series]) -> list[Forecast | None]:
+    """Forecast many goals at once: the least-squares fits of all series are computed together
+    as masked numpy arrays (one goal per row), which is what keeps a recalculation of hundreds of
+    goals cheap. Returns one Forecast (or None, under three points) per series, in order."""
+    cleaned = [
+        sorted((day, float(v)) for day, v in item.points if v is not None) for item in series
+    ]
+    results: list[Forecast | None] = [None] * len(series)
+    rows = [index for index, points in enumerate(cleaned) if len(points) >= MIN_POINTS]
+    if not rows:
+        return results
+    width = max(len(cleaned[index]) for index in rows)
+    days = np.zeros((len(rows), width))
+    values = np.zeros((len(rows), width))
+    mask = np.zeros((len(rows), width))
+    horizon = np.zeros(len(rows))
+    for row, index in enumerate(rows):
+        points = cleaned[index]
+        origin = points[0][0]
+        days[row, : len(points)] = [(day - origin).days for day, _ in points]
+        values[row, : len(points)] = [value for _, value in points]
+        mask[row, : len(points)] = 1
+        horizon[row] = (series[index].period_end - origin).days
+    count = mask.sum(axis=1)
+    mean_day = (days * mask).sum(axis=1) / count
+    mean_value = (values * mask).sum(axis=1) / count
+    day_offsets = (days - mean_day[:, None]) * mask
+    spread_of_days = (day_offsets**2).sum(axis=1)
+    usable = spread_of_days > 0
+    safe_spread = np.where(usable, spread_of_days, 1)
+    slope = (day_offsets * (values - mean_value[:, None])).sum(axis=1) / safe_spread
+    intercept = mean_value - slope * mean_day
+    residuals = (values - (intercept[:, None] + slope[:, None] * days)) * mask
+    dof = count - 2
+    residual_sd = np.sqrt((residuals**2).sum(axis=1) / dof)
+    predicted = intercept + slope * horizon
+    # Standard error of a new observation at the horizon (prediction, not confidence, interval).
+    spread = residual_sd * np.sqrt(1 + 1 / count + (horizon - mean_day) ** 2 / safe_spread)
+    # Floating-point residue of an exact line is not spread.
+    spread = np.where(spread < 1e-9 * np.maximum(1.0, np.abs(predicted)), 0.0, spread)
+    half_band = special.stdtrit(dof, 0.5 + BAND_LEVEL / 2) * spread
+    for row, index in enumerate(rows):
+        if not usable[row]:
+            continue
+        item = series[index]
+        guess, width_half = float(predicted[row]), float(half_band[row])
+        arguments = (guess, float(spread[row]), int(dof[row]), item.direction)
+        results[index] = Forecast(
+            value=quantize(Decimal(repr(guess))),
+            low=quantize(Decimal(repr(guess - width_half))),
+            high=quantize(Decimal(repr(guess + width_half))),
+            target_probability=_chance(item.target, *arguments),
+            stretch_probability=_chance(item.stretch_target, *arguments),
+            points=int(count[row]),
+        )
+    return results
 
 
 def forecast_series(
-    points: Sequence[tuple[date, Decimal]],
+    points: Sequence[tuple[date, Decimal | float | None]],
     *,
     period_end: date,
     target: Decimal | None,
@@ -65,38 +131,4 @@ def forecast_series(
     Returns None with fewer than three points. A straight line forecasts its own value at the
     period end with a zero-width band; noise around the line widens the band.
     """
-    known = sorted((day, value) for day, value in points if value is not None)
-    if len(known) < MIN_POINTS:
-        return None
-    origin = known[0][0]
-    days = np.array([(day - origin).days for day, _ in known], dtype=float)
-    values = np.array([float(value) for _, value in known], dtype=float)
-    if np.ptp(days) == 0:
-        return None
-    slope, intercept = np.polynomial.polynomial.polyfit(days, values, 1)[::-1]
-    horizon = float((period_end - origin).days)
-    predicted = float(intercept + slope * horizon)
-    dof = len(known) - 2
-    residuals = values - (intercept + slope * days)
-    residual_sd = math.sqrt(float(np.sum(residuals**2)) / dof)
-    spread_of_days = float(np.sum((days - days.mean()) ** 2))
-    # Standard error of a new observation at the horizon (prediction, not confidence, interval).
-    spread = residual_sd * math.sqrt(
-        1 + 1 / len(known) + (horizon - days.mean()) ** 2 / spread_of_days
-    )
-    # Floating-point residue of an exact line is not spread.
-    if spread < 1e-9 * max(1.0, abs(predicted)):
-        spread = 0.0
-    half_band = float(special.stdtrit(dof, 0.5 + BAND_LEVEL / 2)) * spread
-    return Forecast(
-        value=quantize(Decimal(str(predicted))),
-        low=quantize(Decimal(str(predicted - half_band))),
-        high=quantize(Decimal(str(predicted + half_band))),
-        target_probability=_probability(
-            mark=target, predicted=predicted, spread=spread, dof=dof, direction=direction
-        ),
-        stretch_probability=_probability(
-            mark=stretch_target, predicted=predicted, spread=spread, dof=dof, direction=direction
-        ),
-        points=len(known),
-    )
+    return forecast_many([Series(points, period_end, target, stretch_target, direction)])[0]

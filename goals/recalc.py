@@ -26,13 +26,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import FloatField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from goals_project.people.models import Membership
 from metrics.registry import Ratio, ScopeResults, evaluate
 
-from .forecast import forecast_series
+from .forecast import Series, forecast_many
 from .models import (
     ContributionSnapshot,
     Goal,
@@ -366,35 +367,41 @@ def _plan(goals: list[Goal], context: _Context, now: datetime) -> list[_Write]:
 
 
 def _forecast(writes: list[_Write]) -> None:
-    """Forecast each written goal from its daily series (stored history plus today's point)."""
+    """Forecast each written goal from its daily series (stored history plus today's point),
+    all goals in one query and one vectorised fit."""
     if not writes:
         return
-    series: dict[int, dict[date, Decimal | None]] = defaultdict(dict)
+    series: dict[int, dict[date, float | None]] = defaultdict(dict)
     rows = (
         ProgressHistory.objects.filter(goal_id__in=[w.goal.pk for w in writes])
         .order_by("goal_id", "as_of", "calc_version")
-        .values_list("goal_id", "as_of", "value")
+        # Floats straight from the database: the fit is in floats anyway.
+        .values_list("goal_id", "as_of", Cast("value", FloatField()))
     )
     for goal_id, as_of, value in rows:
         series[goal_id][as_of] = value
+    inputs = []
     for write in writes:
         goal = write.goal
         points = series[goal.pk]
         for row in write.history:
             points[row.as_of] = row.value
-        in_period = [
-            (day, value)
-            for day, value in points.items()
-            if goal.period.start <= day <= goal.period.end
-        ]
         target, stretch, direction = forecast_mark(goal)
-        forecast = forecast_series(
-            in_period,
-            period_end=goal.period.end,
-            target=target,
-            stretch_target=stretch,
-            direction=direction,
+        inputs.append(
+            Series(
+                points=[
+                    (day, value)
+                    for day, value in points.items()
+                    if goal.period.start <= day <= goal.period.end
+                ],
+                period_end=goal.period.end,
+                target=target,
+                stretch_target=stretch,
+                direction=direction,
+            )
         )
+    for write, forecast in zip(writes, forecast_many(inputs), strict=True):
+        goal = write.goal
         goal.forecast_value = forecast and forecast.value
         goal.forecast_low = forecast and forecast.low
         goal.forecast_high = forecast and forecast.high
