@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from goals_project.people.tokens import api_token_create
-from metrics.models import ArrRecord, Customer, NpsResponse, Qbr
+from metrics.models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from metrics.signals import customer_data_changed
 
 from .builders import customer, local, nps, qbr, renewals
@@ -25,6 +25,7 @@ def book(member, teammate):
     nps(acme, 9, at=local(2026, 1, 5, 10))
     qbr(acme, date(2026, 1, 10), None)
     renewals(member, ["renewed"], date(2026, 3, 1))
+    Renewal.objects.create(customer=acme, due_date=date(2026, 6, 1), outcome="pending")
     return acme
 
 
