@@ -198,7 +198,9 @@ def test_moving_a_periods_dates_is_audited_on_its_goals(lead, team):
     assert (row.field, row.old_value, row.new_value) == ("period_end", "2026-03-31", "2026-04-15")
 
 
-def test_milestones_are_rows_that_complete_reorder_and_announce(lead, team):
+def test_milestones_are_rows_that_complete_reorder_and_announce(
+    lead, team, django_capture_on_commit_callbacks
+):
     goal = goal_create(
         period=quarter(),
         name="Launch playbook",
@@ -213,19 +215,24 @@ def test_milestones_are_rows_that_complete_reorder_and_announce(lead, team):
     def listener(sender, milestone, by, **kwargs):
         heard.append((milestone.name, by))
 
+    with pytest.raises(ValidationError) as excinfo:
+        milestone_reorder(goal=goal, milestone_ids=[review.pk])
+    assert "milestones" in errors_of(excinfo)
+    milestone_reorder(goal=goal, milestone_ids=[review.pk, draft.pk])
+    assert [m.name for m in goal.milestones.all()] == ["Review", "Draft"]
+
     milestone_completed.connect(listener)
     try:
-        with pytest.raises(ValidationError) as excinfo:
-            milestone_reorder(goal=goal, milestone_ids=[review.pk])
-        assert "milestones" in errors_of(excinfo)
-        milestone_reorder(goal=goal, milestone_ids=[review.pk, draft.pk])
-        assert [m.name for m in goal.milestones.all()] == ["Review", "Draft"]
-        milestone_complete(milestone=review, by=lead)
+        with django_capture_on_commit_callbacks(execute=True):
+            milestone_complete(milestone=review, by=lead)
+            assert heard == []  # announced after commit only
+        milestone_complete(milestone=review, by=lead)  # already done: no second announcement
     finally:
         milestone_completed.disconnect(listener)
+    assert heard == [("Review", lead)]
     assert Milestone.objects.get(pk=review.pk).done_at is not None
-    # The signal goes out after commit; in a test transaction it is captured, not sent.
-    assert heard == []
+    goal.refresh_from_db()
+    assert (goal.progress, goal.status) == (D(75), "on_track")  # 3 of 4 weight, 45 of 90 days
 
 
 def test_manual_entries_by_goal_type(lead, member, team):
