@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from checkins.weeks import local_today
 from goals.services import goal_create
-from goals_project.people.models import Membership
+from goals_project.people.models import Membership, Team
 
 from ..conftest import PASSWORD
 from ..factories import GoalPeriodFactory, MembershipFactory, TeamFactory
@@ -73,7 +73,13 @@ def test_an_arr_import_is_celebrated(page: Page, live_server, nrr_goal):
     expect(page.get_by_role("button", name="Celebrate")).to_have_count(0)
 
     log_in(page, live_server.url, "ben@example.com")
-    page.goto(f"{live_server.url}/recognition/achievements/")
+    team_id = Team.objects.get(name="Enterprise").pk
+    page.goto(f"{live_server.url}/recognition/teams/{team_id}/celebrations/")
+    new_win = page.locator(".win.is-new", has_text="Ana reached the target of “Grow NRR”")
+    expect(new_win).to_have_css("animation-name", "win-arrive")  # the first time only
+    page.reload()
+    expect(page.locator(".win", has_text="Grow NRR")).to_be_visible()
+    expect(page.locator(".win.is-new")).to_have_count(0)
     page.get_by_role("link", name="Ana reached the target of “Grow NRR”").click()
     page.get_by_label("Message (optional)").fill("Huge expansion, well done!")
     page.get_by_role("button", name="Celebrate").click()
@@ -83,5 +89,8 @@ def test_an_arr_import_is_celebrated(page: Page, live_server, nrr_goal):
     expect(kudos).to_contain_text("You celebrated this.")
 
     log_in(page, live_server.url, "ana@example.com")
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{live_server.url}/recognition/teams/{team_id}/celebrations/")
+    expect(page.locator(".win.is-new")).to_have_css("animation-name", "none")
     page.goto(f"{live_server.url}/recognition/notifications/")
     expect(page.get_by_text("Ben Okafor celebrated your win on “Grow NRR”")).to_be_visible()
