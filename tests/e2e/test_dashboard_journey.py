@@ -108,8 +108,12 @@ def test_lead_filters_to_at_risk_opens_a_goal_and_reads_chart_and_contributions(
     expect(page.get_by_role("heading", name="Enterprise dashboard")).to_be_visible()
     rows = page.locator("table.goal-table tbody tr")
     expect(rows).to_have_count(2)
+    # htmx binds the filters once the page has loaded; a busy machine may take a while.
+    page.wait_for_load_state("load")
     page.get_by_label("Status").select_option("at_risk")
-    expect(page.locator("#goal-count")).to_contain_text("1 of 2 goals shown (filtered)")
+    expect(page.locator("#goal-count")).to_contain_text(
+        "1 of 2 goals shown (filtered)", timeout=15_000
+    )
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("At risk")
     assert "status=at_risk" in page.url
