@@ -86,19 +86,9 @@ class FeedItem:
     can_celebrate: bool
 
 
-def celebrations_for_team(team: Team, viewer: User, *, limit: int = FEED_LENGTH) -> list[FeedItem]:
-    """The team's latest wins the viewer may see, each marked new until the viewer has seen it.
-
-    One query: visibility, celebration counts and the viewer's seen/celebrated state are
-    subqueries of the same SELECT."""
-    achievements = (
-        achievements_for_user(viewer, team_id=team.pk)
-        .annotate(
-            seen=Exists(
-                AchievementSeen.objects.filter(achievement=OuterRef("pk"), user_id=viewer.pk)
-            )
-        )
-        .filter(goal__archived_at__isnull=True)[:limit]
+def _feed(viewer: User, achievements: QuerySet[Achievement]) -> list[FeedItem]:
+    annotated = achievements.annotate(
+        seen=Exists(AchievementSeen.objects.filter(achievement=OuterRef("pk"), user_id=viewer.pk))
     )
     return [
         FeedItem(
@@ -109,8 +99,25 @@ def celebrations_for_team(team: Team, viewer: User, *, limit: int = FEED_LENGTH)
             viewer_celebrated=achievement.viewer_celebrated,
             can_celebrate=achievement.goal.owner_id != viewer.pk,
         )
-        for achievement in achievements
+        for achievement in annotated
     ]
+
+
+def celebrations_for_team(team: Team, viewer: User, *, limit: int = FEED_LENGTH) -> list[FeedItem]:
+    """The team's latest wins the viewer may see, each marked new until the viewer has seen it.
+
+    One query: visibility, celebration counts and the viewer's seen/celebrated state are
+    subqueries of the same SELECT."""
+    achievements = achievements_for_user(viewer, team_id=team.pk).filter(
+        goal__archived_at__isnull=True
+    )
+    return _feed(viewer, achievements[:limit])
+
+
+def feed_item(achievement_id: int, viewer: User) -> FeedItem | None:
+    """One win as the feed shows it to the viewer (after a celebrate click), or None."""
+    items = _feed(viewer, achievements_for_user(viewer).filter(pk=achievement_id))
+    return items[0] if items else None
 
 
 def celebrations_of(achievement: Achievement) -> QuerySet[Celebration]:

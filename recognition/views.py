@@ -133,6 +133,10 @@ def achievement_celebrate(request: HttpRequest, achievement_id: int) -> HttpResp
         notice = str(exc)
     except ValidationError as exc:
         error = " ".join(exc.messages)
+    if request.htmx and request.GET.get("in") == "feed":
+        # The feed's button: its row comes back with the new count and "You celebrated".
+        item = selectors.feed_item(achievement.pk, request.user)
+        return render(request, "recognition/_celebration_feed.html#feed_item", {"item": item})
     if request.htmx:
         # htmx swaps only 2xx answers: the box itself says what happened.
         context = _achievement_context(request, achievement.pk, notice=notice, error=error)

@@ -171,3 +171,17 @@ def test_on_a_quiet_monday_the_panel_shows_last_week(client, quarter, team, memb
     body = panel.content.decode()
     assert "week 2026-W48" in body
     assert "+1.0 points" in body
+
+
+def test_celebrating_from_the_feed_updates_the_row(client, member_goal, team, teammate):
+    reach(member_goal, Goal.Status.ACHIEVED)
+    achievement = Achievement.objects.get(goal=member_goal)
+    client.force_login(teammate)
+
+    row = client.post(
+        f"/recognition/achievements/{achievement.pk}/celebrate/?in=feed", HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert row.strip().startswith('<li class="win')
+    assert f'id="win-{achievement.pk}"' in row
+    assert "1 kudos" in row and "You celebrated" in row
