@@ -7,6 +7,7 @@ import time_machine
 from rest_framework.test import APIClient
 
 from goals.models import Goal
+from goals_project.people.tokens import api_token_create
 from recognition.models import Achievement, Celebration
 
 from ..factories import GoalFactory
@@ -127,3 +128,18 @@ def test_the_endpoints_are_documented(api, member):
     ):
         assert path in schema
     assert "Celebrate an achievement (a kudos, once per person)" in schema
+
+
+def test_a_read_token_lists_but_cannot_celebrate(win, teammate):
+    _, read_secret = api_token_create(user=teammate, name="read", scopes=["read"])
+    _, write_secret = api_token_create(user=teammate, name="write", scopes=["read", "write"])
+    reader = APIClient(HTTP_AUTHORIZATION=f"Bearer {read_secret}")
+    writer = APIClient(HTTP_AUTHORIZATION=f"Bearer {write_secret}")
+
+    assert reader.get("/api/goals/achievements").json()["count"] == 2
+    refused = reader.post(f"/api/achievements/{win.pk}/celebrate", {}, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "This API token lacks the `write` scope."
+    assert (
+        writer.post(f"/api/achievements/{win.pk}/celebrate", {}, format="json").status_code == 201
+    )
