@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Subquery
 from django.utils import timezone
 
 from checkins.models import CheckIn
-from goals.access import visible_goals
+from goals.access import can_edit_goal, visible_goals
 from goals.comparison import goal_comparison
 from goals.models import Adjustment, ContributionSnapshot, Goal
 from goals_project.people.models import User
@@ -141,20 +141,20 @@ def _markers(goal: Goal, points: list[Point]) -> list[Marker]:
 def _contributions(
     viewer: User, goal: Goal
 ) -> tuple[list[ContributionRow], date | None, Decimal | None]:
-    """The members' latest contribution snapshot to a team goal (one query)."""
+    """The members' latest contribution snapshot to a team goal (one query, and one more for
+    which individual goals a member may open)."""
     if not goal.is_team_goal or not goal.metric_key:
         return [], None, None
     latest = ContributionSnapshot.objects.filter(goal=goal).order_by("-as_of").values("as_of")[:1]
-    snapshots = (
+    snapshots = list(
         ContributionSnapshot.objects.filter(goal=goal, as_of=Subquery(latest))
         .select_related("member", "individual_goal")
-        .annotate(
-            individual_goal_visible=Exists(
-                visible_goals(viewer).filter(pk=OuterRef("individual_goal_id"))
-            )
-        )
         .order_by("-points", "member__name")
     )
+    linked = {s.individual_goal_id for s in snapshots if s.individual_goal_id is not None}
+    if linked and not can_edit_goal(viewer, goal):
+        # Leads and admins see every goal of the team; anyone else only what access allows.
+        linked = set(visible_goals(viewer).filter(pk__in=linked).values_list("pk", flat=True))
     unit = display.goal_unit(goal)
     rows = []
     total = Decimal(0)
@@ -162,7 +162,7 @@ def _contributions(
     for snapshot in snapshots:
         as_of = snapshot.as_of
         total += snapshot.points or 0
-        individual = snapshot.individual_goal if snapshot.individual_goal_visible else None
+        individual = snapshot.individual_goal if snapshot.individual_goal_id in linked else None
         rows.append(
             ContributionRow(
                 member_id=snapshot.member_id,
@@ -290,15 +290,21 @@ def _pace(goal: Goal) -> tuple[Decimal | None, Decimal | None]:
 def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
     """Chart, contributions and comparison for a goal the viewer may see (checked by the page)."""
     period = goal.period
-    rows = history_by_goal([goal.pk], since=period.start, until=period.end).get(goal.pk, [])
-    points = _chart_points(goal, rows)
     earlier = _earlier_goals(goal)
+    previous = earlier[0] if earlier else None
+    # This goal's history and last period's, in one query.
+    history = history_by_goal(
+        [goal.pk] + ([previous.pk] if previous else []),
+        since=previous.period.start if previous else period.start,
+        until=period.end,
+    )
+    rows = [row for row in history.get(goal.pk, []) if row.as_of >= period.start]
+    points = _chart_points(goal, rows)
     previous_points: list[Point] = []
-    if earlier:
-        previous = earlier[0]
-        previous_rows = history_by_goal(
-            [previous.pk], since=previous.period.start, until=previous.period.end
-        ).get(previous.pk, [])
+    if previous is not None:
+        previous_rows = [
+            row for row in history.get(previous.pk, []) if row.as_of <= previous.period.end
+        ]
         # Last period's line is drawn at the same elapsed day of this period.
         length = (period.end - period.start).days
         previous_points = [
