@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from goals.api import API_PERMISSIONS, FIELD_ERRORS, OBJECT_READ_ERRORS
 from goals.models import Goal, GoalPeriod
+from goals.serializers import NoBlankParameters, id_field
 from goals_project.people.models import Team
 from goals_project.people.selectors import membership_of
 
@@ -128,16 +129,12 @@ class LeaderboardSerializer(serializers.Serializer):
     entries = LeaderboardEntrySerializer(many=True)
 
 
-class PeriodQuery(serializers.Serializer):
-    period = serializers.IntegerField(
-        required=False, min_value=1, help_text="Goal period id; default: the running quarter."
-    )
+class PeriodQuery(NoBlankParameters, serializers.Serializer):
+    period = id_field(required=False, help_text="Goal period id; default: the running quarter.")
 
 
 class TeamDashboardQuery(PeriodQuery):
-    team = serializers.IntegerField(
-        required=False, min_value=1, help_text="Team id; default: your team."
-    )
+    team = id_field(required=False, help_text="Team id; default: your team.")
     status = serializers.ChoiceField(Goal.Status.choices, required=False)
     owner = serializers.CharField(
         required=False, help_text="A member's user id, or `team` for team goals."
@@ -153,7 +150,7 @@ class TeamDashboardQuery(PeriodQuery):
 
 
 class IndividualDashboardQuery(PeriodQuery):
-    user = serializers.IntegerField(required=False, min_value=1, help_text="User id; default: you.")
+    user = id_field(required=False, help_text="User id; default: you.")
 
 
 class LeaderboardQuery(PeriodQuery):

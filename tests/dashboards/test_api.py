@@ -88,6 +88,9 @@ def test_leaderboard_api_ranks_and_hides_what_the_page_hides(client, member, tea
         ("/api/goals/dashboard/team", {"status": "lost"}, 400),
         ("/api/goals/dashboard/team", {"period": 99999}, 404),
         ("/api/goals/leaderboard", {"team": "everyone"}, 400),
+        ("/api/goals/dashboard/team", {"team": 2**63}, 400),
+        ("/api/goals/dashboard/individual", {"user": 2**70}, 400),
+        ("/api/goals/dashboard/team", {"status": ""}, 400),
     ],
 )
 def test_bad_parameters_name_the_field(client, member, goals, url, query, code):
