@@ -8,6 +8,7 @@ import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import kombu.pools
 import pytest
@@ -25,7 +26,12 @@ from tests.metrics.builders import customer
 
 from .engine_support import D, fast_password_hashing  # noqa: F401
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    # An in-memory SQLite test database cannot be shared with another process.
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker needs PostgreSQL"),
+]
 
 # A Redis database of the goals tests' own; a per-run queue name keeps runs apart on it too.
 REDIS_URL = os.environ.get("GOALS_WORKER_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -34,8 +40,13 @@ DEADLINE = 5.0
 
 
 def database_url() -> str:
+    """The test database, for the worker process (it must see what this test commits)."""
     db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    credentials = quote(db["USER"] or "postgres") + (
+        f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    )
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{credentials}@{host}/{db['NAME']}"
 
 
 def forget_connections() -> None:
