@@ -3,19 +3,22 @@ caller may not see is a 404, a change they may not make a 403; tokens need `read
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from goals.access import get_goal_for_user
 from goals.api import (
     API_PERMISSIONS,
+    ERROR,
     OBJECT_READ_ERRORS,
     OBJECT_WRITE_ERRORS,
-    READ_ERRORS,
     deny,
     field_errors,
 )
@@ -33,6 +36,25 @@ from .access import (
 )
 from .models import NOTE_MAX_LENGTH, CheckIn, SupportRequest
 from .weeks import iso_week_label
+
+
+class Text(serializers.CharField):
+    """A JSON string, not a number turned into one: the schema says string, so does the API."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Pages(PageNumberPagination):
+    """Page numbers as documented (an integer, or `last`): `?page=` or `?page=x` is a 404."""
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not raw.isdigit() and raw not in self.last_page_strings:
+            raise NotFound("Invalid page.")
+        return super().get_page_number(request, paginator)
 
 
 class SupportRequestSerializer(serializers.ModelSerializer):
@@ -94,9 +116,9 @@ class CheckInSerializer(serializers.ModelSerializer):
 
 
 class CheckInInputSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    note = Text(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
     confidence = serializers.IntegerField(min_value=1, max_value=5)
-    blockers = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    blockers = Text(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
     value = serializers.DecimalField(
         max_digits=18, decimal_places=4, required=False, allow_null=True
     )
@@ -104,16 +126,14 @@ class CheckInInputSerializer(serializers.Serializer):
     milestone_ids = serializers.ListField(
         child=serializers.IntegerField(), required=False, default=list
     )
-    support_message = serializers.CharField(
-        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH
-    )
+    support_message = Text(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
     support_addressee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
 
 
 class SupportRequestInputSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+    message = Text(max_length=NOTE_MAX_LENGTH)
     addressee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True),
         required=False,
@@ -123,7 +143,15 @@ class SupportRequestInputSerializer(serializers.Serializer):
 
 
 class ReplyInputSerializer(serializers.Serializer):
-    reply = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    reply = Text(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+
+
+# Bodies are JSON objects; a form-encoded or multipart body is a 415, never silently empty.
+JSON_ONLY = [JSONParser]
+WRITE_RESPONSES = {
+    **OBJECT_WRITE_ERRORS,
+    415: OpenApiResponse(ERROR, description="The body is not JSON (send application/json)."),
+}
 
 
 def _support_requests() -> Prefetch:
@@ -137,6 +165,8 @@ class GoalCheckInsView(GenericAPIView):
     """`/api/goals/{id}/check-ins/`: the goal's check-ins; POST checks in for this week."""
 
     permission_classes = API_PERMISSIONS
+    parser_classes = JSON_ONLY
+    pagination_class = Pages
     serializer_class = CheckInSerializer
 
     def _goal(self, request: Request, goal_id: int) -> Goal:
@@ -160,7 +190,7 @@ class GoalCheckInsView(GenericAPIView):
     @extend_schema(
         summary="Check in on a goal for the current ISO week (a second call updates it)",
         request=CheckInInputSerializer,
-        responses={200: CheckInSerializer, 201: CheckInSerializer, **OBJECT_WRITE_ERRORS},
+        responses={200: CheckInSerializer, 201: CheckInSerializer, **WRITE_RESPONSES},
     )
     def post(self, request: Request, goal_id: int) -> Response:
         goal = self._goal(request, goal_id)
@@ -189,6 +219,8 @@ class GoalSupportRequestsView(GenericAPIView):
     """`/api/goals/{id}/support-requests/`: the goal's requests for help, and asking for help."""
 
     permission_classes = API_PERMISSIONS
+    parser_classes = JSON_ONLY
+    pagination_class = Pages
     serializer_class = SupportRequestSerializer
 
     @extend_schema(
@@ -209,7 +241,7 @@ class GoalSupportRequestsView(GenericAPIView):
     @extend_schema(
         summary="Ask for help on a goal (the team's leads, or a chosen teammate)",
         request=SupportRequestInputSerializer,
-        responses={201: SupportRequestSerializer, **OBJECT_WRITE_ERRORS},
+        responses={201: SupportRequestSerializer, **WRITE_RESPONSES},
     )
     def post(self, request: Request, goal_id: int) -> Response:
         goal = get_goal_for_user(request.user, goal_id)
@@ -232,7 +264,8 @@ class GoalSupportRequestsView(GenericAPIView):
 @extend_schema_view(
     list=extend_schema(
         summary="Support requests you made, were asked, or that concern the team you lead",
-        responses={200: SupportRequestSerializer(many=True), **READ_ERRORS},
+        # 404: a page number past the end.
+        responses={200: SupportRequestSerializer(many=True), **OBJECT_READ_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One support request",
@@ -244,6 +277,8 @@ class SupportRequestViewSet(
 ):
     serializer_class = SupportRequestSerializer
     permission_classes = API_PERMISSIONS
+    parser_classes = JSON_ONLY
+    pagination_class = Pages
 
     def get_queryset(self) -> QuerySet[SupportRequest]:
         return (
@@ -259,14 +294,14 @@ class SupportRequestViewSet(
         support_request = get_support_request_for_user(request.user, pk)
         if not can_take_step(request.user, support_request, step):
             raise deny("Only the person asked, the team's leads and admins may do this.")
-        data = ReplyInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        reply = ""
+        if step != "acknowledge":
+            data = ReplyInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            reply = data.validated_data.get("reply", "")
         try:
             services.support_request_step(
-                support_request=support_request,
-                by=request.user,
-                step=step,
-                reply=data.validated_data.get("reply", ""),
+                support_request=support_request, by=request.user, step=step, reply=reply
             )
         except DjangoValidationError as error:
             raise field_errors(error) from None
@@ -275,7 +310,7 @@ class SupportRequestViewSet(
     @extend_schema(
         summary="Acknowledge a support request (open -> acknowledged)",
         request=None,
-        responses={200: SupportRequestSerializer, **OBJECT_WRITE_ERRORS},
+        responses={200: SupportRequestSerializer, **WRITE_RESPONSES},
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk=None) -> Response:
@@ -284,7 +319,7 @@ class SupportRequestViewSet(
     @extend_schema(
         summary="Reply to a support request (an open one becomes acknowledged)",
         request=ReplyInputSerializer,
-        responses={200: SupportRequestSerializer, **OBJECT_WRITE_ERRORS},
+        responses={200: SupportRequestSerializer, **WRITE_RESPONSES},
     )
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk=None) -> Response:
@@ -293,7 +328,7 @@ class SupportRequestViewSet(
     @extend_schema(
         summary="Resolve a support request, optionally with a last reply",
         request=ReplyInputSerializer,
-        responses={200: SupportRequestSerializer, **OBJECT_WRITE_ERRORS},
+        responses={200: SupportRequestSerializer, **WRITE_RESPONSES},
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk=None) -> Response:

@@ -129,8 +129,44 @@ def test_support_request_through_the_api(client, member, lead, member_goal):
         "acknowledged",
         "Friday works",
     )
-    resolved = client.post(f"/api/support-requests/{pk}/resolve/", **lead_auth)
+    resolved = client.post(
+        f"/api/support-requests/{pk}/resolve/", {}, content_type="application/json", **lead_auth
+    )
     assert resolved.json()["status"] == "resolved"
     assert SupportRequest.objects.get().status == "resolved"
     member_auth = bearer(member, "read", "write")
     assert client.post(f"/api/support-requests/{pk}/acknowledge/", **member_auth).status_code == 403
+
+
+def test_a_form_encoded_body_is_refused_not_read_as_empty(client, member, lead, member_goal):
+    request = SupportRequest.objects.create(goal=member_goal, requester=member, message="Help")
+    response = client.post(
+        f"/api/support-requests/{request.pk}/resolve/",
+        {"reply": "Done"},
+        **bearer(lead, "write"),
+    )
+    assert response.status_code == 415
+    request.refresh_from_db()
+    assert request.status == "open"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({"confidence": 3, "note": 12}, "note"), ({"message": 12}, "message")],
+)
+def test_text_fields_take_strings_only(client, member, member_goal, payload, field):
+    kind = "check-ins" if "confidence" in payload else "support-requests"
+    response = client.post(
+        f"/api/goals/{member_goal.pk}/{kind}/",
+        payload,
+        content_type="application/json",
+        **bearer(member, "write"),
+    )
+    assert response.status_code == 400
+    assert response.json()[field] == ["Not a valid string."]
+
+
+def test_a_page_that_is_not_a_number_is_404(client, member):
+    auth = bearer(member, "read")
+    assert client.get("/api/support-requests/?page=", **auth).status_code == 404
+    assert client.get("/api/support-requests/?page=1", **auth).status_code == 200
