@@ -246,3 +246,18 @@ def test_recalculate_command(lead, member, team):
     call_command("recalculate", "--all", "--backfill", stdout=out)
     assert "44 history rows added" in out.getvalue()
     assert Goal.objects.get(pk=goal.pk).current_value == D(110)
+
+
+def test_beat_runs_registered_goal_tasks_and_rollover_command(settings):
+    from goals_project.celery import app
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["goals-recalculate-active"]["schedule"] == 15 * 60
+    for entry in ("goals-recalculate-active", "goals-roll-over-periods"):
+        assert schedule[entry]["task"] in app.tasks
+    last = quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31), status="active")
+    out = StringIO()
+    call_command("close_periods", stdout=out)
+    assert out.getvalue().splitlines() == ["Activated: none", "Completed: Q4 2025"]
+    last.refresh_from_db()
+    assert last.status == "completed"
