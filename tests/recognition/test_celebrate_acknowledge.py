@@ -127,4 +127,5 @@ def test_the_achievement_page_shows_the_win(client, win, teammate):
     assert "Mo reached the target of “QBR completion”" in page
     assert "Credited: Mo Member" in page
     assert "Not acknowledged yet." in page
+    assert f'href="/goals/{win.goal_id}/">Open the goal' in page
     assert 'name="message"' in page
