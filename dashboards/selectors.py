@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -561,18 +561,3 @@ def individual_dashboard(
         on_track_count=on_track_count,
         status_counts=status_counts,
     )
-
-
-@dataclass
-class PeriodChoice:
-    period: GoalPeriod
-    selected: bool
-
-
-@dataclass
-class PeriodSwitcher:
-    choices: list[PeriodChoice] = field(default_factory=list)
-
-
-def period_switcher(periods: Sequence[GoalPeriod], current: GoalPeriod) -> PeriodSwitcher:
-    return PeriodSwitcher([PeriodChoice(period, period.pk == current.pk) for period in periods])
