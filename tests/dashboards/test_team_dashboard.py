@@ -205,3 +205,22 @@ def test_teams_link_leads_to_a_team_dashboard(client, admin_user, member, team, 
     assert "Enterprise dashboard" in response.text and ">SMB</a>" in response.text
     client.force_login(member)
     assert client.get(reverse("team_index")).url == reverse("team_dashboard", args=[team.pk])
+
+
+def test_the_page_polls_its_numbers_and_a_poll_shows_a_recalculation(
+    client, lead, team, team_goals
+):
+    client.force_login(lead)
+    url = reverse("team_dashboard", args=[team.pk])
+    page = client.get(url).content.decode()
+    assert re.search(
+        r'<div id="live" hx-get="/teams/\d+/" hx-trigger="every 10s" '
+        r'hx-include="#dashboard-filters"',
+        page,
+    )
+    Goal.objects.filter(pk=team_goals["team_nrr"].pk).update(
+        current_value=Decimal("104.4"), status=Goal.Status.ACHIEVED
+    )
+    poll = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "104.4%" in poll
+    assert ("achieved", "Team NRR") in rows_of(poll)
