@@ -414,24 +414,22 @@ def _forecast(writes: list[_Write]) -> None:
 
 
 def _commit(writes: list[_Write]) -> tuple[list[_Write], list[int]]:
-    """Write the goals still at the version they were read at; return (written, conflicting)."""
+    """Write the goals still at the version they were read at; return (written, conflicting).
+
+    The goal rows are updated with a conditional UPDATE (compare-and-set on calc_version); only
+    the goals it really updated get their history rows and contribution snapshots.
+    """
     if not writes:
         return [], []
+    for write in writes:
+        for offset, row in enumerate(write.history, start=1):
+            row.calc_version = write.read_version + offset
+        write.goal.calc_version = write.read_version + max(len(write.history), 1)
     with transaction.atomic():
-        current = dict(
-            Goal.objects.select_for_update()
-            .filter(pk__in=[w.goal.pk for w in writes])
-            .order_by("pk")
-            .values_list("pk", "calc_version")
-        )
-        written = [w for w in writes if current.get(w.goal.pk) == w.read_version]
-        conflicting = [w.goal.pk for w in writes if current.get(w.goal.pk) != w.read_version]
-        for write in written:
-            for offset, row in enumerate(write.history, start=1):
-                row.calc_version = write.read_version + offset
-            write.goal.calc_version = write.read_version + max(len(write.history), 1)
-        _update_goals([w.goal for w in written if w.update_state], WRITTEN_FIELDS)
-        _update_goals([w.goal for w in written if not w.update_state], ("calc_version",))
+        updated = _update_goals([w for w in writes if w.update_state], WRITTEN_FIELDS)
+        updated |= _update_goals([w for w in writes if not w.update_state], ("calc_version",))
+        written = [w for w in writes if w.goal.pk in updated]
+        conflicting = [w.goal.pk for w in writes if w.goal.pk not in updated]
         ProgressHistory.objects.bulk_create([row for w in written for row in w.history])
         snapshots = [row for w in written for row in w.contributions]
         if snapshots:
@@ -452,48 +450,53 @@ def _commit(writes: list[_Write]) -> tuple[list[_Write], list[int]]:
     return written, conflicting
 
 
-def _update_goals(goals: list[Goal], fields: Iterable[str]) -> None:
-    """UPDATE the goals' fields in one statement per chunk. Django's bulk_update builds a CASE
-    per field and row, whose compilation alone costs more than the recalculation."""
-    if not goals:
-        return
+def _update_goals(writes: list[_Write], fields: Iterable[str]) -> set[int]:
+    """UPDATE ... SET fields WHERE calc_version = the version read, for all the writes in one
+    statement per chunk; returns the ids it updated (RETURNING). A row another run changed in
+    between keeps its newer state. (Django's bulk_update would build a CASE per field and row,
+    whose compilation alone costs more than the recalculation, and cannot compare-and-set.)"""
+    if not writes:
+        return set()
     columns = [Goal._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
+    postgresql = connection.vendor == "postgresql"
+
+    def typed(name: str, db_type: str) -> str:
+        # PostgreSQL types VALUES columns from the parameters: an all-NULL column would be text.
+        return f"CAST(v.{name} AS {db_type})" if postgresql else f"v.{name}"
+
+    names = ["id", "read_version", *(quote(column.column) for column in columns)]
+    assignments = ", ".join(
+        f"{quote(column.column)} = {typed(quote(column.column), column.db_type(connection))}"
+        for column in columns
+    )
+    table = quote(Goal._meta.db_table)
+    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
     rows = [
         [
-            goal.pk,
+            write.goal.pk,
+            write.read_version,
             *(
-                column.get_db_prep_save(getattr(goal, column.attname), connection)
+                column.get_db_prep_save(getattr(write.goal, column.attname), connection)
                 for column in columns
             ),
         ]
-        for goal in goals
+        for write in writes
     ]
-    table = quote(Goal._meta.db_table)
+    updated: set[int] = set()
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
-            cursor.executemany(
-                f"UPDATE {table} SET {assignments} WHERE id = %s",
-                [row[1:] + row[:1] for row in rows],
-            )
-            return
-        # PostgreSQL: one UPDATE ... FROM (VALUES ...) per chunk; the casts type all-NULL columns.
-        names = ["id", *(quote(column.column) for column in columns)]
-        types = ["bigint", *(column.db_type(connection) for column in columns)]
-        assignments = ", ".join(
-            f"{name} = v.{name}::{db_type}"
-            for name, db_type in zip(names[1:], types[1:], strict=True)
-        )
-        placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
         for chunk_start in range(0, len(rows), UPDATE_CHUNK):
             chunk = rows[chunk_start : chunk_start + UPDATE_CHUNK]
             cursor.execute(
-                f"UPDATE {table} AS g SET {assignments} FROM (VALUES "
+                f"WITH v({', '.join(names)}) AS (VALUES "
                 + ", ".join([placeholders] * len(chunk))
-                + f") AS v({', '.join(names)}) WHERE g.id = v.id::bigint",
+                + f") UPDATE {table} SET {assignments} FROM v WHERE {table}.id = "
+                f"{typed('id', 'bigint')} AND {table}.calc_version = "
+                f"{typed('read_version', 'integer')} RETURNING {table}.id",
                 [value for row in chunk for value in row],
             )
+            updated.update(pk for (pk,) in cursor.fetchall())
+    return updated
 
 
 def _announce(written: list[_Write]) -> None:
