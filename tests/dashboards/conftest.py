@@ -92,3 +92,36 @@ def contribution(goal, member, *, points, member_value, denominator, share, indi
         share=Decimal(share),
         numerator=Decimal(member_value) * Decimal(denominator) / 100,
     )
+
+
+@pytest.fixture
+def book(team, quarter, lead, member, teammate):
+    """A team NRR goal, Mo's own NRR goal (at risk) and both members' contributions."""
+    team_nrr = metric_goal(team, quarter, name="Team NRR", current_value=Decimal("103.7"))
+    mine = metric_goal(
+        team,
+        quarter,
+        owner=member,
+        name="Mo NRR",
+        current_value=Decimal("104.2"),
+        status=Goal.Status.AT_RISK,
+    )
+    add_history(mine, [(TODAY - dt.timedelta(days=d), f"{104 + d / 10:.1f}") for d in range(5)])
+    contribution(
+        team_nrr,
+        member,
+        points="38.1",
+        member_value="104.2",
+        denominator="1200000",
+        share="0.3656",
+        individual=mine,
+    )
+    contribution(
+        team_nrr,
+        teammate,
+        points="65.6",
+        member_value="103.4",
+        denominator="2082000",
+        share="0.6344",
+    )
+    return {"team_nrr": team_nrr, "mine": mine}

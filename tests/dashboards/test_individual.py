@@ -1,6 +1,5 @@
 import datetime as dt
 import re
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -14,38 +13,6 @@ from tests.factories import MembershipFactory
 from .conftest import TODAY, add_history, contribution, metric_goal
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def book(team, quarter, lead, member, teammate):
-    team_nrr = metric_goal(team, quarter, name="Team NRR", current_value=Decimal("103.7"))
-    mine = metric_goal(
-        team,
-        quarter,
-        owner=member,
-        name="Mo NRR",
-        current_value=Decimal("104.2"),
-        status=Goal.Status.AT_RISK,
-    )
-    add_history(mine, [(TODAY - dt.timedelta(days=d), f"{104 + d / 10:.1f}") for d in range(5)])
-    contribution(
-        team_nrr,
-        member,
-        points="38.1",
-        member_value="104.2",
-        denominator="1200000",
-        share="0.3656",
-        individual=mine,
-    )
-    contribution(
-        team_nrr,
-        teammate,
-        points="65.6",
-        member_value="103.4",
-        denominator="2082000",
-        share="0.6344",
-    )
-    return {"team_nrr": team_nrr, "mine": mine}
 
 
 def test_my_page_explains_my_contribution_in_words_and_numbers(client, member, book):
