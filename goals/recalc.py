@@ -128,31 +128,47 @@ def _local_end_of(day: date) -> datetime:
 # Loading
 
 
+MANUAL_FIELDS = ("manual_value", "manual_tasks_done", "milestone_weight", "milestone_done_weight")
+
+
 def _load_goals(goal_ids: Iterable[int]) -> list[Goal]:
-    """The live goals with everything a recalculation reads, in one query."""
-    latest_entry = ManualEntry.objects.filter(goal=OuterRef("pk")).order_by("-created_at", "-pk")
-    milestones = Milestone.objects.filter(goal=OuterRef("pk")).values("goal")
+    """The live goals with everything a recalculation reads, in a constant number of queries:
+    the goals, their periods, and the manual progress of the goals without a calculator."""
     last_history = ProgressHistory.objects.filter(goal=OuterRef("pk")).order_by(
         "-as_of", "-calc_version"
     )
-    return list(
+    goals = list(
         Goal.objects.filter(pk__in=list(goal_ids), archived_at__isnull=True)
-        .select_related("period")
-        .annotate(
-            manual_value=Subquery(latest_entry.filter(value__isnull=False).values("value")[:1]),
-            manual_tasks_done=Subquery(
-                latest_entry.filter(tasks_done__isnull=False).values("tasks_done")[:1]
-            ),
-            milestone_weight=Subquery(milestones.annotate(total=Sum("weight")).values("total")),
-            milestone_done_weight=Subquery(
+        .annotate(last_history_as_of=Subquery(last_history.values("as_of")[:1]))
+        .order_by("pk")
+    )
+    # A handful of periods for hundreds of goals: one small query, shared instances.
+    periods = GoalPeriod.objects.in_bulk({goal.period_id for goal in goals})
+    for goal in goals:
+        goal.period = periods[goal.period_id]
+    manual = [goal for goal in goals if not is_calculated(goal)]
+    if manual:
+        latest_entry = ManualEntry.objects.filter(goal=OuterRef("pk")).order_by(
+            "-created_at", "-pk"
+        )
+        milestones = Milestone.objects.filter(goal=OuterRef("pk")).values("goal")
+        progress = Goal.objects.filter(pk__in=[goal.pk for goal in manual]).values_list(
+            "pk",
+            Subquery(latest_entry.filter(value__isnull=False).values("value")[:1]),
+            Subquery(latest_entry.filter(tasks_done__isnull=False).values("tasks_done")[:1]),
+            Subquery(milestones.annotate(total=Sum("weight")).values("total")),
+            Subquery(
                 milestones.filter(done_at__isnull=False)
                 .annotate(total=Sum("weight"))
                 .values("total")
             ),
-            last_history_as_of=Subquery(last_history.values("as_of")[:1]),
         )
-        .order_by("pk")
-    )
+        by_goal = {pk: values for pk, *values in progress}
+    for goal in goals:
+        values = by_goal.get(goal.pk, ()) if manual else ()
+        for name, value in zip(MANUAL_FIELDS, values or (None,) * 4, strict=True):
+            setattr(goal, name, value)
+    return goals
 
 
 def _with_rollup_parents(goals: list[Goal]) -> list[Goal]:
