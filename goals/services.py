@@ -393,7 +393,7 @@ def goal_create(
     _validate_goal(goal, creating=True)
     goal.save()
     for milestone in milestones:
-        milestone_add(goal=goal, **milestone)
+        _milestone_create(goal=goal, **milestone)
     backfill = goal.goal_type == Goal.Type.METRIC and bool(goal.metric_key)
     tasks.enqueue_recalculation([goal.pk], backfill=backfill)
     return goal
@@ -558,21 +558,27 @@ def milestone_add(
     due_date: date | None = None,
 ) -> Milestone:
     """Add a milestone at the end of the goal's list."""
+    milestone = _milestone_create(goal=goal, name=name, weight=weight, due_date=due_date)
+    tasks.enqueue_recalculation([goal.pk])
+    return milestone
+
+
+def _milestone_create(
+    *, goal: Goal, name: str, weight: Decimal | str | int = Decimal(1), due_date: date | None = None
+) -> Milestone:
     errors: dict[str, str] = {}
     weight_number = _number(weight, "weight", errors)
     if errors:
         raise ValidationError(errors)
     _validate_milestone(goal=goal, name=name, weight=weight_number, due_date=due_date)
     last = goal.milestones.aggregate(last=Max("order"))["last"]
-    milestone = Milestone.objects.create(
+    return Milestone.objects.create(
         goal=goal,
         name=name.strip(),
         weight=weight_number,
         due_date=due_date,
         order=0 if last is None else last + 1,
     )
-    tasks.enqueue_recalculation([goal.pk])
-    return milestone
 
 
 @transaction.atomic
