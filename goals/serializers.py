@@ -29,6 +29,15 @@ PRIVATE_GOAL = "Private goal"
 MAX_ID = 2**63 - 1
 
 
+class TextField(serializers.CharField):
+    """A string, and only a string: DRF's CharField would turn 0 or 1.5 into "0" and "1.5"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
@@ -50,6 +59,7 @@ def value_field(**kwargs) -> serializers.DecimalField:
 
 
 class GoalPeriodSerializer(serializers.ModelSerializer):
+    name = TextField(max_length=100)
     type = serializers.ChoiceField(source="period_type", choices=GoalPeriod.Type.choices)
 
     class Meta:
@@ -64,11 +74,11 @@ class GoalPeriodUpdateSerializer(serializers.Serializer):
     """PATCH a period: every field optional. Moving the dates of a period that has goals needs a
     reason (each goal gets an adjustment row)."""
 
-    name = serializers.CharField(max_length=100, required=False)
+    name = TextField(max_length=100, required=False)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
     status = serializers.ChoiceField(choices=GoalPeriod.Status.choices, required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = TextField(required=False, allow_blank=True, max_length=2000)
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -83,7 +93,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class MilestoneInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = TextField(max_length=200)
     weight = serializers.DecimalField(
         max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False
     )
@@ -193,10 +203,10 @@ class GoalCreateSerializer(serializers.Serializer):
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     parent = id_field(required=False, allow_null=True)
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = TextField(max_length=200)
+    description = TextField(required=False, allow_blank=True, default="")
     type = serializers.ChoiceField(choices=Goal.Type.choices)
-    metric_key = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    metric_key = TextField(max_length=40, required=False, allow_blank=True, default="")
     direction = serializers.ChoiceField(
         choices=Goal.Direction.choices, required=False, default=Goal.Direction.INCREASE
     )
@@ -220,8 +230,8 @@ class GoalUpdateSerializer(serializers.Serializer):
     """PATCH a goal. Changing target, stretch_target, baseline or weight is an adjustment and
     needs a `reason`."""
 
-    name = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    name = TextField(max_length=200, required=False)
+    description = TextField(required=False, allow_blank=True)
     direction = serializers.ChoiceField(choices=Goal.Direction.choices, required=False)
     visibility = serializers.ChoiceField(choices=Goal.Visibility.choices, required=False)
     show_in_leaderboard = serializers.BooleanField(required=False)
@@ -234,7 +244,7 @@ class GoalUpdateSerializer(serializers.Serializer):
     weight = serializers.DecimalField(
         max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False
     )
-    reason = serializers.CharField(required=False, allow_blank=False, max_length=2000)
+    reason = TextField(required=False, allow_blank=False, max_length=2000)
 
     def validate(self, attrs):
         adjusted = [f for f in ADJUSTED_FIELDS if f in attrs]
@@ -318,7 +328,7 @@ class ManualEntryInputSerializer(serializers.Serializer):
         required=False, allow_null=True, min_value=0, max_value=100000
     )
     milestones_done = serializers.ListField(child=id_field(), required=False, max_length=200)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = TextField(required=False, allow_blank=True, default="", max_length=2000)
 
     def validate(self, attrs):
         if (

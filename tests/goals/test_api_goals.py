@@ -403,3 +403,13 @@ def test_unknown_api_paths_answer_json_and_a_missing_slash_redirects(client, lea
     assert client.delete("/api/goals/abc/").status_code == 404
     redirect = client.get("/api/goals")
     assert redirect.status_code == 301 and redirect.url == "/api/goals/"
+
+
+def test_a_page_must_be_one_number_and_text_must_be_text(q1, team, lead, member):
+    api = Api(lead)
+    for query in ("page=", "page=1&page=2", "page=x"):
+        response = api.get(f"/api/goals/?{query}")
+        assert response.status_code == 404 and response.json() == {"detail": "Invalid page."}
+    assert api.get("/api/goals/?page=1").status_code == 200
+    refused = new_goal(api, q1, team, name=7)
+    assert refused.status_code == 400 and refused.json() == {"name": ["Not a valid string."]}
