@@ -603,12 +603,6 @@ def recalculate_active_goals(*, today: date | None = None) -> RecalcResult:
     return recalculate_goals(active_goal_ids(today=today), today=today)
 
 
-def recalculate_all_goals(*, today: date | None = None) -> RecalcResult:
-    """Every live goal of every period (after a correction of old data, for instance)."""
-    ids = Goal.objects.filter(archived_at__isnull=True).values_list("pk", flat=True)
-    return recalculate_goals(list(ids), today=today)
-
-
 def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> RecalcResult:
     """Give calculated metric goals one history point per day from their period start to
     yesterday, each computed "as of" that day from the dated customer data, then recalculate
