@@ -11,56 +11,21 @@ Run with `python -m bench.bench_latency` (needs Redis; REDIS_URL, default db 12)
 from __future__ import annotations
 
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
-from bench.orgdata import ROOT, build_org, setup_django
+from bench.celery_worker import start_worker, stop_worker, tasks_sent_to
+from bench.orgdata import build_org, setup_django
 
 ROUNDS = 10
 BURST = 20
 TIMEOUT = 30.0
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-
-
-def start_worker(queue: str, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "CELERY_BROKER_URL": REDIS_URL, "LOG_LEVEL": "WARNING"}
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "goals_project",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-                f"--hostname={queue}@localhost",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    started = time.monotonic()
-    while "ready." not in log.read_text():
-        if process.poll() is not None or time.monotonic() - started > 60:
-            raise SystemExit(f"The worker did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    return process
 
 
 def received_runs(log: Path) -> int:
@@ -73,8 +38,8 @@ def received_runs(log: Path) -> int:
 
 def main() -> None:
     setup_django()
-    from celery import current_app
     from django.conf import settings
+    from django.utils import timezone
 
     from bench.bench_recalc import build_goals, remove_bench_goals
     from goals import recalc
@@ -84,20 +49,18 @@ def main() -> None:
 
     remove_bench_goals()
     org = build_org()
-    from django.utils import timezone
-
     org.now = timezone.now()
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     log = Path(tempfile.mkdtemp()) / "worker.log"
-    worker = None
-    try:
+    with ExitStack() as cleanup:
+        cleanup.callback(remove_bench_goals)
         period, goals, _ = build_goals(org)
         recalc.recalculate_goals([goal.pk for goal in goals], today=org.today)
-        worker = start_worker(queue, log)
-        conf = current_app.conf
-        conf.task_always_eager, conf.broker_url, conf.task_default_queue = False, REDIS_URL, queue
-        current_app._pool = None
-        current_app.amqp._producer_pool = None
+        worker = start_worker(
+            queue=queue, log=log, broker_url=REDIS_URL, env={"LOG_LEVEL": "WARNING"}
+        )
+        cleanup.callback(stop_worker, worker)
+        cleanup.enter_context(tasks_sent_to(queue, REDIS_URL))
 
         nrr_goal = {
             goal.owner_id: goal.pk for goal in goals if goal.owner_id and goal.metric_key == "nrr"
@@ -182,14 +145,6 @@ def main() -> None:
             f"burst of {BURST} changes (different CSMs) back to back: all goals updated after "
             f"{burst_seconds:.2f} s in {runs} recalculation run(s); not updated: {len(pending)}"
         )
-    finally:
-        if worker is not None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-        remove_bench_goals()
 
 
 if __name__ == "__main__":

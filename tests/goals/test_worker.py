@@ -1,23 +1,18 @@
 """A real Celery worker on Redis: an imported ARR change reaches the goal within 5 seconds."""
 
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-import kombu.pools
 import pytest
 import redis
-from celery import current_app
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from bench.celery_worker import WorkerDidNotStart, start_worker, stop_worker, tasks_sent_to
 from goals.comparison import shift_months
 from goals.models import Goal
 from goals.services import goal_create, period_create
@@ -49,87 +44,43 @@ def database_url() -> str:
     return f"postgres://{credentials}@{host}/{db['NAME']}"
 
 
-def forget_connections() -> None:
-    """Drop the app's cached connection and producer pools: the next use builds them for the
-    broker configured now (eager tasks also take a producer from the pool)."""
-    current_app._pool = None
-    current_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def worker(tmp_path: Path):
-    """A `celery worker` subprocess on the test database, consuming a queue of its own."""
+    """A `celery worker` subprocess on the test database, consuming a queue of its own; this
+    process sends its tasks there while the fixture lasts. The worker is always stopped."""
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.ConnectionError:
         pytest.fail(f"Redis is not answering at {REDIS_URL}: the worker test needs it.")
     queue = f"goals-test-{uuid.uuid4().hex[:8]}"
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "goals_project.settings",
-    }
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "goals_project",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-                f"--hostname={queue}@localhost",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    conf = current_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.task_default_queue)
     try:
-        started = time.monotonic()
-        while "ready." not in log.read_text():
-            if process.poll() is not None or time.monotonic() - started > READY_TIMEOUT:
-                pytest.fail(f"The worker did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        conf.task_always_eager, conf.broker_url, conf.task_default_queue = (
-            False,
-            REDIS_URL,
-            queue,
+        process = start_worker(
+            queue=queue,
+            log=tmp_path / "worker.log",
+            broker_url=REDIS_URL,
+            env={
+                "DATABASE_URL": database_url(),
+                "DJANGO_SETTINGS_MODULE": "goals_project.settings",
+            },
+            timeout=READY_TIMEOUT,
         )
-        forget_connections()
-        yield process
+    except WorkerDidNotStart as error:
+        pytest.fail(str(error))
+    try:
+        with tasks_sent_to(queue, REDIS_URL):
+            yield process
     finally:
-        conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
-        kombu.pools.reset()
-        forget_connections()
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_worker(process)
 
 
-def test_imported_arr_change_reaches_the_goal_within_five_seconds(lead, member, worker):
+@pytest.fixture
+def goal_and_client(lead, member):
+    """A member's NRR goal this quarter on one customer, calculated in this process (eagerly)
+    before the worker takes over: the only task the worker gets is the data change."""
     today = timezone.localdate()
     start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     end = shift_months(start, 3) - timedelta(days=1)
     client = customer(member, {start: 1000})
-    # Goals are created before the worker takes over the tasks (their first calculation is
-    # eager, in this process), so the only task the worker gets is the data change.
-    current_app.conf.task_always_eager = True
     period = period_create(name="This quarter", period_type="quarterly", start=start, end=end)
     goal = goal_create(
         period=period,
@@ -141,7 +92,12 @@ def test_imported_arr_change_reaches_the_goal_within_five_seconds(lead, member, 
         target="110",
         created_by=lead,
     )
-    current_app.conf.task_always_eager = False
+    return goal, client
+
+
+def test_imported_arr_change_reaches_the_goal_within_five_seconds(goal_and_client, worker):
+    goal, client = goal_and_client
+    today = timezone.localdate()
     assert Goal.objects.get(pk=goal.pk).current_value == D(100)
 
     import_records(
