@@ -38,6 +38,18 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class DecimalText(serializers.DecimalField):
+    """A decimal sent as a string ("104.5"), as the API sends them: a JSON number would pass
+    through binary floating point on many clients before it reaches us."""
+
+    default_error_messages = {"not_text": 'Send the number as a string, e.g. "104.5".'}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
 def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
@@ -55,7 +67,7 @@ class NoBlankParameters:
 
 
 def value_field(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(**VALUE, **kwargs)
+    return DecimalText(**VALUE, **kwargs)
 
 
 class GoalPeriodSerializer(serializers.ModelSerializer):
@@ -94,9 +106,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 class MilestoneInputSerializer(serializers.Serializer):
     name = TextField(max_length=200)
-    weight = serializers.DecimalField(
-        max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False
-    )
+    weight = DecimalText(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False)
     due_date = serializers.DateField(required=False, allow_null=True)
 
 
@@ -216,9 +226,7 @@ class GoalCreateSerializer(serializers.Serializer):
     task_target = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=100000
     )
-    weight = serializers.DecimalField(
-        max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False
-    )
+    weight = DecimalText(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False)
     visibility = serializers.ChoiceField(
         choices=Goal.Visibility.choices, required=False, default=Goal.Visibility.PUBLIC
     )
@@ -241,9 +249,7 @@ class GoalUpdateSerializer(serializers.Serializer):
     task_target = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=100000
     )
-    weight = serializers.DecimalField(
-        max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False
-    )
+    weight = DecimalText(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False)
     reason = TextField(required=False, allow_blank=False, max_length=2000)
 
     def validate(self, attrs):

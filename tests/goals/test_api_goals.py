@@ -413,3 +413,9 @@ def test_a_page_must_be_one_number_and_text_must_be_text(q1, team, lead, member)
     assert api.get("/api/goals/?page=1").status_code == 200
     refused = new_goal(api, q1, team, name=7)
     assert refused.status_code == 400 and refused.json() == {"name": ["Not a valid string."]}
+
+
+def test_decimals_travel_as_strings_both_ways(q1, team, lead):
+    refused = new_goal(Api(lead), q1, team, target=110)
+    assert refused.status_code == 400
+    assert refused.json() == {"target": ['Send the number as a string, e.g. "104.5".']}
