@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .importing import KINDS, ImportRejected, import_csv
+from .importing import KINDS, ImportRejected, import_csv, import_max_bytes
 from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from .services import customer_data_changed_on_commit
 
@@ -115,7 +115,9 @@ class CustomerAdmin(CustomerDataAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = import_csv(kind, upload.read(), source=upload.name)
+                # One byte past the limit is enough for the import to refuse the file.
+                data = upload.read(import_max_bytes() + 1)
+                result = import_csv(kind, data, source=upload.name)
             except ImportRejected as rejected:
                 errors, error_count = rejected.messages(), len(rejected.errors)
             else:

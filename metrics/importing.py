@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -32,6 +33,12 @@ from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from .services import customer_data_changed_on_commit
 
 MAX_REPORTED_ERRORS = 50
+# Bounds on one CSV file, so that a hostile or broken upload is refused in bounded time and
+# memory: its size, its lines (blank ones included: a million blank lines is not a data file)
+# and one cell (the csv module's own limit, 131,072 characters by default).
+# Settings METRICS_IMPORT_MAX_BYTES and METRICS_IMPORT_MAX_LINES override the defaults.
+IMPORT_MAX_BYTES = 25 * 1024 * 1024
+IMPORT_MAX_LINES = 250_000
 # Lookups are chunked so that SQLite's limit on query parameters is never reached.
 LOOKUP_CHUNK = 900
 # A cell starting with one of these is a formula to a spreadsheet; exports prefix a quote.
@@ -452,7 +459,10 @@ def parse_records(
         row_ok = True
         for column, parse in kind.columns.items():
             try:
-                row[column] = parse((record.get(column) or "").strip())
+                raw = (record.get(column) or "").strip()
+                if "\x00" in raw:  # PostgreSQL text cannot hold it; refuse it as a bad cell
+                    raise ValueError("contains a NUL character")
+                row[column] = parse(raw)
             except ValueError as error:
                 errors.append(RowError(number, column, str(error)))
                 row_ok = False
@@ -475,9 +485,16 @@ def parse_records(
 
 def read_csv(kind: Kind, data: bytes) -> list[tuple[int, dict[str, str]]]:
     """Decode and split a CSV file (UTF-8, RFC 4180, header row); check its header."""
+    limits = file_limit_errors(data)
+    if limits:
+        raise ImportRejected(limits)
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise ImportRejected(
+                [RowError(1, "(file)", "UTF-16 text: save the file as UTF-8 (CSV UTF-8)")]
+            ) from None
         line = data.count(b"\n", 0, error.start) + 1
         raise ImportRejected(
             [RowError(line, "(file)", f"not UTF-8 text (byte 0x{data[error.start]:02x})")]
@@ -487,6 +504,9 @@ def read_csv(kind: Kind, data: bytes) -> list[tuple[int, dict[str, str]]]:
         raise ImportRejected(
             [RowError(1, "(file)", f"the file is empty: a header row is required: {expected}")]
         )
+    if "\x00" in content:
+        line = content.count("\n", 0, content.index("\x00")) + 1
+        raise ImportRejected([RowError(line, "(file)", "a NUL byte: this is not a text file")])
     reader = csv.reader(io.StringIO(content, newline=""), strict=True)
     records: list[tuple[int, dict[str, str]]] = []
     errors: list[RowError] = []
@@ -509,10 +529,44 @@ def read_csv(kind: Kind, data: bytes) -> list[tuple[int, dict[str, str]]]:
                 continue
             records.append((reader.line_num, dict(zip(header, cells, strict=True))))
     except csv.Error as error:
-        errors.append(RowError(reader.line_num, "(file)", f"bad CSV: {error}"))
+        reason = (
+            f"a cell longer than {csv.field_size_limit():,} characters"
+            if "field larger than field limit" in str(error)
+            else f"bad CSV: {error}"
+        )
+        errors.append(RowError(reader.line_num, "(file)", reason))
     if errors:
         raise ImportRejected(errors)
     return records
+
+
+def import_max_bytes() -> int:
+    return getattr(settings, "METRICS_IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)
+
+
+def file_limit_errors(data: bytes) -> list[RowError]:
+    """The file-wide bounds (size, then lines), checked before anything is decoded."""
+    max_bytes = import_max_bytes()
+    max_lines = getattr(settings, "METRICS_IMPORT_MAX_LINES", IMPORT_MAX_LINES)
+    if len(data) > max_bytes:
+        return [
+            RowError(
+                1,
+                "(file)",
+                f"the file is larger than {max_bytes / 1048576:.0f} MB, the most one import "
+                "takes (split it)",
+            )
+        ]
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if lines > max_lines:
+        return [
+            RowError(
+                1,
+                "(file)",
+                f"{lines:,} lines: at most {max_lines:,} lines per file (split it)",
+            )
+        ]
+    return []
 
 
 def header_errors(kind: Kind, header: Sequence[str], row: int = 1) -> list[RowError]:
