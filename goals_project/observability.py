@@ -3,6 +3,7 @@
 import contextvars
 import json
 import logging
+import time
 import uuid
 
 from django.conf import settings
@@ -25,7 +26,11 @@ class RequestIdMiddleware:
         request_id = (
             incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
         )
+        # Kept on the request too: Django logs 4xx/5xx responses ("django.request") after the
+        # middleware has returned, and the filter finds the id there.
+        request.request_id = request_id
         token = request_id_var.set(request_id)
+        started = time.perf_counter()
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
@@ -36,6 +41,7 @@ class RequestIdMiddleware:
                     "method": request.method,
                     "path": request.path,
                     "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": user.pk if user is not None and user.is_authenticated else None,
                 },
             )
@@ -46,7 +52,10 @@ class RequestIdMiddleware:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        request_id = request_id_var.get()
+        if request_id == "-":
+            request_id = getattr(getattr(record, "request", None), "request_id", "-")
+        record.request_id = request_id
         return True
 
 

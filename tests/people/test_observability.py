@@ -41,3 +41,12 @@ def test_json_logs_carry_the_request_id():
     assert line["message"] == "hello world"
     assert line["request_id"] == "req-42"
     assert line["path"] == "/x"
+
+
+def test_django_request_warnings_carry_the_request_id(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get("/no-such-page/", headers={"X-Request-ID": "req-404"})
+    assert response.status_code == 404
+    record = next(r for r in caplog.records if r.name == "django.request")
+    RequestIdFilter().filter(record)
+    assert json.loads(JsonFormatter().format(record))["request_id"] == "req-404"
