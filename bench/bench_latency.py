@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
-from bench.celery_worker import start_worker, stop_worker, tasks_sent_to
+from bench.celery_worker import forget_queue, start_worker, stop_worker, tasks_sent_to
 from bench.orgdata import build_org, setup_django
 
 ROUNDS = 10
@@ -59,6 +59,7 @@ def main() -> None:
         worker = start_worker(
             queue=queue, log=log, broker_url=REDIS_URL, env={"LOG_LEVEL": "WARNING"}
         )
+        cleanup.callback(forget_queue, REDIS_URL, queue)
         cleanup.callback(stop_worker, worker)
         cleanup.enter_context(tasks_sent_to(queue, REDIS_URL))
 

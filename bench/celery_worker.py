@@ -73,6 +73,23 @@ def stop_worker(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+def forget_queue(broker_url: str, queue: str) -> None:
+    """Delete a finished run's queue and its kombu bindings from the (Redis) broker database,
+    and the default queue there: the tasks the worker itself enqueued (recognition's, after a
+    goal's status changed) went to it, and nothing consumes it on this database."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    default = "celery"
+    client.delete(
+        queue,
+        default,
+        *client.keys(f"_kombu.binding*.{queue}"),
+        *client.keys(f"_kombu.binding*.{default}"),
+    )
+    client.close()
+
+
 def _forget_connections(app) -> None:
     # The app caches its connection and producer pools (eager tasks take a producer too): drop
     # them so that the next use builds them for the broker configured now.

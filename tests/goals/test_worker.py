@@ -12,7 +12,13 @@ import redis
 from django.db import connection
 from django.utils import timezone
 
-from bench.celery_worker import WorkerDidNotStart, start_worker, stop_worker, tasks_sent_to
+from bench.celery_worker import (
+    WorkerDidNotStart,
+    forget_queue,
+    start_worker,
+    stop_worker,
+    tasks_sent_to,
+)
 from goals.comparison import shift_months
 from goals.models import Goal
 from goals.services import goal_create, period_create
@@ -71,6 +77,7 @@ def worker(tmp_path: Path):
             yield process
     finally:
         stop_worker(process)
+        forget_queue(REDIS_URL, queue)
 
 
 @pytest.fixture
