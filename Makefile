@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost
 REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint format worker beat bench chromium
+.PHONY: install run serve test lint format worker beat bench chromium load drills
 
 $(VENV)/bin/python:
 	@py=""; for c in $(PYTHON312); do if [ -x "$$c" ]; then py="$$c"; break; fi; done; \
@@ -35,10 +35,18 @@ serve: install
 	@export DATABASE_URL=$(SERVE_DATABASE_URL) CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(REDIS_URL)} \
 	  DEBUG=0 STATIC_MANIFEST=1 SECURE_HTTPS=$${SECURE_HTTPS:-0} LOG_FORMAT=$${LOG_FORMAT:-json} \
 	  SECRET_KEY=$${SECRET_KEY:-$$(cat .serve-secret 2>/dev/null || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" | tee .serve-secret)}; \
-	$(PY) -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', autocommit=True).execute('CREATE DATABASE goalpost_serve')" 2>/dev/null; \
+	$(PY) -c "import environ, psycopg; c = environ.Env.db_url_config('$(SERVE_DATABASE_URL)'); psycopg.connect(host=c['HOST'], port=c['PORT'] or 5432, user=c['USER'], password=c['PASSWORD'] or None, dbname='postgres', autocommit=True).execute('CREATE DATABASE ' + c['NAME'])" 2>/dev/null; \
 	$(PY) manage.py migrate --verbosity 0 && $(PY) manage.py collectstatic --noinput --verbosity 0 && \
-	$(PY) manage.py seed_demo && echo "Serving on http://127.0.0.1:8000 (gunicorn + worker + beat). Ctrl-C stops all." && \
+	$(PY) manage.py seed_demo && echo "Serving on http://$${BIND:-127.0.0.1:8000} (gunicorn + worker + beat). Ctrl-C stops all." && \
 	$(VENV)/bin/honcho start -f Procfile
+
+# Load test (bench/load): its own database and port, the bench org, 50 users for 60 s.
+load: install
+	$(PY) -m bench.load.run
+
+# Fault drills (bench/drills): each prints PASS or FAIL with its numbers.
+drills: install
+	$(PY) -m bench.drills.run
 
 lint: install
 	$(VENV)/bin/ruff check .
