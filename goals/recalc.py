@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import FloatField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -71,6 +72,7 @@ FORECAST_FIELDS = (
     "forecast_stretch_probability",
 )
 UPDATE_CHUNK = 2000
+SHARE_PLACES = Decimal("0.0001")
 WRITTEN_FIELDS = (*STATE_FIELDS, *FORECAST_FIELDS, "last_calculated_at", "calc_version")
 
 
@@ -89,16 +91,49 @@ class RecalcResult:
         self.engine_calls += other.engine_calls
 
 
+@dataclass(slots=True)
+class _History:
+    """A ProgressHistory row to insert (plain values: no model instance per row)."""
+
+    goal_id: int
+    as_of: date
+    value: Decimal | None
+    progress: Decimal | None
+    expected_progress: Decimal | None
+    status: str
+    recorded_at: datetime
+    calc_version: int = 0
+
+
+class _Snapshot(NamedTuple):
+    """A ContributionSnapshot row to insert or refresh."""
+
+    goal_id: int
+    member_id: int
+    individual_goal_id: int | None
+    as_of: date
+    points: Decimal | None
+    share: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    member_value: Decimal | None
+
+
+HISTORY_COLUMNS = tuple(_History.__slots__)
+SNAPSHOT_COLUMNS = _Snapshot._fields
+SNAPSHOT_UNIQUE = ("goal_id", "member_id", "as_of")
+
+
 @dataclass
 class _Write:
     """What one run writes for one goal: new state (or none) and history rows to insert."""
 
     goal: Goal
     read_version: int
-    history: list[ProgressHistory]
+    history: list[_History]
     update_state: bool = True
     old_status: str = ""
-    contributions: list[ContributionSnapshot] = field(default_factory=list)
+    contributions: list[_Snapshot] = field(default_factory=list)
 
 
 def is_calculated(goal: Goal) -> bool:
@@ -272,30 +307,31 @@ def forecast_mark(goal: Goal) -> tuple[Decimal | None, Decimal | None, str]:
 
 def _contributions(
     goal: Goal, results: ScopeResults, as_of: date, context: _Context
-) -> list[ContributionSnapshot]:
+) -> list[_Snapshot]:
     team = results.teams[goal.team_id]
     points = results.contributions.get(goal.team_id, {})
     own_goal = {}
     for child in context.children.get(goal.pk, ()):
         own_goal.setdefault(child["owner_id"], child["pk"])
     rows = []
+    empty = Ratio()
     for member_id in context.members.get(goal.team_id, ()):
-        ratio: Ratio = results.users.get(member_id, Ratio())
+        ratio: Ratio = results.users.get(member_id, empty)
         rows.append(
-            ContributionSnapshot(
-                goal_id=goal.pk,
-                member_id=member_id,
-                individual_goal_id=own_goal.get(member_id),
-                as_of=as_of,
-                points=quantize(points.get(member_id)),
-                share=(
-                    (ratio.denominator / team.denominator).quantize(Decimal("0.0001"))
+            _Snapshot(
+                goal.pk,
+                member_id,
+                own_goal.get(member_id),
+                as_of,
+                quantize(points.get(member_id)),
+                (
+                    (ratio.denominator / team.denominator).quantize(SHARE_PLACES)
                     if team.denominator
                     else None
                 ),
-                numerator=quantize(ratio.numerator),
-                denominator=quantize(ratio.denominator),
-                member_value=quantize(ratio.value),
+                quantize(ratio.numerator),
+                quantize(ratio.denominator),
+                quantize(ratio.value),
             )
         )
     return rows
@@ -366,14 +402,14 @@ def _plan(goals: list[Goal], context: _Context, now: datetime) -> list[_Write]:
         goal.last_calculated_at = now
         if as_of is not None:
             write.history.append(
-                ProgressHistory(
-                    goal_id=goal.pk,
-                    as_of=as_of,
-                    value=state.value,
-                    progress=state.progress,
-                    expected_progress=state.expected_progress,
-                    status=state.status,
-                    recorded_at=now,
+                _History(
+                    goal.pk,
+                    as_of,
+                    state.value,
+                    state.progress,
+                    state.expected_progress,
+                    state.status,
+                    now,
                 )
             )
         write.contributions = contributions.get(goal.pk, [])
@@ -441,29 +477,114 @@ def _commit(writes: list[_Write]) -> tuple[list[_Write], list[int]]:
         for offset, row in enumerate(write.history, start=1):
             row.calc_version = write.read_version + offset
         write.goal.calc_version = write.read_version + max(len(write.history), 1)
+    save = _save_postgresql if connection.vendor == "postgresql" else _save_portable
     with transaction.atomic():
-        updated = _update_goals([w for w in writes if w.update_state], WRITTEN_FIELDS)
-        updated |= _update_goals([w for w in writes if not w.update_state], ("calc_version",))
+        updated = save([w for w in writes if w.update_state], WRITTEN_FIELDS)
+        updated |= save([w for w in writes if not w.update_state], ("calc_version",))
         written = [w for w in writes if w.goal.pk in updated]
         conflicting = [w.goal.pk for w in writes if w.goal.pk not in updated]
-        ProgressHistory.objects.bulk_create([row for w in written for row in w.history])
-        snapshots = [row for w in written for row in w.contributions]
-        if snapshots:
-            ContributionSnapshot.objects.bulk_create(
-                snapshots,
-                update_conflicts=True,
-                unique_fields=["goal", "member", "as_of"],
-                update_fields=[
-                    "individual_goal",
-                    "points",
-                    "share",
-                    "numerator",
-                    "denominator",
-                    "member_value",
-                ],
-            )
         transaction.on_commit(lambda: _announce(written))
     return written, conflicting
+
+
+def _array_type(model: type[models.Model], name: str) -> str:
+    """The PostgreSQL array type of a column (by field name or attname), for unnest()."""
+    if name == "read_version":
+        return "bigint[]"
+    return model._meta.get_field(name).db_type(connection) + "[]"
+
+
+def _unnest(model: type[models.Model], names: Sequence[str], alias: str) -> str:
+    """`unnest(%s::type[], ...) AS alias(names)`: one array parameter per column, whatever the
+    number of rows (a VALUES list costs a placeholder, and its adaptation, per value)."""
+    quote = connection.ops.quote_name
+    arrays = ", ".join(f"%s::{_array_type(model, name)}" for name in names)
+    return f"unnest({arrays}) AS {alias}({', '.join(quote(name) for name in names)})"
+
+
+def _insert_joined(model: type[models.Model], names: Sequence[str], alias: str) -> str:
+    """INSERT the unnested rows whose goal the UPDATE in the same statement really updated."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in names)
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+        f"SELECT {columns} FROM {_unnest(model, names, alias)} "
+        f"WHERE {alias}.goal_id IN (SELECT id FROM updated)"
+    )
+
+
+def _save_postgresql(writes: list[_Write], fields: Sequence[str]) -> set[int]:
+    """One statement for the whole run: the conditional UPDATE of the goals (RETURNING the ids
+    it updated) and, restricted to those ids, the INSERT of their history rows and the upsert
+    of their contribution snapshots. One round trip; a goal another run changed in between
+    keeps its newer state and gets none of this run's rows. Returns the updated ids."""
+    if not writes:
+        return set()
+    quote = connection.ops.quote_name
+    table = quote(Goal._meta.db_table)
+    columns = [Goal._meta.get_field(name).column for name in fields]
+    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns)
+    parameters: list[list] = [
+        [w.goal.pk for w in writes],
+        [w.read_version for w in writes],
+        *([getattr(w.goal, name) for w in writes] for name in fields),
+    ]
+    ctes = [
+        f"updated AS (UPDATE {table} SET {assignments} "
+        f"FROM {_unnest(Goal, ['id', 'read_version', *columns], 'v')} "
+        f"WHERE {table}.id = v.id AND {table}.calc_version = v.read_version "
+        f"RETURNING {table}.id)"
+    ]
+    history = [row for w in writes for row in w.history]
+    if history:
+        parameters += [[getattr(row, name) for row in history] for name in HISTORY_COLUMNS]
+        ctes.append(f"history AS ({_insert_joined(ProgressHistory, HISTORY_COLUMNS, 'h')})")
+    snapshots = [row for w in writes for row in w.contributions]
+    if snapshots:
+        parameters += [list(column) for column in zip(*snapshots, strict=True)]
+        refreshed = ", ".join(
+            f"{quote(name)} = EXCLUDED.{quote(name)}"
+            for name in SNAPSHOT_COLUMNS
+            if name not in SNAPSHOT_UNIQUE
+        )
+        upsert = (
+            _insert_joined(ContributionSnapshot, SNAPSHOT_COLUMNS, "s")
+            + f" ON CONFLICT ({', '.join(SNAPSHOT_UNIQUE)}) DO UPDATE SET {refreshed}"
+        )
+        ctes.append(f"snapshots AS ({upsert})")
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} SELECT id FROM updated", parameters)
+        return {pk for (pk,) in cursor.fetchall()}
+
+
+def _save_portable(writes: list[_Write], fields: Sequence[str]) -> set[int]:
+    """The same writes in three statements (SQLite and other databases): the conditional
+    UPDATE, then the rows of the goals it updated, inside the caller's transaction."""
+    updated = _update_goals(writes, fields)
+    written = [w for w in writes if w.goal.pk in updated]
+    ProgressHistory.objects.bulk_create(
+        [
+            ProgressHistory(**{name: getattr(row, name) for name in HISTORY_COLUMNS})
+            for w in written
+            for row in w.history
+        ]
+    )
+    snapshots = [ContributionSnapshot(**row._asdict()) for w in written for row in w.contributions]
+    if snapshots:
+        ContributionSnapshot.objects.bulk_create(
+            snapshots,
+            update_conflicts=True,
+            unique_fields=["goal", "member", "as_of"],
+            update_fields=[
+                "individual_goal",
+                "points",
+                "share",
+                "numerator",
+                "denominator",
+                "member_value",
+            ],
+        )
+    return updated
 
 
 def _update_goals(writes: list[_Write], fields: Iterable[str]) -> set[int]:
@@ -620,7 +741,7 @@ def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> R
     groups: dict[tuple[str, int], list[Goal]] = defaultdict(list)
     for goal in goals:
         groups[(goal.metric_key, goal.period_id)].append(goal)
-    history: dict[int, list[ProgressHistory]] = defaultdict(list)
+    history: dict[int, list[_History]] = defaultdict(list)
     for (metric_key, _), group in groups.items():
         period = group[0].period
         last_day = min(today - timedelta(days=1), period.end)
@@ -639,14 +760,14 @@ def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> R
                     )
                     state = _state_of(goal, value, progress, day)
                     history[goal.pk].append(
-                        ProgressHistory(
-                            goal_id=goal.pk,
-                            as_of=day,
-                            value=state.value,
-                            progress=state.progress,
-                            expected_progress=state.expected_progress,
-                            status=state.status,
-                            recorded_at=_local_end_of(day),
+                        _History(
+                            goal.pk,
+                            day,
+                            state.value,
+                            state.progress,
+                            state.expected_progress,
+                            state.status,
+                            _local_end_of(day),
                         )
                     )
             day += timedelta(days=1)
