@@ -38,7 +38,8 @@ class Forecast:
 class Series:
     """One goal's daily values and what its forecast is measured against."""
 
-    points: Sequence[tuple[date, Decimal | float | None]]
+    # Days as dates or as date ordinals (date.toordinal(): what a recalculation passes).
+    points: Sequence[tuple[date | int, Decimal | float | None]]
     period_end: date
     target: Decimal | None
     stretch_target: Decimal | None = None
@@ -60,12 +61,17 @@ def _chance(
     return quantize(Decimal(repr(chance * 100)))
 
 
+def _ordinal(day: date | int) -> int:
+    return day if isinstance(day, int) else day.toordinal()
+
+
 def forecast_many(series: Sequence[Series]) -> list[Forecast | None]:
     """Forecast many goals at once: the least-squares fits of all series are computed together
     as masked numpy arrays (one goal per row), which is what keeps a recalculation of hundreds of
     goals cheap. Returns one Forecast (or None, under three points) per series, in order."""
     cleaned = [
-        sorted((day, float(v)) for day, v in item.points if v is not None) for item in series
+        sorted((_ordinal(day), float(v)) for day, v in item.points if v is not None)
+        for item in series
     ]
     results: list[Forecast | None] = [None] * len(series)
     rows = [index for index, points in enumerate(cleaned) if len(points) >= MIN_POINTS]
@@ -77,12 +83,13 @@ def forecast_many(series: Sequence[Series]) -> list[Forecast | None]:
     mask = np.zeros((len(rows), width))
     horizon = np.zeros(len(rows))
     for row, index in enumerate(rows):
-        points = cleaned[index]
-        origin = points[0][0]
-        days[row, : len(points)] = [(day - origin).days for day, _ in points]
-        values[row, : len(points)] = [value for _, value in points]
+        points = np.array(cleaned[index])  # (day ordinal, value) per row
+        origin = points[0, 0]
+        # Whole days, exact in floats: the same numbers as date differences.
+        days[row, : len(points)] = points[:, 0] - origin
+        values[row, : len(points)] = points[:, 1]
         mask[row, : len(points)] = 1
-        horizon[row] = (series[index].period_end - origin).days
+        horizon[row] = series[index].period_end.toordinal() - origin
     count = mask.sum(axis=1)
     mean_day = (days * mask).sum(axis=1) / count
     mean_value = (values * mask).sum(axis=1) / count

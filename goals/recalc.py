@@ -418,34 +418,55 @@ def _plan(goals: list[Goal], context: _Context, now: datetime) -> list[_Write]:
     return writes
 
 
+def _history_series(goal_ids: list[int]) -> dict[int, tuple[list[int], list[float | None]]]:
+    """Each goal's stored history as (day ordinals, values as floats), oldest first and, within
+    a day, in calc_version order (so the last row of a day wins). On PostgreSQL one array row
+    per goal: 500 rows instead of tens of thousands, and no per-value conversion in Python."""
+    series: dict[int, tuple[list[int], list[float | None]]] = {}
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ProgressHistory._meta.db_table)
+        order = "ORDER BY as_of, calc_version"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # date - date is a number of days; + 1 makes it Python's date.toordinal().
+                f"SELECT goal_id, array_agg(as_of - DATE '0001-01-01' + 1 {order}), "
+                f"array_agg(CAST(value AS double precision) {order}) FROM {table} "
+                "WHERE goal_id = ANY(%s) GROUP BY goal_id",
+                [goal_ids],
+            )
+            for goal_id, days, values in cursor.fetchall():
+                series[goal_id] = (days, values)
+        return series
+    rows = (
+        ProgressHistory.objects.filter(goal_id__in=goal_ids)
+        .order_by("goal_id", "as_of", "calc_version")
+        .values_list("goal_id", "as_of", Cast("value", FloatField()))
+    )
+    for goal_id, as_of, value in rows:
+        days, values = series.setdefault(goal_id, ([], []))
+        days.append(as_of.toordinal())
+        values.append(value)
+    return series
+
+
 def _forecast(writes: list[_Write]) -> None:
     """Forecast each written goal from its daily series (stored history plus today's point),
     all goals in one query and one vectorised fit."""
     if not writes:
         return
-    series: dict[int, dict[date, float | None]] = defaultdict(dict)
-    rows = (
-        ProgressHistory.objects.filter(goal_id__in=[w.goal.pk for w in writes])
-        .order_by("goal_id", "as_of", "calc_version")
-        # Floats straight from the database: the fit is in floats anyway.
-        .values_list("goal_id", "as_of", Cast("value", FloatField()))
-    )
-    for goal_id, as_of, value in rows:
-        series[goal_id][as_of] = value
+    stored = _history_series([w.goal.pk for w in writes])
     inputs = []
     for write in writes:
         goal = write.goal
-        points = series[goal.pk]
+        days, values = stored.get(goal.pk, ((), ()))
+        points = dict(zip(days, values, strict=True))  # the last row of a day wins
         for row in write.history:
-            points[row.as_of] = row.value
+            points[row.as_of.toordinal()] = row.value
+        first, last = goal.period.start.toordinal(), goal.period.end.toordinal()
         target, stretch, direction = forecast_mark(goal)
         inputs.append(
             Series(
-                points=[
-                    (day, value)
-                    for day, value in points.items()
-                    if goal.period.start <= day <= goal.period.end
-                ],
+                points=[(day, value) for day, value in points.items() if first <= day <= last],
                 period_end=goal.period.end,
                 target=target,
                 stretch_target=stretch,
