@@ -125,6 +125,11 @@ def test_csp_allows_scripts_only_from_self_and_the_page_nonce(production_respons
     script_src = policy["script-src"].split()
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
     assert script_src[0] == "'self'" and script_src[1].startswith("'nonce-")
+    # Stylesheets: no 'unsafe-inline' either (plotly.js fills base.html's nonce'd <style>);
+    # only style attributes, which cannot run script, stay allowed.
+    assert policy["style-src"] == "'self'"
+    style_elem = policy["style-src-elem"].split()
+    assert "'unsafe-inline'" not in style_elem and style_elem[1].startswith("'nonce-")
     assert policy["default-src"] == "'self'"
     assert policy["object-src"] == "'none'"
     assert policy["frame-ancestors"] == "'none'"
