@@ -38,8 +38,7 @@ class Forecast:
 class Series:
     """One goal's daily values and what its forecast is measured against."""
 
-    # Days as dates or as date ordinals (date.toordinal(): what a recalculation passes).
-    points: Sequence[tuple[date | int, Decimal | float | None]]
+    points: Sequence[tuple[date, Decimal | float | None]]
     period_end: date
     target: Decimal | None
     stretch_target: Decimal | None = None
@@ -61,35 +60,60 @@ def _chance(
     return quantize(Decimal(repr(chance * 100)))
 
 
-def _ordinal(day: date | int) -> int:
-    return day if isinstance(day, int) else day.toordinal()
+@dataclass(frozen=True)
+class DailySeries:
+    """One goal's daily values as arrays, what the vectorised fit reads: `days` are date
+    ordinals (date.toordinal()) in ascending order, one per day, and `values` has no NaN."""
+
+    days: np.ndarray
+    values: np.ndarray
+    period_end: date
+    target: Decimal | None
+    stretch_target: Decimal | None = None
+    direction: str = "increase"
 
 
 def forecast_many(series: Sequence[Series]) -> list[Forecast | None]:
-    """Forecast many goals at once: the least-squares fits of all series are computed together
-    as masked numpy arrays (one goal per row), which is what keeps a recalculation of hundreds of
-    goals cheap. Returns one Forecast (or None, under three points) per series, in order."""
-    cleaned = [
-        sorted((_ordinal(day), float(v)) for day, v in item.points if v is not None)
-        for item in series
-    ]
+    """Forecast many goals at once (see forecast_daily). Returns one Forecast (or None, under
+    three points) per series, in order."""
+    daily = []
+    for item in series:
+        points = sorted((day.toordinal(), float(v)) for day, v in item.points if v is not None)
+        daily.append(
+            DailySeries(
+                days=np.array([day for day, _ in points], dtype=float),
+                values=np.array([value for _, value in points], dtype=float),
+                period_end=item.period_end,
+                target=item.target,
+                stretch_target=item.stretch_target,
+                direction=item.direction,
+            )
+        )
+    return forecast_daily(daily)
+
+
+def forecast_daily(series: Sequence[DailySeries]) -> list[Forecast | None]:
+    """The least-squares fits of all series computed together as masked numpy arrays (one goal
+    per row), which is what keeps a recalculation of hundreds of goals cheap. Returns one
+    Forecast (or None, under three points) per series, in order."""
     results: list[Forecast | None] = [None] * len(series)
-    rows = [index for index, points in enumerate(cleaned) if len(points) >= MIN_POINTS]
+    rows = [index for index, item in enumerate(series) if len(item.days) >= MIN_POINTS]
     if not rows:
         return results
-    width = max(len(cleaned[index]) for index in rows)
+    width = max(len(series[index].days) for index in rows)
     days = np.zeros((len(rows), width))
     values = np.zeros((len(rows), width))
     mask = np.zeros((len(rows), width))
     horizon = np.zeros(len(rows))
     for row, index in enumerate(rows):
-        points = np.array(cleaned[index])  # (day ordinal, value) per row
-        origin = points[0, 0]
+        item = series[index]
+        size = len(item.days)
+        origin = item.days[0]
         # Whole days, exact in floats: the same numbers as date differences.
-        days[row, : len(points)] = points[:, 0] - origin
-        values[row, : len(points)] = points[:, 1]
-        mask[row, : len(points)] = 1
-        horizon[row] = series[index].period_end.toordinal() - origin
+        days[row, :size] = item.days - origin
+        values[row, :size] = item.values
+        mask[row, :size] = 1
+        horizon[row] = item.period_end.toordinal() - origin
     count = mask.sum(axis=1)
     mean_day = (days * mask).sum(axis=1) / count
     mean_value = (values * mask).sum(axis=1) / count

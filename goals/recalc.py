@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+import numpy as np
 from django.db import connection, models, transaction
 from django.db.models import FloatField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
@@ -34,7 +35,7 @@ from django.utils import timezone
 from goals_project.people.models import Membership
 from metrics.registry import Ratio, ScopeResults, evaluate
 
-from .forecast import Series, forecast_many
+from .forecast import DailySeries, forecast_daily
 from .models import (
     ContributionSnapshot,
     Goal,
@@ -418,35 +419,37 @@ def _plan(goals: list[Goal], context: _Context, now: datetime) -> list[_Write]:
     return writes
 
 
-def _history_series(goal_ids: list[int]) -> dict[int, tuple[list[int], list[float | None]]]:
-    """Each goal's stored history as (day ordinals, values as floats), oldest first and, within
-    a day, in calc_version order (so the last row of a day wins). On PostgreSQL one array row
-    per goal: 500 rows instead of tens of thousands, and no per-value conversion in Python."""
-    series: dict[int, tuple[list[int], list[float | None]]] = {}
+def _history_series(goal_ids: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Each goal's stored daily series: (day ordinals ascending, values as floats, NaN for no
+    value), the latest row (highest calc_version) of each day. On PostgreSQL one array row
+    per goal, picked and ordered by the database: no per-row work in Python."""
+    pairs: dict[int, tuple[list, list]] = {}
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(ProgressHistory._meta.db_table)
-        order = "ORDER BY as_of, calc_version"
         with connection.cursor() as cursor:
             cursor.execute(
+                "SELECT goal_id, array_agg(day ORDER BY day), array_agg(value ORDER BY day) "
                 # date - date is a number of days; + 1 makes it Python's date.toordinal().
-                f"SELECT goal_id, array_agg(as_of - DATE '0001-01-01' + 1 {order}), "
-                f"array_agg(CAST(value AS double precision) {order}) FROM {table} "
-                "WHERE goal_id = ANY(%s) GROUP BY goal_id",
+                "FROM (SELECT DISTINCT ON (goal_id, as_of) goal_id, "
+                "as_of - DATE '0001-01-01' + 1 AS day, CAST(value AS double precision) AS value "
+                f"FROM {table} WHERE goal_id = ANY(%s) "
+                "ORDER BY goal_id, as_of, calc_version DESC) AS latest GROUP BY goal_id",
                 [goal_ids],
             )
-            for goal_id, days, values in cursor.fetchall():
-                series[goal_id] = (days, values)
-        return series
-    rows = (
-        ProgressHistory.objects.filter(goal_id__in=goal_ids)
-        .order_by("goal_id", "as_of", "calc_version")
-        .values_list("goal_id", "as_of", Cast("value", FloatField()))
-    )
-    for goal_id, as_of, value in rows:
-        days, values = series.setdefault(goal_id, ([], []))
-        days.append(as_of.toordinal())
-        values.append(value)
-    return series
+            pairs = {goal_id: (days, values) for goal_id, days, values in cursor.fetchall()}
+    else:
+        by_day: dict[int, dict[int, float | None]] = defaultdict(dict)
+        for goal_id, as_of, value in (
+            ProgressHistory.objects.filter(goal_id__in=goal_ids)
+            .order_by("goal_id", "as_of", "calc_version")
+            .values_list("goal_id", "as_of", Cast("value", FloatField()))
+        ):
+            by_day[goal_id][as_of.toordinal()] = value  # the last row of a day wins
+        pairs = {goal_id: (list(days), list(days.values())) for goal_id, days in by_day.items()}
+    return {
+        goal_id: (np.array(days, dtype=float), np.array(values, dtype=float))
+        for goal_id, (days, values) in pairs.items()
+    }
 
 
 def _forecast(writes: list[_Write]) -> None:
@@ -455,25 +458,37 @@ def _forecast(writes: list[_Write]) -> None:
     if not writes:
         return
     stored = _history_series([w.goal.pk for w in writes])
+    empty = np.array([], dtype=float)
     inputs = []
     for write in writes:
         goal = write.goal
-        days, values = stored.get(goal.pk, ((), ()))
-        points = dict(zip(days, values, strict=True))  # the last row of a day wins
-        for row in write.history:
-            points[row.as_of.toordinal()] = row.value
-        first, last = goal.period.start.toordinal(), goal.period.end.toordinal()
+        days, values = stored.get(goal.pk, (empty, empty))
+        for row in write.history:  # this run's point replaces a stored one of the same day
+            day = row.as_of.toordinal()
+            value = np.nan if row.value is None else float(row.value)
+            at = int(np.searchsorted(days, day))
+            if at < len(days) and days[at] == day:
+                values = values.copy()
+                values[at] = value
+            else:
+                days, values = np.insert(days, at, day), np.insert(values, at, value)
+        keep = (
+            (days >= goal.period.start.toordinal())
+            & (days <= goal.period.end.toordinal())
+            & ~np.isnan(values)
+        )
         target, stretch, direction = forecast_mark(goal)
         inputs.append(
-            Series(
-                points=[(day, value) for day, value in points.items() if first <= day <= last],
+            DailySeries(
+                days=days[keep],
+                values=values[keep],
                 period_end=goal.period.end,
                 target=target,
                 stretch_target=stretch,
                 direction=direction,
             )
         )
-    for write, forecast in zip(writes, forecast_many(inputs), strict=True):
+    for write, forecast in zip(writes, forecast_daily(inputs), strict=True):
         goal = write.goal
         goal.forecast_value = forecast and forecast.value
         goal.forecast_low = forecast and forecast.low
