@@ -7,11 +7,10 @@ your own win or acknowledging someone else's is a 403.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,6 +23,8 @@ from goals.api import (
     READ_ERRORS,
     field_errors,
 )
+from goals.serializers import NoBlankParameters, id_field
+from goals_project.pagination import StrictPageNumberPagination
 from goals_project.people.models import User
 
 from . import selectors, services
@@ -80,11 +81,23 @@ class AchievementSerializer(serializers.ModelSerializer):
         return selectors.achievement_sentence(achievement)
 
 
-class AchievementFilterSerializer(serializers.Serializer):
-    team = serializers.IntegerField(required=False, help_text="Team id")
-    period = serializers.IntegerField(required=False, help_text="Goal period id")
-    goal = serializers.IntegerField(required=False, help_text="Goal id")
+class AchievementFilterSerializer(NoBlankParameters, serializers.Serializer):
+    # Ids are bounded like everywhere in the API: a larger one cannot exist (404-free, no 500).
+    team = id_field(required=False, help_text="Team id")
+    period = id_field(required=False, help_text="Goal period id")
+    goal = id_field(required=False, help_text="Goal id")
     kind = serializers.ChoiceField(choices=Achievement.Kind.choices, required=False)
+
+
+AchievementPage = inline_serializer(
+    "PaginatedAchievementList",
+    fields={
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": AchievementSerializer(many=True),
+    },
+)
 
 
 class CelebrateSerializer(serializers.Serializer):
@@ -119,7 +132,7 @@ def _achievement(request: Request, achievement_id: int) -> Achievement:
     summary="List the achievements you may see",
     description="Newest first; paginated. Filters: team, period, goal, kind.",
     parameters=[AchievementFilterSerializer],
-    responses={200: AchievementSerializer(many=True), 400: FIELD_ERRORS, **READ_ERRORS},
+    responses={200: AchievementPage, 400: FIELD_ERRORS, **READ_ERRORS},
     tags=["recognition"],
 )
 @api_view(["GET"])
@@ -135,7 +148,7 @@ def achievement_list(request: Request) -> Response:
         goal_id=chosen.get("goal"),
         kind=chosen.get("kind"),
     ).prefetch_related(Prefetch("credited", queryset=User.objects.order_by("name", "email")))
-    paginator = PageNumberPagination()
+    paginator = StrictPageNumberPagination()
     page = paginator.paginate_queryset(achievements, request)
     return paginator.get_paginated_response(AchievementSerializer(page, many=True).data)
 

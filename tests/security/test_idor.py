@@ -163,3 +163,13 @@ def test_nothing_of_the_other_team_changed(client, lead, victims):
 )
 def test_absurd_ids_are_404_not_500(admin_client, url, guess):
     assert admin_client.get(url.format(id=guess)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query", ["kind=", "goal=", "goal=99999999999999999999", "team=0", "page=abc"]
+)
+def test_the_achievement_list_refuses_blank_and_impossible_filters(client, member, query):
+    client.force_login(member)
+    response = client.get(f"/api/goals/achievements/?{query}")
+    assert response.status_code in (400, 404)
+    assert response["Content-Type"] == "application/json"
