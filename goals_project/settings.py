@@ -216,6 +216,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Customer-data CSV imports: the largest file and the most lines one import takes.
+METRICS_IMPORT_MAX_BYTES = env.int("METRICS_IMPORT_MAX_BYTES", default=25 * 1024 * 1024)
+METRICS_IMPORT_MAX_LINES = env.int("METRICS_IMPORT_MAX_LINES", default=250_000)
+
 # Goals engine: status thresholds (points below the expected progress) and recalculation timing.
 GOAL_STATUS_ON_TRACK_MARGIN = env.int("GOAL_STATUS_ON_TRACK_MARGIN", default=10)
 GOAL_STATUS_AT_RISK_MARGIN = env.int("GOAL_STATUS_AT_RISK_MARGIN", default=25)
