@@ -631,6 +631,32 @@ def milestone_complete(*, milestone: Milestone, by: User | None, done: bool = Tr
 
 
 @transaction.atomic
+def milestone_remove(*, milestone: Milestone, by: User | None) -> None:
+    """Remove a milestone from its goal, done or not; the rest keep their order.
+
+    A milestone goal keeps at least one milestone, as when it was created. The milestone's
+    achievement (and its celebrations) go with it. The goal is recalculated after commit.
+    """
+    goal = Goal.objects.select_for_update(of=("self",)).get(pk=milestone.goal_id)
+    # Ordered by pk alone: the default ordering joins the goal, which FOR UPDATE cannot lock.
+    locked = Milestone.objects.select_for_update().filter(pk=milestone.pk, goal=goal)
+    milestone = locked.order_by("pk").first()
+    if milestone is None:
+        raise ValidationError({"milestone": "This milestone has already been removed."})
+    if not goal.milestones.exclude(pk=milestone.pk).exists():
+        raise ValidationError(
+            {
+                "milestone": (
+                    f"{milestone.name} is the goal's only milestone; a milestone goal needs at "
+                    "least one. Add another before removing it."
+                )
+            }
+        )
+    milestone.delete()
+    tasks.enqueue_recalculation([goal.pk])
+
+
+@transaction.atomic
 def milestone_reorder(*, goal: Goal, milestone_ids: Sequence[int]) -> list[Milestone]:
     """Put the goal's milestones in the given order (every milestone exactly once)."""
     milestones = {m.pk: m for m in goal.milestones.select_for_update().order_by("pk")}

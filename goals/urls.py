@@ -31,4 +31,9 @@ urlpatterns = [
         views.milestone_tick,
         name="milestone_tick",
     ),
+    path(
+        "goals/<int:goal_id>/milestones/<int:milestone_id>/remove/",
+        views.milestone_remove,
+        name="milestone_remove",
+    ),
 ]

@@ -352,7 +352,7 @@ def _detail_context(request: HttpRequest, goal: Goal, **extra) -> dict:
 @require_http_methods(["GET", "POST"])
 def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
     """Change what needs no reason: name, description, direction, visibility, leaderboard, the
-    number of tasks; and the milestones (add, rename, reorder)."""
+    number of tasks; and the milestones (add, reorder, remove)."""
     goal = access.get_goal_for_user(request.user, goal_id)
     access.require_goal_right(access.can_edit_goal, request.user, goal)
     form = GoalEditForm(request.POST or None, goal=goal)
@@ -408,10 +408,37 @@ def milestone_move(request: HttpRequest, goal_id: int, milestone_id: int) -> Htt
     return _milestone_list(request, goal, MilestoneForm())
 
 
-def _milestone_list(request: HttpRequest, goal: Goal, form: MilestoneForm) -> HttpResponse:
-    context = {"goal": goal, "milestones": goal.milestones.all(), "new_milestone": form}
+@login_required
+@require_POST
+def milestone_remove(request: HttpRequest, goal_id: int, milestone_id: int) -> HttpResponse:
+    """Remove a milestone (done or not) from the goal; the goal's progress follows."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_edit_goal, request.user, goal)
+    milestone = get_object_or_404(Milestone, pk=milestone_id, goal=goal)
+    error = ""
+    try:
+        services.milestone_remove(milestone=milestone, by=request.user)
+    except ValidationError as refused:
+        error = " ".join(" ".join(texts) for texts in refused.message_dict.values())
+    else:
+        if not request.htmx:
+            messages.success(request, f"Removed the milestone {milestone.name}.")
+    return _milestone_list(request, goal, MilestoneForm(), remove_error=error)
+
+
+def _milestone_list(
+    request: HttpRequest, goal: Goal, form: MilestoneForm, remove_error: str = ""
+) -> HttpResponse:
+    context = {
+        "goal": goal,
+        "milestones": goal.milestones.all(),
+        "new_milestone": form,
+        "remove_error": remove_error,
+    }
     if request.htmx:
         return render(request, "goals/goal_edit.html#milestone_editor", context)
+    if remove_error:
+        messages.error(request, f"The milestone was not removed: {remove_error}")
     if form.errors:
         messages.error(
             request,

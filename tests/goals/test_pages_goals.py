@@ -451,3 +451,72 @@ def test_edit_changes_plain_fields_and_leads_add_and_reorder_milestones(client, 
     ship = goal.milestones.get(name="Ship")
     client.post(f"/goals/{goal.pk}/milestones/{ship.pk}/move/", {"direction": "up"})
     assert list(goal.milestones.values_list("name", flat=True)) == ["Ship", "Plan", "Review"]
+
+
+def test_a_lead_removes_a_milestone_and_the_progress_follows(
+    client, q1, team, lead, member, other_member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        goal = services.goal_create(
+            period=q1,
+            team=team,
+            name="Launch",
+            goal_type="milestone",
+            milestones=[{"name": "Plan"}, {"name": "Ship"}, {"name": "Review", "weight": "2"}],
+            created_by=lead,
+        )
+    plan, ship, review = goal.milestones.order_by("order")
+    client.force_login(lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/goals/{goal.pk}/milestones/{plan.pk}/tick/", {"done": "yes"})
+    goal.refresh_from_db()
+    assert goal.progress == Decimal("25")
+
+    page = client.get(f"/goals/{goal.pk}/edit/")
+    assert f'action="/goals/{goal.pk}/milestones/{review.pk}/remove/"' in page.text
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = client.post(
+            f"/goals/{goal.pk}/milestones/{review.pk}/remove/", headers={"HX-Request": "true"}
+        )
+    assert removed.status_code == 200 and "<html" not in removed.text
+    assert "Review" not in removed.text and "Ship" in removed.text
+    goal.refresh_from_db()
+    assert list(goal.milestones.values_list("name", flat=True)) == ["Plan", "Ship"]
+    assert goal.progress == Decimal("50")
+
+    # A done milestone may go too; without HTMX the page comes back with a message.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/goals/{goal.pk}/milestones/{plan.pk}/remove/", follow=True)
+    assert "Removed the milestone Plan." in response.text
+    goal.refresh_from_db()
+    assert list(goal.milestones.values_list("name", flat=True)) == ["Ship"]
+    assert goal.progress == Decimal("0")
+
+    # The last milestone stays: a milestone goal needs one.
+    last = client.post(
+        f"/goals/{goal.pk}/milestones/{ship.pk}/remove/", headers={"HX-Request": "true"}
+    )
+    assert "Ship is the goal&#x27;s only milestone" in last.text
+    assert goal.milestones.count() == 1
+
+    # Another goal's milestone, or one already gone, is a 404.
+    assert client.post(f"/goals/{goal.pk}/milestones/{plan.pk}/remove/").status_code == 404
+
+
+def test_a_member_cannot_remove_a_milestone(client, q1, team, lead, member, other_member):
+    goal = services.goal_create(
+        period=q1,
+        team=team,
+        owner=member,
+        name="Launch",
+        goal_type="milestone",
+        milestones=[{"name": "Plan"}, {"name": "Ship"}],
+        visibility="private",
+        created_by=lead,
+    )
+    plan = goal.milestones.get(name="Plan")
+    client.force_login(member)
+    assert client.post(f"/goals/{goal.pk}/milestones/{plan.pk}/remove/").status_code == 403
+    client.force_login(other_member)
+    assert client.post(f"/goals/{goal.pk}/milestones/{plan.pk}/remove/").status_code == 404
+    assert goal.milestones.count() == 2
