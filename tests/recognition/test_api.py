@@ -143,3 +143,36 @@ def test_a_read_token_lists_but_cannot_celebrate(win, teammate):
     assert (
         writer.post(f"/api/achievements/{win.pk}/celebrate", {}, format="json").status_code == 201
     )
+
+
+def test_the_list_is_documented_as_the_page_it_returns(api, member):
+    api.force_authenticate(member)
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    ok = schema["paths"]["/api/goals/achievements/"]["get"]["responses"]["200"]
+    ref = ok["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert page["type"] == "object"
+    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+    assert page["properties"]["results"]["items"]["$ref"].endswith("/Achievement")
+    body = api.get("/api/goals/achievements").json()
+    assert set(body) == set(page["properties"])
+
+
+@pytest.mark.sqlite_parity
+@pytest.mark.parametrize("name", ["period", "team", "goal"])
+@pytest.mark.parametrize("value", ["99999999999999999999", str(2**63), "0", "-1", ""])
+def test_list_refuses_an_impossible_id_naming_the_filter(api, member, name, value):
+    api.force_authenticate(member)
+    response = api.get("/api/goals/achievements", {name: value})
+    assert response.status_code == 400
+    assert list(response.json()) == [name]
+
+
+@pytest.mark.sqlite_parity
+@pytest.mark.parametrize("achievement_id", ["99999999999999999999", str(2**63), "0"])
+@pytest.mark.parametrize("action", ["acknowledge", "celebrate"])
+def test_an_impossible_achievement_id_is_404(api, member, achievement_id, action):
+    api.force_authenticate(member)
+    response = api.post(f"/api/achievements/{achievement_id}/{action}", {}, format="json")
+    assert response.status_code == 404
+    assert response.json()["detail"]
