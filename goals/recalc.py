@@ -18,6 +18,7 @@ between are recalculated again from fresh data, so no update is lost and no row 
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -419,37 +420,58 @@ def _plan(goals: list[Goal], context: _Context, now: datetime) -> list[_Write]:
     return writes
 
 
-def _history_series(goal_ids: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Each goal's stored daily series: (day ordinals ascending, values as floats, NaN for no
-    value), the latest row (highest calc_version) of each day. On PostgreSQL one array row
-    per goal, picked and ordered by the database: no per-row work in Python."""
-    pairs: dict[int, tuple[list, list]] = {}
+def _history_series(goals: list[Goal]) -> dict[int, tuple[list[int], list[float]]]:
+    """Each goal's stored daily series within its period: (day ordinals ascending, values as
+    floats), from the latest row (highest calc_version) of each day, days without a value left
+    out. On PostgreSQL one array row per goal, picked, filtered and ordered by the database."""
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(ProgressHistory._meta.db_table)
+        history = connection.ops.quote_name(ProgressHistory._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT goal_id, array_agg(day ORDER BY day), array_agg(value ORDER BY day) "
+                # Per goal, a range scan of the (goal, as_of) index: no join, no big sort.
+                "SELECT g.id, s.days, s.vals FROM unnest(%s::bigint[], %s::date[], %s::date[]) "
+                "AS g(id, first, last) CROSS JOIN LATERAL (SELECT array_agg(day ORDER BY day) "
+                "AS days, array_agg(value ORDER BY day) AS vals FROM (SELECT DISTINCT ON (as_of) "
                 # date - date is a number of days; + 1 makes it Python's date.toordinal().
-                "FROM (SELECT DISTINCT ON (goal_id, as_of) goal_id, "
                 "as_of - DATE '0001-01-01' + 1 AS day, CAST(value AS double precision) AS value "
-                f"FROM {table} WHERE goal_id = ANY(%s) "
-                "ORDER BY goal_id, as_of, calc_version DESC) AS latest GROUP BY goal_id",
-                [goal_ids],
+                f"FROM {history} WHERE goal_id = g.id AND as_of BETWEEN g.first AND g.last "
+                "ORDER BY as_of, calc_version DESC) AS latest WHERE value IS NOT NULL) AS s",
+                [
+                    _array_literal([goal.pk for goal in goals]),
+                    _array_literal([goal.period.start for goal in goals]),
+                    _array_literal([goal.period.end for goal in goals]),
+                ],
             )
-            pairs = {goal_id: (days, values) for goal_id, days, values in cursor.fetchall()}
-    else:
-        by_day: dict[int, dict[int, float | None]] = defaultdict(dict)
-        for goal_id, as_of, value in (
-            ProgressHistory.objects.filter(goal_id__in=goal_ids)
-            .order_by("goal_id", "as_of", "calc_version")
-            .values_list("goal_id", "as_of", Cast("value", FloatField()))
-        ):
-            by_day[goal_id][as_of.toordinal()] = value  # the last row of a day wins
-        pairs = {goal_id: (list(days), list(days.values())) for goal_id, days in by_day.items()}
-    return {
-        goal_id: (np.array(days, dtype=float), np.array(values, dtype=float))
-        for goal_id, (days, values) in pairs.items()
-    }
+            return {pk: (days or [], values or []) for pk, days, values in cursor.fetchall()}
+    by_day: dict[int, dict[int, float | None]] = defaultdict(dict)
+    for goal_id, as_of, value in (
+        ProgressHistory.objects.filter(goal_id__in=[goal.pk for goal in goals])
+        .order_by("goal_id", "as_of", "calc_version")
+        .values_list("goal_id", "as_of", Cast("value", FloatField()))
+    ):
+        by_day[goal_id][as_of.toordinal()] = value  # the last row of a day wins
+    series = {}
+    for goal in goals:
+        first, last = goal.period.start.toordinal(), goal.period.end.toordinal()
+        points = [
+            (day, value)
+            for day, value in by_day.get(goal.pk, {}).items()
+            if value is not None and first <= day <= last
+        ]
+        series[goal.pk] = ([day for day, _ in points], [value for _, value in points])
+    return series
+
+
+def _with_point(
+    days: list[int], values: list[float], day: int, value: float | None
+) -> tuple[list[int], list[float]]:
+    """The series with this run's point for `day`: it replaces a stored point of that day, and
+    no value leaves the day out. Usually the day is the last one, so this appends."""
+    at = bisect.bisect_left(days, day)
+    end = at + 1 if at < len(days) and days[at] == day else at
+    if value is None:
+        return days[:at] + days[end:], values[:at] + values[end:]
+    return days[:at] + [day] + days[end:], values[:at] + [value] + values[end:]
 
 
 def _forecast(writes: list[_Write]) -> None:
@@ -457,31 +479,22 @@ def _forecast(writes: list[_Write]) -> None:
     all goals in one query and one vectorised fit."""
     if not writes:
         return
-    stored = _history_series([w.goal.pk for w in writes])
-    empty = np.array([], dtype=float)
+    stored = _history_series([w.goal for w in writes])
     inputs = []
     for write in writes:
         goal = write.goal
-        days, values = stored.get(goal.pk, (empty, empty))
-        for row in write.history:  # this run's point replaces a stored one of the same day
+        days, values = stored.get(goal.pk, ([], []))
+        first, last = goal.period.start.toordinal(), goal.period.end.toordinal()
+        for row in write.history:
             day = row.as_of.toordinal()
-            value = np.nan if row.value is None else float(row.value)
-            at = int(np.searchsorted(days, day))
-            if at < len(days) and days[at] == day:
-                values = values.copy()
-                values[at] = value
-            else:
-                days, values = np.insert(days, at, day), np.insert(values, at, value)
-        keep = (
-            (days >= goal.period.start.toordinal())
-            & (days <= goal.period.end.toordinal())
-            & ~np.isnan(values)
-        )
+            if first <= day <= last:
+                value = None if row.value is None else float(row.value)
+                days, values = _with_point(days, values, day, value)
         target, stretch, direction = forecast_mark(goal)
         inputs.append(
             DailySeries(
-                days=days[keep],
-                values=values[keep],
+                days=np.array(days, dtype=float),
+                values=np.array(values, dtype=float),
                 period_end=goal.period.end,
                 target=target,
                 stretch_target=stretch,
