@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -180,11 +181,14 @@ def achievement_acknowledge(request: Request, achievement_id: int) -> Response:
     responses={
         201: CelebrationSerializer,
         409: OpenApiResponse(ERROR, description="You have already celebrated this achievement."),
+        415: OpenApiResponse(ERROR, description="The body is not JSON (send application/json)."),
         **OBJECT_WRITE_ERRORS,
     },
     tags=["recognition"],
 )
 @api_view(["POST"])
+# The body is a JSON object: a form-encoded or multipart body is a 415, never read as empty.
+@parser_classes([JSONParser])
 @permission_classes(API_PERMISSIONS)
 def achievement_celebrate(request: Request, achievement_id: int) -> Response:
     achievement = get_achievement_for_user(request.user, achievement_id)

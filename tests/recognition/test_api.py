@@ -176,3 +176,15 @@ def test_an_impossible_achievement_id_is_404(api, member, achievement_id, action
     response = api.post(f"/api/achievements/{achievement_id}/{action}", {}, format="json")
     assert response.status_code == 404
     assert response.json()["detail"]
+
+
+def test_celebrate_takes_a_json_object_only(api, win, teammate):
+    api.force_authenticate(teammate)
+    url = f"/api/achievements/{win.pk}/celebrate"
+    form = api.post(url, {"message": "Wow"}, format="multipart")
+    assert form.status_code == 415
+    assert "multipart/form-data" in form.json()["detail"]
+    not_an_object = api.post(url, "false", content_type="application/json")
+    assert not_an_object.status_code == 400
+    assert "Expected a dictionary" in str(not_an_object.json())
+    assert not Celebration.objects.filter(achievement=win).exists()
