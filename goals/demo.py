@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from goals_project.people.demo import DEMO_TEAMS
 from goals_project.people.models import Membership, Team, User
+from metrics.registry import get_metric
 
 from . import recalc
 from .comparison import shift_months
@@ -38,6 +39,29 @@ TEAM_METRICS = {
 }
 TASKS = [("Run customer workshops", 8), ("Publish success stories", 3)]
 PLAYBOOK = ["Interview ten customers", "Draft the playbook", "Review with Sales", "Roll out"]
+
+
+def _metric_goal_name(team: Team, key: str) -> str:
+    """ "Enterprise QBR completion": the team, then the metric's label mid-sentence (an acronym
+    such as QBR or NPS keeps its capitals, a plain word does not: "Mid-Market renewal rate")."""
+    label = get_metric(key).label
+    first = label.split(" ", 1)[0]
+    if not first.isupper():
+        label = label[0].lower() + label[1:]
+    return f"{team.name} {label}"
+
+
+def _rename_legacy_goals() -> int:
+    """Earlier demos named these goals after the metric's key ("Enterprise qbr completion");
+    give a goal that still has exactly that name its label instead. Returns goals renamed."""
+    renamed = 0
+    for team_name, (key, _) in TEAM_METRICS.items():
+        team = Team.objects.filter(name=team_name).first()
+        if team is not None:
+            renamed += Goal.objects.filter(
+                team=team, metric_key=key, name=f"{team.name} {key.replace('_', ' ')}"
+            ).update(name=_metric_goal_name(team, key))
+    return renamed
 
 
 def _quarter_start(day: date) -> date:
@@ -96,7 +120,7 @@ def _team_goals(team: Team, lead: User, members: list[User], quarter, last_quart
             name=f"NRR of {member.name}'s book",
         )
     key, lift = TEAM_METRICS[team.name]
-    _metric_goal(quarter, team, key, lift, lead, name=f"{team.name} {key.replace('_', ' ')}")
+    _metric_goal(quarter, team, key, lift, lead, name=_metric_goal_name(team, key))
     _metric_goal(last_quarter, team, "nrr", Decimal(3), lead, name=f"{team.name} NRR")
     baseline = _baseline("grr", year, team, None)
     goal_create(
@@ -180,6 +204,8 @@ def seed_goals(today: date | None = None) -> int:
     """Create the demo periods and goals once, then calculate them; returns goals created."""
     demo_goals = Goal.objects.filter(team__name__in=list(DEMO_TEAMS))
     if demo_goals.exists():
+        # Seeded before: the demo is identified by its teams' goals, not by goal names.
+        _rename_legacy_goals()
         return 0
     today = today or timezone.localdate()
     this_start = _quarter_start(today)

@@ -42,6 +42,19 @@ def test_demo_goals_are_calculated_with_history_and_seeded_once():
     umbrella = Goal.objects.get(name="Enterprise customer programme")
     assert umbrella.children.count() == 2 and umbrella.progress is not None
 
-    rows = ProgressHistory.objects.count()
+    # Metric goals are named with the metric's label, acronyms in capitals.
+    named = set(
+        goals.filter(metric_key__in=["qbr_completion", "renewal_rate", "nps"]).values_list(
+            "name", flat=True
+        )
+    )
+    assert {"Enterprise QBR completion", "Mid-Market renewal rate", "SMB NPS"} <= named
+
+    # Seeded again (a goal still bearing the name earlier demos gave it): no duplicates, no
+    # new history, and the old name takes the label.
+    Goal.objects.filter(name="SMB NPS").update(name="SMB nps")
+    counts = (Goal.objects.count(), ProgressHistory.objects.count())
     call_command("seed_demo", stdout=io.StringIO())
-    assert (Goal.objects.count(), ProgressHistory.objects.count()) == (goals.count(), rows)
+    assert (Goal.objects.count(), ProgressHistory.objects.count()) == counts
+    assert Goal.objects.filter(name="SMB NPS").count() == 1
+    assert not Goal.objects.filter(name="SMB nps").exists()
