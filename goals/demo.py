@@ -42,7 +42,7 @@ PLAYBOOK = ["Interview ten customers", "Draft the playbook", "Review with Sales"
 
 
 def _metric_goal_name(team: Team, key: str) -> str:
-    """ "Enterprise QBR completion": the team, then the metric's label mid-sentence (an acronym
+    """The team, then the metric's label mid-sentence: "Enterprise QBR completion" (an acronym
     such as QBR or NPS keeps its capitals, a plain word does not: "Mid-Market renewal rate")."""
     label = get_metric(key).label
     first = label.split(" ", 1)[0]
