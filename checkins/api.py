@@ -23,6 +23,7 @@ from goals.api import (
     field_errors,
 )
 from goals.models import Goal
+from goals.serializers import id_field
 from goals_project.people.models import User
 
 from . import services
@@ -122,9 +123,12 @@ class CheckInInputSerializer(serializers.Serializer):
     value = serializers.DecimalField(
         max_digits=18, decimal_places=4, required=False, allow_null=True
     )
-    tasks_done = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    # Bounded as the goals API's manual entries are: a larger count would overflow the column.
+    tasks_done = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=100000
+    )
     milestone_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list
+        child=id_field(), required=False, default=list, max_length=200
     )
     support_message = Text(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
     support_addressee = serializers.PrimaryKeyRelatedField(

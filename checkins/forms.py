@@ -46,7 +46,9 @@ class CheckInForm(forms.Form):
         help_text="Anything in the way? Your lead sees it in their queue.",
     )
     value = forms.DecimalField(label="New value", required=False, max_digits=18, decimal_places=4)
-    tasks_done = forms.IntegerField(label="Tasks done so far", required=False, min_value=0)
+    tasks_done = forms.IntegerField(
+        label="Tasks done so far", required=False, min_value=0, max_value=100000
+    )
     milestones = forms.TypedMultipleChoiceField(
         label="Milestones done", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
