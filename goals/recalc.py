@@ -3,7 +3,9 @@
 One run loads its goals in one query, groups the calculated metric goals by (metric, window) and
 makes one metric-engine call per group, computes manual goals from their latest entries and
 milestones, rolls team goals without a metric up from their children, and writes everything back
-in a constant number of statements, whatever the number of goals.
+in a constant number of statements, whatever the number of goals. On PostgreSQL the writes are
+one statement: the conditional UPDATE of the goals with the INSERT of their history rows and the
+upsert of their contribution snapshots as data-modifying CTEs, every column passed as one array.
 
 History: a goal gets a ProgressHistory row when its value, progress, expected progress or status
 changed, or when it has no row yet for the day the values describe (so the daily series that the
@@ -11,9 +13,10 @@ charts and the forecast read has a point per day). Running the same recalculatio
 nothing the second time.
 
 Concurrency: each goal carries `calc_version`. A run remembers the version it read; the write
-locks the changed goals, keeps only those still at that version, bumps the version and inserts
-history rows with the new version numbers (unique per goal). Goals another run changed in
-between are recalculated again from fresh data, so no update is lost and no row doubles.
+updates only the goals still at that version (compare-and-set), bumps the version and inserts
+history rows with the new version numbers (unique per goal) for exactly the goals it updated.
+Goals another run changed in between are recalculated again from fresh data, so no update is
+lost and no row doubles.
 """
 
 from __future__ import annotations
