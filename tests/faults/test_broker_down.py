@@ -3,20 +3,20 @@ warning) instead of waiting on a queue nobody can reach; nothing is lost."""
 
 import logging
 import socket
-from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from bench.celery_worker import tasks_sent_to
-from goals.comparison import shift_months
 from goals.models import Goal, PendingRecalculation
-from goals.services import goal_create, period_create
 from metrics.importing import import_records
 from metrics.models import ArrRecord
-from tests.goals.engine_support import D, fast_password_hashing  # noqa: F401
-from tests.metrics.builders import customer
+from tests.goals.engine_support import (  # noqa: F401
+    D,
+    fast_password_hashing,
+    this_quarter_nrr_goal,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -33,22 +33,7 @@ def closed_port() -> int:
 
 @pytest.fixture
 def goal_and_customer(lead, member):
-    today = timezone.localdate()
-    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    end = shift_months(start, 3) - timedelta(days=1)
-    acme = customer(member, {start: 1000})
-    period = period_create(name="This quarter", period_type="quarterly", start=start, end=end)
-    goal = goal_create(
-        period=period,
-        name="NRR",
-        goal_type="metric",
-        metric_key="nrr",
-        owner=member,
-        baseline="100",
-        target="110",
-        created_by=lead,
-    )
-    return goal, acme
+    return this_quarter_nrr_goal(lead, member)
 
 
 def test_an_import_with_redis_down_succeeds_and_recalculates_inline(goal_and_customer, caplog):

@@ -1,11 +1,13 @@
 """Builders shared by the goals-engine tests: a quarter, customers with ARR, goals."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from goals.models import GoalPeriod
+from goals.comparison import shift_months
+from goals.models import Goal, GoalPeriod
 from goals.services import goal_create, period_create
 from tests.metrics.builders import customer
 
@@ -35,6 +37,27 @@ def nrr_goal(period, *, by, owner=None, team=None, parent=None, target="110", ba
         target=target,
         **kw,
     )
+
+
+def this_quarter_nrr_goal(lead, member) -> tuple[Goal, object]:
+    """A member's NRR goal (baseline 100, target 110) for the current calendar quarter on one
+    customer with ARR 1000 from the quarter's start: the worker and broker-down drills' setup."""
+    today = timezone.localdate()
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    end = shift_months(start, 3) - timedelta(days=1)
+    acme = customer(member, {start: 1000})
+    period = period_create(name="This quarter", period_type="quarterly", start=start, end=end)
+    goal = goal_create(
+        period=period,
+        name="NRR",
+        goal_type="metric",
+        metric_key="nrr",
+        owner=member,
+        baseline="100",
+        target="110",
+        created_by=lead,
+    )
+    return goal, acme
 
 
 def D(value) -> Decimal:

@@ -3,7 +3,6 @@
 import os
 import time
 import uuid
-from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,13 +18,10 @@ from bench.celery_worker import (
     stop_worker,
     tasks_sent_to,
 )
-from goals.comparison import shift_months
 from goals.models import Goal
-from goals.services import goal_create, period_create
 from metrics.importing import import_records
-from tests.metrics.builders import customer
 
-from .engine_support import D, fast_password_hashing  # noqa: F401
+from .engine_support import D, fast_password_hashing, this_quarter_nrr_goal  # noqa: F401
 
 pytestmark = [
     pytest.mark.worker,
@@ -84,22 +80,7 @@ def worker(tmp_path: Path):
 def goal_and_client(lead, member):
     """A member's NRR goal this quarter on one customer, calculated in this process (eagerly)
     before the worker takes over: the only task the worker gets is the data change."""
-    today = timezone.localdate()
-    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    end = shift_months(start, 3) - timedelta(days=1)
-    client = customer(member, {start: 1000})
-    period = period_create(name="This quarter", period_type="quarterly", start=start, end=end)
-    goal = goal_create(
-        period=period,
-        name="NRR",
-        goal_type="metric",
-        metric_key="nrr",
-        owner=member,
-        baseline="100",
-        target="110",
-        created_by=lead,
-    )
-    return goal, client
+    return this_quarter_nrr_goal(lead, member)
 
 
 def test_imported_arr_change_reaches_the_goal_within_five_seconds(goal_and_client, worker):
