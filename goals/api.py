@@ -72,7 +72,10 @@ EDIT_DENIED = "Only the team's leads and admins change this goal."
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(
     description="Invalid input: an object mapping each field at fault to its error messages.",
-    response=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    response={
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
 )
 UNAUTHENTICATED = OpenApiResponse(ERROR, description="Not signed in, or the token is unknown.")
 FORBIDDEN = OpenApiResponse(
