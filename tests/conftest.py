@@ -1,10 +1,12 @@
 """Persona fixtures used by name across the suite."""
 
+import datetime as dt
+
 import pytest
 
 from goals_project.people.models import Membership
 
-from .factories import MembershipFactory, TeamFactory, UserFactory
+from .factories import GoalPeriodFactory, MembershipFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct horse battery"
 
@@ -53,3 +55,11 @@ def other_member(other_team):
 @pytest.fixture
 def outsider(db):
     return UserFactory(email="outsider@example.com", name="Out Sider")
+
+
+@pytest.fixture
+def quarter(db):
+    """The active Q4 2026 period the check-in and recognition tests plan their goals in."""
+    return GoalPeriodFactory(
+        name="Q4 2026", start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31), status="active"
+    )
