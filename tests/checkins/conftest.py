@@ -1,5 +1,6 @@
 """Goals to check in on, for the check-in tests. Times are frozen with time_machine where the week
-matters; the default week is ISO 2026-W48 (Monday 23 November 2026)."""
+matters; the default week is ISO 2026-W48 (Monday 23 November 2026), in `quarter` (Q4 2026, from
+tests/conftest.py)."""
 
 import datetime as dt
 
@@ -7,17 +8,10 @@ import pytest
 
 from goals.models import Goal
 
-from ..factories import GoalFactory, GoalPeriodFactory
+from ..factories import GoalFactory
 
-QUARTER_START = dt.date(2026, 10, 1)
-QUARTER_END = dt.date(2026, 12, 31)
 # Wednesday of ISO week 2026-W48, noon UTC.
 WEDNESDAY = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def quarter(db):
-    return GoalPeriodFactory(name="Q4 2026", start=QUARTER_START, end=QUARTER_END, status="active")
 
 
 @pytest.fixture
@@ -27,33 +21,32 @@ def member_goal(quarter, team, member):
     )
 
 
-@pytest.fixture
-def manual_metric_goal(quarter, team, member):
+def metric_goal(quarter, team, owner, *, name: str, metric_key: str, baseline, target) -> Goal:
+    """A metric goal of `owner` in `quarter`; metric_key "" is one whose values are entered."""
     return GoalFactory(
         period=quarter,
         team=team,
-        owner=member,
-        name="Customer health score",
+        owner=owner,
+        name=name,
         goal_type=Goal.Type.METRIC,
-        metric_key="",
-        baseline=50,
-        target=80,
+        metric_key=metric_key,
+        baseline=baseline,
+        target=target,
         task_target=None,
     )
 
 
 @pytest.fixture
+def manual_metric_goal(quarter, team, member):
+    return metric_goal(
+        quarter, team, member, name="Customer health score", metric_key="", baseline=50, target=80
+    )
+
+
+@pytest.fixture
 def nrr_goal(quarter, team, member):
-    return GoalFactory(
-        period=quarter,
-        team=team,
-        owner=member,
-        name="My NRR",
-        goal_type=Goal.Type.METRIC,
-        metric_key="nrr",
-        baseline=100,
-        target=110,
-        task_target=None,
+    return metric_goal(
+        quarter, team, member, name="My NRR", metric_key="nrr", baseline=100, target=110
     )
 
 

@@ -1,6 +1,6 @@
-"""Goals that reach their targets, for the recognition tests (Q4 2026)."""
+"""Goals that reach their targets, for the recognition tests (in `quarter`, Q4 2026, from
+tests/conftest.py)."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -8,15 +8,7 @@ import pytest
 from goals.models import Goal
 from goals.signals import goal_status_changed
 
-from ..factories import GoalFactory, GoalPeriodFactory
-
-QUARTER_START = dt.date(2026, 10, 1)
-QUARTER_END = dt.date(2026, 12, 31)
-
-
-@pytest.fixture
-def quarter(db):
-    return GoalPeriodFactory(name="Q4 2026", start=QUARTER_START, end=QUARTER_END, status="active")
+from ..factories import GoalFactory
 
 
 @pytest.fixture
