@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,20 +15,7 @@ from goals_project.people.tokens import api_token_create
 from tests.factories import MembershipFactory
 from tests.metrics.builders import customer
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def mid_quarter():
-    with time_machine.travel("2026-02-15 12:00Z", tick=False):
-        yield
-
-
-@pytest.fixture
-def q1(db):
-    return services.period_create(
-        name="Q1 2026", period_type="quarterly", start=date(2026, 1, 1), end=date(2026, 3, 31)
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 
 
 class Api:

@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,7 +13,7 @@ from goals.models import Adjustment, Goal, Milestone
 from tests.factories import MembershipFactory
 from tests.metrics.builders import customer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 
 FORM = {
     "period": "",
@@ -34,19 +33,6 @@ FORM = {
     "visibility": "public",
     "show_in_leaderboard": "on",
 }
-
-
-@pytest.fixture(autouse=True)
-def mid_quarter():
-    with time_machine.travel("2026-02-15 12:00Z", tick=False):
-        yield
-
-
-@pytest.fixture
-def q1(db):
-    return services.period_create(
-        name="Q1 2026", period_type="quarterly", start=date(2026, 1, 1), end=date(2026, 3, 31)
-    )
 
 
 @pytest.fixture

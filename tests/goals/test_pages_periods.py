@@ -3,25 +3,11 @@
 from datetime import date
 
 import pytest
-import time_machine
 
 from goals import services
 from goals.models import Goal, GoalPeriod
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def mid_quarter():
-    with time_machine.travel("2026-02-15 12:00Z", tick=False):
-        yield
-
-
-@pytest.fixture
-def q1(db):
-    return services.period_create(
-        name="Q1 2026", period_type="quarterly", start=date(2026, 1, 1), end=date(2026, 3, 31)
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 
 
 @pytest.fixture
