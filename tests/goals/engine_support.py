@@ -60,6 +60,19 @@ def this_quarter_nrr_goal(lead, member) -> tuple[Goal, object]:
     return goal, acme
 
 
+def task_goal(period, team, name: str, tasks: int, *, by, **fields) -> Goal:
+    """A goal of `team` to finish `tasks` tasks (an individual one with owner=...)."""
+    return goal_create(
+        period=period,
+        team=team,
+        name=name,
+        goal_type="task",
+        task_target=tasks,
+        created_by=by,
+        **fields,
+    )
+
+
 def D(value) -> Decimal:
     return Decimal(str(value))
 

@@ -15,6 +15,8 @@ from goals_project.people.tokens import api_token_create
 from tests.factories import MembershipFactory
 from tests.metrics.builders import customer
 
+from .engine_support import task_goal
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 
 
@@ -126,14 +128,7 @@ def test_a_lead_may_not_create_goals_for_another_team_nor_a_member_at_all(
 
 
 def test_a_parent_the_caller_cannot_see_is_refused(q1, team, other_team, lead, admin_user):
-    hidden = services.goal_create(
-        period=q1,
-        team=other_team,
-        name="SMB tasks",
-        goal_type="task",
-        task_target=2,
-        created_by=admin_user,
-    )
+    hidden = task_goal(q1, other_team, "SMB tasks", 2, by=admin_user)
     response = new_goal(Api(lead), q1, team, parent=hidden.pk)
     assert response.status_code == 400
     assert response.json() == {"parent": ["No such goal, or you may not see it."]}
@@ -143,32 +138,9 @@ def test_the_list_filters_and_paginates_what_the_caller_may_see(
     q1, team, other_team, lead, member, teammate, admin_user
 ):
     for owner in (member, teammate):
-        services.goal_create(
-            period=q1,
-            team=team,
-            owner=owner,
-            name=f"Tasks {owner.name}",
-            goal_type="task",
-            task_target=3,
-            created_by=lead,
-        )
-    services.goal_create(
-        period=q1,
-        team=team,
-        name="Private team",
-        goal_type="task",
-        task_target=3,
-        visibility="private",
-        created_by=lead,
-    )
-    services.goal_create(
-        period=q1,
-        team=other_team,
-        name="SMB",
-        goal_type="task",
-        task_target=3,
-        created_by=admin_user,
-    )
+        task_goal(q1, team, f"Tasks {owner.name}", 3, by=lead, owner=owner)
+    task_goal(q1, team, "Private team", 3, by=lead, visibility="private")
+    task_goal(q1, other_team, "SMB", 3, by=admin_user)
     api = Api(member)
     names = {g["name"] for g in api.get("/api/goals/").json()["results"]}
     assert names == {"Tasks Mo Member", "Tasks Tia Mate"}
@@ -198,26 +170,11 @@ def test_the_goal_list_costs_the_same_queries_for_many_goals(q1, other_team, adm
             assert api.get("/api/goals/").status_code == 200
         return len(context)
 
-    services.goal_create(
-        period=q1,
-        team=other_team,
-        name="One",
-        goal_type="task",
-        task_target=1,
-        created_by=admin_user,
-    )
+    task_goal(q1, other_team, "One", 1, by=admin_user)
     one = queries()
     for n in range(6):
         owner = MembershipFactory(team=other_team).user
-        services.goal_create(
-            period=q1,
-            team=other_team,
-            owner=owner,
-            name=f"Goal {n}",
-            goal_type="task",
-            task_target=1,
-            created_by=admin_user,
-        )
+        task_goal(q1, other_team, f"Goal {n}", 1, by=admin_user, owner=owner)
     assert queries() == one
 
 
@@ -250,15 +207,7 @@ def test_delete_archives_and_the_goal_is_gone_from_the_api(q1, team, lead, membe
 
 
 def test_manual_progress_and_refresh(q1, team, lead, member, teammate):
-    goal = services.goal_create(
-        period=q1,
-        team=team,
-        owner=member,
-        name="Onboard",
-        goal_type="task",
-        task_target=4,
-        created_by=lead,
-    )
+    goal = task_goal(q1, team, "Onboard", 4, by=lead, owner=member)
     owner = Api(member)
     assert (
         Api(teammate).post(f"/api/goals/{goal.pk}/progress/", {"tasks_done": 1}).status_code == 403

@@ -13,6 +13,8 @@ from goals.models import Adjustment, Goal, Milestone
 from tests.factories import MembershipFactory
 from tests.metrics.builders import customer
 
+from .engine_support import task_goal
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 
 FORM = {
@@ -227,9 +229,7 @@ def test_a_cascade_with_an_error_creates_nothing_and_names_the_row(
 
 
 def test_a_task_goal_splits_its_count_so_the_parts_add_up(client, q1, team, lead, member, teammate):
-    parent = services.goal_create(
-        period=q1, team=team, name="Case studies", goal_type="task", task_target=10, created_by=lead
-    )
+    parent = task_goal(q1, team, "Case studies", 10, by=lead)
     client.force_login(lead)
     page = client.get(f"/goals/{parent.pk}/cascade/")
     counts = [
@@ -276,16 +276,7 @@ def test_delete_asks_first_then_archives_and_keeps_the_history(client, q1, team,
 def test_sharing_a_private_goal_lets_that_person_see_it_until_unshared(
     client, q1, team, lead, member, other_member
 ):
-    goal = services.goal_create(
-        period=q1,
-        team=team,
-        owner=member,
-        name="Private plan",
-        goal_type="task",
-        task_target=3,
-        visibility="private",
-        created_by=lead,
-    )
+    goal = task_goal(q1, team, "Private plan", 3, by=lead, owner=member, visibility="private")
     client.force_login(other_member)
     assert client.get(f"/goals/{goal.pk}/").status_code == 404
     client.force_login(member)  # the owner shares their own goal
@@ -303,15 +294,7 @@ def test_sharing_a_private_goal_lets_that_person_see_it_until_unshared(
 
 
 def test_the_owner_records_progress_inline(client, q1, team, lead, member, teammate):
-    goal = services.goal_create(
-        period=q1,
-        team=team,
-        owner=member,
-        name="Onboard",
-        goal_type="task",
-        task_target=4,
-        created_by=lead,
-    )
+    goal = task_goal(q1, team, "Onboard", 4, by=lead, owner=member)
     client.force_login(member)
     page = client.get(f"/goals/{goal.pk}/")
     assert "Record progress" in page.text
@@ -387,15 +370,7 @@ def test_the_period_page_lists_goals_by_team_in_a_fixed_number_of_queries(
     few = queries()
     for n in range(5):
         member = MembershipFactory(team=other_team).user
-        services.goal_create(
-            period=q1,
-            team=other_team,
-            owner=member,
-            name=f"Tasks {n}",
-            goal_type="task",
-            task_target=2,
-            created_by=admin_user,
-        )
+        task_goal(q1, other_team, f"Tasks {n}", 2, by=admin_user, owner=member)
     assert queries() == few
     page = client.get(f"/periods/{q1.pk}/")
     assert page.text.index("Enterprise") < page.text.index("SMB")

@@ -7,6 +7,8 @@ import pytest
 from goals import services
 from goals.models import Goal, GoalPeriod
 
+from .engine_support import task_goal
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 
 
@@ -58,9 +60,7 @@ def test_period_errors_show_on_the_field_and_nothing_is_saved(
 
 
 def test_moving_the_dates_of_a_period_with_goals_needs_a_reason(client, admin_user, lead, team, q1):
-    services.goal_create(
-        period=q1, team=team, name="Tasks", goal_type="task", task_target=3, created_by=lead
-    )
+    task_goal(q1, team, "Tasks", 3, by=lead)
     client.force_login(admin_user)
     data = {"name": "Q1 2026", "start": "2026-01-01", "end": "2026-03-30", "status": "active"}
     refused = client.post(f"/periods/{q1.pk}/edit/", data)
@@ -81,19 +81,8 @@ def test_only_admins_manage_periods(client, lead, q1, url):
 
 
 def test_carry_over_previews_then_copies_once(client, admin_user, lead, member, team, q1, q2):
-    parent = services.goal_create(
-        period=q1, team=team, name="Case studies", goal_type="task", task_target=4, created_by=lead
-    )
-    services.goal_create(
-        period=q1,
-        team=team,
-        owner=member,
-        parent=parent,
-        name="My case studies",
-        goal_type="task",
-        task_target=2,
-        created_by=lead,
-    )
+    parent = task_goal(q1, team, "Case studies", 4, by=lead)
+    task_goal(q1, team, "My case studies", 2, by=lead, owner=member, parent=parent)
     client.force_login(admin_user)
     preview = client.get(f"/periods/{q1.pk}/carry-over/", {"target_period": q2.pk})
     assert "2</strong> goals will be copied" in preview.text
