@@ -15,7 +15,7 @@ from goals_project.people.tokens import api_token_create
 from tests.factories import MembershipFactory
 from tests.metrics.builders import customer
 
-from .engine_support import task_goal
+from .engine_support import nrr_goal, task_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 
@@ -252,16 +252,7 @@ def test_history_contributions_and_a_users_contributions(
 ):
     customer(member, {date(2026, 1, 1): 300, date(2026, 2, 1): 330})
     customer(teammate, {date(2026, 1, 1): 100})
-    goal = services.goal_create(
-        period=q1,
-        team=team,
-        name="Team NRR",
-        goal_type="metric",
-        metric_key="nrr",
-        baseline="100",
-        target="105",
-        created_by=lead,
-    )
+    goal = nrr_goal(q1, by=lead, team=team, name="Team NRR", target="105")
     api = Api(lead)
     assert api.post(f"/api/goals/{goal.pk}/refresh/").json()["current_value"] == "107.5000"
     history = api.get(f"/api/goals/{goal.pk}/history/", {"from": "2026-02-01", "to": "2026-02-28"})

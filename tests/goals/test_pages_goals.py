@@ -13,7 +13,7 @@ from goals.models import Adjustment, Goal, Milestone
 from tests.factories import MembershipFactory
 from tests.metrics.builders import customer
 
-from .engine_support import task_goal
+from .engine_support import nrr_goal, task_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 
@@ -331,17 +331,8 @@ def test_the_owner_ticks_milestones(client, q1, team, lead, member):
 
 def test_a_child_goal_never_shows_its_private_parent(client, q1, team, lead, teammate):
     parent = team_goal(q1, team, lead, name="Secret team plan", visibility="private")
-    child = services.goal_create(
-        period=q1,
-        team=team,
-        owner=teammate,
-        parent=parent,
-        name="My NRR",
-        goal_type="metric",
-        metric_key="nrr",
-        baseline="100",
-        target="105",
-        created_by=lead,
+    child = nrr_goal(
+        q1, by=lead, team=team, owner=teammate, parent=parent, name="My NRR", target="105"
     )
     client.force_login(teammate)
     page = client.get(f"/goals/{child.pk}/")
