@@ -313,6 +313,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # Eager tasks (no broker) would log every in-process run and a broker-less kombu warning.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        "kombu.connection": {"level": "ERROR" if CELERY_TASK_ALWAYS_EAGER else "WARNING"},
         "goalpost.request": {
             "level": env.str("REQUEST_LOG_LEVEL", default="WARNING" if DEBUG else "INFO")
         },
