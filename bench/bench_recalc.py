@@ -14,6 +14,7 @@ Goal: a recalculation costs at most 1.5x the engine alone. Run with `python -m b
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from datetime import timedelta
@@ -21,7 +22,7 @@ from decimal import Decimal
 
 from bench.orgdata import build_org, setup_django
 
-REPEAT = 5
+REPEAT = int(os.environ.get("BENCH_REPEAT", 9))
 BENCH_PERIOD = "Bench quarter"
 
 

@@ -21,7 +21,6 @@ lost and no row doubles.
 
 from __future__ import annotations
 
-import bisect
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -30,16 +29,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-import numpy as np
 from django.db import connection, models, transaction
 from django.db.models import FloatField, OuterRef, Q, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from goals_project.people.models import Membership
 from metrics.registry import Ratio, ScopeResults, evaluate
 
-from .forecast import DailySeries, forecast_daily
+from .forecast import Moments, Trend, forecast_trends
 from .models import (
     ContributionSnapshot,
     Goal,
@@ -133,7 +132,7 @@ SNAPSHOT_UNIQUE = ("goal_id", "member_id", "as_of")
 class _Write:
     """What one run writes for one goal: new state (or none) and history rows to insert."""
 
-    goal: Goal
+    goal: GoalRow
     read_version: int
     history: list[_History]
     update_state: bool = True
@@ -141,19 +140,19 @@ class _Write:
     contributions: list[_Snapshot] = field(default_factory=list)
 
 
-def is_calculated(goal: Goal) -> bool:
+def is_calculated(goal: GoalRow) -> bool:
     return goal.goal_type == Goal.Type.METRIC and bool(goal.metric_key)
 
 
-def may_roll_up(goal: Goal) -> bool:
+def may_roll_up(goal: GoalRow) -> bool:
     """A team metric goal without its own metric: with children, it rolls their progress up
     (without children its value comes from manual entries)."""
     return goal.owner_id is None and goal.goal_type == Goal.Type.METRIC and not goal.metric_key
 
 
-def is_rollup(goal: Goal) -> bool:
+def is_rollup(goal: GoalRow) -> bool:
     """Set by the recalculation once it knows the goal's children (see _context)."""
-    return getattr(goal, "rolls_up", False)
+    return goal.rolls_up
 
 
 def _local_end_of(day: date) -> datetime:
@@ -168,20 +167,91 @@ def _local_end_of(day: date) -> datetime:
 # Loading
 
 
+def _among(field: str, ids: Iterable[int]) -> Q:
+    """`field__in=ids`, with the ids as one array parameter on PostgreSQL. Django sends a
+    placeholder per id, and preparing hundreds of them costs more than the query itself."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [_array_literal(ids)])})
+    return Q(**{f"{field}__in": ids})
+
+
+# What a recalculation reads of a goal. The goals are loaded as rows (values_list), not model
+# instances: building hundreds of Goal instances costs more than the rest of a run's Python.
+LOADED_FIELDS = (
+    "id",
+    "period_id",
+    "team_id",
+    "owner_id",
+    "parent_id",
+    "goal_type",
+    "metric_key",
+    "direction",
+    "baseline",
+    "target",
+    "stretch_target",
+    "task_target",
+    "current_value",
+    "progress",
+    "expected_progress",
+    "status",
+    "calc_version",
+)
+
+
+@dataclass(slots=True)
+class GoalRow:
+    """One goal as a recalculation sees it: the LOADED_FIELDS (`pk` for `id`), the day of its
+    latest history row, its period, its manual progress, whether it rolls its children up, and
+    the calculated fields a run writes back (WRITTEN_FIELDS)."""
+
+    pk: int
+    period_id: int
+    team_id: int
+    owner_id: int | None
+    parent_id: int | None
+    goal_type: str
+    metric_key: str
+    direction: str
+    baseline: Decimal | None
+    target: Decimal | None
+    stretch_target: Decimal | None
+    task_target: int | None
+    current_value: Decimal | None
+    progress: Decimal | None
+    expected_progress: Decimal | None
+    status: str
+    calc_version: int
+    last_history_as_of: date | None
+    period: GoalPeriod | None = None
+    manual_value: Decimal | None = None
+    manual_tasks_done: int | None = None
+    milestone_weight: Decimal | None = None
+    milestone_done_weight: Decimal | None = None
+    rolls_up: bool = False
+    forecast_value: Decimal | None = None
+    forecast_low: Decimal | None = None
+    forecast_high: Decimal | None = None
+    forecast_target_probability: Decimal | None = None
+    forecast_stretch_probability: Decimal | None = None
+    last_calculated_at: datetime | None = None
+
+
 MANUAL_FIELDS = ("manual_value", "manual_tasks_done", "milestone_weight", "milestone_done_weight")
 
 
-def _load_goals(goal_ids: Iterable[int]) -> list[Goal]:
+def _load_goals(goal_ids: Iterable[int]) -> list[GoalRow]:
     """The live goals with everything a recalculation reads, in a constant number of queries:
     the goals, their periods, and the manual progress of the goals without a calculator."""
-    last_history = ProgressHistory.objects.filter(goal=OuterRef("pk")).order_by(
-        "-as_of", "-calc_version"
-    )
-    goals = list(
-        Goal.objects.filter(pk__in=list(goal_ids), archived_at__isnull=True)
+    # Only the day is wanted: newest first is the (goal, as_of) index read backwards.
+    last_history = ProgressHistory.objects.filter(goal=OuterRef("pk")).order_by("-as_of")
+    goals = [
+        GoalRow(*values)
+        for values in Goal.objects.filter(_among("pk", goal_ids), archived_at__isnull=True)
         .annotate(last_history_as_of=Subquery(last_history.values("as_of")[:1]))
         .order_by("pk")
-    )
+        .values_list(*LOADED_FIELDS, "last_history_as_of")
+    ]
     # A handful of periods for hundreds of goals: one small query, shared instances.
     periods = GoalPeriod.objects.in_bulk({goal.period_id for goal in goals})
     for goal in goals:
@@ -204,14 +274,14 @@ def _load_goals(goal_ids: Iterable[int]) -> list[Goal]:
             ),
         )
         by_goal = {pk: values for pk, *values in progress}
-    for goal in goals:
-        values = by_goal.get(goal.pk, ()) if manual else ()
-        for name, value in zip(MANUAL_FIELDS, values or (None,) * 4, strict=True):
-            setattr(goal, name, value)
+        for goal in manual:
+            values = by_goal.get(goal.pk) or (None,) * 4
+            for name, value in zip(MANUAL_FIELDS, values, strict=True):
+                setattr(goal, name, value)
     return goals
 
 
-def _with_rollup_parents(goals: list[Goal]) -> list[Goal]:
+def _with_rollup_parents(goals: list[GoalRow]) -> list[GoalRow]:
     """Add the roll-up parents of the goals (their progress depends on their children's)."""
     loaded = {goal.pk for goal in goals}
     parent_ids = {goal.parent_id for goal in goals if goal.parent_id} - loaded
@@ -233,8 +303,10 @@ class _Context:
     engine_calls: int = 0
 
 
-def _engine_groups(goals: list[Goal], today: date) -> dict[tuple[str, date, date], list[Goal]]:
-    groups: dict[tuple[str, date, date], list[Goal]] = defaultdict(list)
+def _engine_groups(
+    goals: list[GoalRow], today: date
+) -> dict[tuple[str, date, date], list[GoalRow]]:
+    groups: dict[tuple[str, date, date], list[GoalRow]] = defaultdict(list)
     for goal in goals:
         if not is_calculated(goal):
             continue
@@ -245,7 +317,7 @@ def _engine_groups(goals: list[Goal], today: date) -> dict[tuple[str, date, date
 
 
 def _evaluate_group(
-    metric_key: str, start: date, end: date, goals: list[Goal], context: _Context
+    metric_key: str, start: date, end: date, goals: list[GoalRow], context: _Context
 ) -> ScopeResults:
     user_ids = {goal.owner_id for goal in goals if goal.owner_id}
     team_ids = {goal.team_id for goal in goals if goal.owner_id is None}
@@ -257,13 +329,13 @@ def _evaluate_group(
     return evaluate(metric_key, start=start, end=end, user_ids=user_ids, team_ids=team_ids)
 
 
-def _calculated_value(goal: Goal, results: ScopeResults) -> Decimal | None:
+def _calculated_value(goal: GoalRow, results: ScopeResults) -> Decimal | None:
     ratio = results.teams[goal.team_id] if goal.owner_id is None else results.users[goal.owner_id]
     return ratio.value
 
 
 def _state_of(
-    goal: Goal, value: Decimal | None, progress: Decimal | None, as_of: date
+    goal: GoalRow, value: Decimal | None, progress: Decimal | None, as_of: date
 ) -> GoalState:
     stretch = goal.stretch_target
     if goal.goal_type == Goal.Type.MILESTONE or is_rollup(goal):
@@ -279,7 +351,7 @@ def _state_of(
     )
 
 
-def _manual_value_and_progress(goal: Goal) -> tuple[Decimal | None, Decimal | None]:
+def _manual_value_and_progress(goal: GoalRow) -> tuple[Decimal | None, Decimal | None]:
     if goal.goal_type == Goal.Type.TASK:
         done = Decimal(goal.manual_tasks_done or 0)
         return done, count_progress(done=done, total=goal.task_target)
@@ -295,7 +367,7 @@ def _manual_value_and_progress(goal: Goal) -> tuple[Decimal | None, Decimal | No
     return value, progress
 
 
-def forecast_mark(goal: Goal) -> tuple[Decimal | None, Decimal | None, str]:
+def forecast_mark(goal: GoalRow) -> tuple[Decimal | None, Decimal | None, str]:
     """What a goal's value is forecast against: (target, stretch, direction)."""
     if goal.goal_type == Goal.Type.TASK:
         return (
@@ -311,7 +383,7 @@ def forecast_mark(goal: Goal) -> tuple[Decimal | None, Decimal | None, str]:
 
 
 def _contributions(
-    goal: Goal, results: ScopeResults, as_of: date, context: _Context
+    goal: GoalRow, results: ScopeResults, as_of: date, context: _Context
 ) -> list[_Snapshot]:
     team = results.teams[goal.team_id]
     points = results.contributions.get(goal.team_id, {})
@@ -342,7 +414,7 @@ def _contributions(
     return rows
 
 
-def _changed(goal: Goal, state: GoalState) -> bool:
+def _changed(goal: GoalRow, state: GoalState) -> bool:
     return (
         quantize(goal.current_value),
         quantize(goal.progress),
@@ -351,11 +423,12 @@ def _changed(goal: Goal, state: GoalState) -> bool:
     ) != (state.value, state.progress, state.expected_progress, state.status)
 
 
-def _plan(goals: list[Goal], context: _Context, now: datetime) -> list[_Write]:
+def _plan(goals: list[GoalRow], context: _Context, now: datetime) -> list[_Write]:
     """Compute every goal's state; return the writes for the goals that changed."""
     today = context.today
     states: dict[int, tuple[GoalState, date | None]] = {}
-    contributions: dict[int, list[ContributionSnapshot]] = {}
+    # Team goals' engine results: their contribution rows are built only if the goal is written.
+    team_results: dict[int, tuple[ScopeResults, date]] = {}
     for (metric_key, start, end), group in _engine_groups(goals, today).items():
         results = _evaluate_group(metric_key, start, end, group, context)
         for goal in group:
@@ -365,7 +438,7 @@ def _plan(goals: list[Goal], context: _Context, now: datetime) -> list[_Write]:
             )
             states[goal.pk] = (_state_of(goal, value, progress, end), end)
             if goal.owner_id is None:
-                contributions[goal.pk] = _contributions(goal, results, end, context)
+                team_results[goal.pk] = (results, end)
     for goal in goals:
         if goal.pk in states or is_rollup(goal):
             continue
@@ -417,94 +490,88 @@ def _plan(goals: list[Goal], context: _Context, now: datetime) -> list[_Write]:
                     now,
                 )
             )
-        write.contributions = contributions.get(goal.pk, [])
+        if goal.pk in team_results:
+            write.contributions = _contributions(goal, *team_results[goal.pk], context)
         writes.append(write)
     _forecast(writes)
     return writes
 
 
-def _history_series(goals: list[Goal]) -> dict[int, tuple[list[int], list[float]]]:
-    """Each goal's stored daily series within its period: (day ordinals ascending, values as
-    floats), from the latest row (highest calc_version) of each day, days without a value left
-    out. On PostgreSQL one array row per goal, picked, filtered and ordered by the database."""
+def _history_moments(writes: list[_Write]) -> dict[int, Moments]:
+    """Each written goal's stored daily series within its period as moments (see Moments): one
+    point per day, the latest row (highest calc_version) of the day, days without a value left
+    out, and the day this run writes left out too (its new point replaces the stored one).
+    Days count from the period start. On PostgreSQL one row per goal, aggregated by the
+    database; elsewhere the rows, aggregated here."""
+    goals = [write.goal for write in writes]
+    skipped = [write.history[-1].as_of if write.history else None for write in writes]
     if connection.vendor == "postgresql":
         history = connection.ops.quote_name(ProgressHistory._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                # Per goal, a range scan of the (goal, as_of) index: no join, no big sort.
-                "SELECT g.id, s.days, s.vals FROM unnest(%s::bigint[], %s::date[], %s::date[]) "
-                "AS g(id, first, last) CROSS JOIN LATERAL (SELECT array_agg(day ORDER BY day) "
-                "AS days, array_agg(value ORDER BY day) AS vals FROM (SELECT DISTINCT ON (as_of) "
-                # date - date is a number of days; + 1 makes it Python's date.toordinal().
-                "as_of - DATE '0001-01-01' + 1 AS day, CAST(value AS double precision) AS value "
-                f"FROM {history} WHERE goal_id = g.id AND as_of BETWEEN g.first AND g.last "
-                "ORDER BY as_of, calc_version DESC) AS latest WHERE value IS NOT NULL) AS s",
+                # Per goal, a range scan of the (goal, as_of, calc_version) index: no join.
+                "SELECT g.id, s.n, s.mean_day, s.mean_value, s.sxx, s.syy, s.sxy "
+                "FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::date[]) "
+                "AS g(id, first, last, skipped) CROSS JOIN LATERAL (SELECT regr_count(value, day) "
+                "AS n, regr_avgx(value, day) AS mean_day, regr_avgy(value, day) AS mean_value, "
+                "regr_sxx(value, day) AS sxx, regr_syy(value, day) AS syy, regr_sxy(value, day) "
+                "AS sxy FROM (SELECT DISTINCT ON (as_of) as_of - g.first AS day, "
+                f"CAST(value AS double precision) AS value FROM {history} WHERE goal_id = g.id "
+                "AND as_of BETWEEN g.first AND g.last AND as_of IS DISTINCT FROM g.skipped "
+                "ORDER BY as_of, calc_version DESC) AS latest) AS s",
                 [
                     _array_literal([goal.pk for goal in goals]),
                     _array_literal([goal.period.start for goal in goals]),
                     _array_literal([goal.period.end for goal in goals]),
+                    _array_literal(skipped),
                 ],
             )
-            return {pk: (days or [], values or []) for pk, days, values in cursor.fetchall()}
-    by_day: dict[int, dict[int, float | None]] = defaultdict(dict)
+            # regr_count counts the rows with a value; the other aggregates are NULL without.
+            return {pk: Moments(n, *rest) if n else Moments() for pk, n, *rest in cursor}
+    by_day: dict[int, dict[date, float | None]] = defaultdict(dict)
     for goal_id, as_of, value in (
         ProgressHistory.objects.filter(goal_id__in=[goal.pk for goal in goals])
         .order_by("goal_id", "as_of", "calc_version")
         .values_list("goal_id", "as_of", Cast("value", FloatField()))
     ):
-        by_day[goal_id][as_of.toordinal()] = value  # the last row of a day wins
-    series = {}
-    for goal in goals:
-        first, last = goal.period.start.toordinal(), goal.period.end.toordinal()
+        by_day[goal_id][as_of] = value  # the last row of a day wins
+    moments = {}
+    for goal, skip in zip(goals, skipped, strict=True):
+        start, end = goal.period.start, goal.period.end
         points = [
-            (day, value)
+            ((day - start).days, value)
             for day, value in by_day.get(goal.pk, {}).items()
-            if value is not None and first <= day <= last
+            if value is not None and start <= day <= end and day != skip
         ]
-        series[goal.pk] = ([day for day, _ in points], [value for _, value in points])
-    return series
-
-
-def _with_point(
-    days: list[int], values: list[float], day: int, value: float | None
-) -> tuple[list[int], list[float]]:
-    """The series with this run's point for `day`: it replaces a stored point of that day, and
-    no value leaves the day out. Usually the day is the last one, so this appends."""
-    at = bisect.bisect_left(days, day)
-    end = at + 1 if at < len(days) and days[at] == day else at
-    if value is None:
-        return days[:at] + days[end:], values[:at] + values[end:]
-    return days[:at] + [day] + days[end:], values[:at] + [value] + values[end:]
+        moments[goal.pk] = Moments.of([day for day, _ in points], [value for _, value in points])
+    return moments
 
 
 def _forecast(writes: list[_Write]) -> None:
-    """Forecast each written goal from its daily series (stored history plus today's point),
+    """Forecast each written goal from its daily series (stored history plus this run's point),
     all goals in one query and one vectorised fit."""
     if not writes:
         return
-    stored = _history_series([w.goal for w in writes])
-    inputs = []
+    stored = _history_moments(writes)
+    trends = []
     for write in writes:
         goal = write.goal
-        days, values = stored.get(goal.pk, ([], []))
-        first, last = goal.period.start.toordinal(), goal.period.end.toordinal()
-        for row in write.history:
-            day = row.as_of.toordinal()
-            if first <= day <= last:
-                value = None if row.value is None else float(row.value)
-                days, values = _with_point(days, values, day, value)
+        moments = stored.get(goal.pk, Moments())
+        if write.history:
+            row = write.history[-1]
+            if row.value is not None and goal.period.start <= row.as_of <= goal.period.end:
+                moments = moments.plus((row.as_of - goal.period.start).days, float(row.value))
         target, stretch, direction = forecast_mark(goal)
-        inputs.append(
-            DailySeries(
-                days=np.array(days, dtype=float),
-                values=np.array(values, dtype=float),
-                period_end=goal.period.end,
+        trends.append(
+            Trend(
+                moments=moments,
+                end_day=(goal.period.end - goal.period.start).days,
                 target=target,
                 stretch_target=stretch,
                 direction=direction,
             )
         )
-    for write, forecast in zip(writes, forecast_daily(inputs), strict=True):
+    for write, forecast in zip(writes, forecast_trends(trends), strict=True):
         goal = write.goal
         goal.forecast_value = forecast and forecast.value
         goal.forecast_low = forecast and forecast.low
@@ -557,19 +624,21 @@ def _array_type(model: type[models.Model], name: str) -> str:
 
 def _array_literal(values: list) -> str:
     """A PostgreSQL array literal ('{1,NULL,"a b"}') for a column of ints, Decimals, strings,
-    dates or aware datetimes. Formatting the arrays here costs a str() per value; letting the
-    driver adapt the lists costs a dumper look-up per value, several times more for 15,000."""
-    return "{" + ",".join(map(_array_element, values)) + "}"
+    dates or aware datetimes (one kind per column, and None). Formatting the arrays here costs a
+    str() per value; letting the driver adapt the lists costs a dumper look-up per value,
+    several times more for 15,000."""
+    kind = next((type(value) for value in values if value is not None), int)
+    if issubclass(kind, str):
+        text = ["NULL" if value is None else _quoted(value) for value in values]
+    elif issubclass(kind, date):  # datetime too: ISO 8601 with its UTC offset, no blank
+        text = ["NULL" if value is None else value.isoformat() for value in values]
+    else:  # int, Decimal (PostgreSQL reads its exponent notation too)
+        text = ["NULL" if value is None else str(value) for value in values]
+    return "{" + ",".join(text) + "}"
 
 
-def _array_element(value: object) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, date):  # datetime too: ISO 8601 with its UTC offset, no blank
-        return value.isoformat()
-    return str(value)  # int, Decimal (PostgreSQL reads its exponent notation too)
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _unnest(model: type[models.Model], names: Sequence[str], alias: str) -> str:
@@ -718,24 +787,28 @@ def _update_goals(writes: list[_Write], fields: Iterable[str]) -> set[int]:
 
 
 def _announce(written: list[_Write]) -> None:
-    for write in written:
-        if write.update_state and write.old_status != write.goal.status:
-            goal_status_changed.send(
-                sender=Goal,
-                goal=write.goal,
-                old_status=write.old_status,
-                new_status=write.goal.status,
-            )
+    changed = [w for w in written if w.update_state and w.old_status != w.goal.status]
+    if changed and goal_status_changed.has_listeners(Goal):
+        # Listeners get Goal instances (as they stand after this run's commit).
+        instances = Goal.objects.select_related("period").in_bulk([w.goal.pk for w in changed])
+        for write in changed:
+            if write.goal.pk in instances:
+                goal_status_changed.send(
+                    sender=Goal,
+                    goal=instances[write.goal.pk],
+                    old_status=write.old_status,
+                    new_status=write.goal.status,
+                )
     if written:
         goals_recalculated.send(sender=Goal, goal_ids=[w.goal.pk for w in written])
 
 
-def _context(goals: list[Goal], today: date) -> _Context:
+def _context(goals: list[GoalRow], today: date) -> _Context:
     team_goal_ids = [goal.pk for goal in goals if goal.owner_id is None]
     children: dict[int, list[dict]] = defaultdict(list)
     if team_goal_ids:
         for child in (
-            Goal.objects.filter(parent_id__in=team_goal_ids, archived_at__isnull=True)
+            Goal.objects.filter(_among("parent_id", team_goal_ids), archived_at__isnull=True)
             .order_by("pk")
             .values("pk", "parent_id", "owner_id", "progress", "weight")
         ):
@@ -819,7 +892,7 @@ def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> R
         )
     )
     context = _context(goals, today)
-    groups: dict[tuple[str, int], list[Goal]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[GoalRow]] = defaultdict(list)
     for goal in goals:
         groups[(goal.metric_key, goal.period_id)].append(goal)
     history: dict[int, list[_History]] = defaultdict(list)

@@ -8,9 +8,11 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from goals import recalc
 from goals.comparison import goal_comparison
+from goals.forecast import forecast_series
 from goals.models import ContributionSnapshot, Goal, PendingRecalculation, ProgressHistory
 from goals.services import goal_create, manual_entry_add, milestone_complete
 from goals.signals import goal_status_changed
@@ -174,6 +176,55 @@ def test_new_goal_mid_period_gets_a_backfilled_daily_history(
     assert goal.forecast_low < goal.forecast_value < goal.forecast_high
     assert goal.forecast_value > D(110)
     assert recalc.backfill_history([goal.pk]).history_rows == 0  # nothing twice
+
+
+def test_forecast_fits_the_latest_row_of_each_day_with_todays_value_replacing_todays_row(
+    lead, member, team
+):
+    period = quarter()
+    book(member, (1000, 1150))  # NRR 115 today
+    goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="120")
+    noise = [0, 3, -2, 4, -1, 2, -3, 1]
+    stored = {
+        date(2026, 1, 1) + timedelta(days=i): D(100 + i // 3 + noise[i % 8]) for i in range(44)
+    }
+    rows = [(day, value, "on_track") for day, value in stored.items()]
+    # A day recalculated twice keeps its later row; a day whose latest row has no value is out;
+    # this morning's row is replaced by the run's own value for today.
+    rows += [(date(2026, 1, 5), D(90), "behind"), (date(2026, 1, 9), None, "no_data")]
+    rows += [(TODAY, D(1), "behind")]
+    ProgressHistory.objects.bulk_create(
+        ProgressHistory(
+            goal=goal,
+            as_of=day,
+            value=value,
+            status=status,
+            calc_version=version,
+            recorded_at=timezone.now(),
+        )
+        for version, (day, value, status) in enumerate(rows, start=1)
+    )
+    Goal.objects.filter(pk=goal.pk).update(calc_version=len(rows))
+    stored[date(2026, 1, 5)] = D(90)
+    del stored[date(2026, 1, 9)]
+
+    recalc.recalculate_goals([goal.pk])
+    goal.refresh_from_db()
+    expected = forecast_series(
+        [*stored.items(), (TODAY, D(115))], period_end=period.end, target=D(120)
+    )
+    assert goal.current_value == D(115)
+    assert expected.points == 44  # 43 stored days and today
+    got = (
+        goal.forecast_value,
+        goal.forecast_low,
+        goal.forecast_high,
+        goal.forecast_target_probability,
+    )
+    want = (expected.value, expected.low, expected.high, expected.target_probability)
+    # The database sums the stored days; floating-point order may move the fourth decimal.
+    assert all(abs(a - b) <= D("0.0001") for a, b in zip(got, want, strict=True)), (got, want)
+    assert expected.low < expected.value < expected.high
 
 
 def test_query_count_does_not_grow_with_the_number_of_goals(lead, team):
