@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
-from .progress import DECREASE, PLACES
+from .progress import DECREASE
 
 MIN_POINTS = 3
 BAND_LEVEL = 0.80
@@ -128,8 +128,8 @@ def _chances(
 
 
 def _rounded(numbers: np.ndarray) -> list[Decimal]:
-    """The numbers as Decimals at the stored precision (see progress.quantize)."""
-    return [Decimal(repr(number)).quantize(PLACES) for number in numbers.tolist()]
+    """The numbers as Decimals at the stored precision (4 places, see progress.quantize)."""
+    return [Decimal(f"{number:.4f}") for number in numbers.tolist()]
 
 
 def forecast_many(series: Sequence[Series]) -> list[Forecast | None]:

@@ -17,6 +17,7 @@ Progress is not clamped: 125% is a real answer for a goal beyond its target.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -49,16 +50,20 @@ class GoalState:
     status: str
 
 
-def quantize(number: Decimal | None) -> Decimal | None:
+def quantize(number: Decimal | int | None) -> Decimal | None:
     """Round to the stored precision, so that comparing with stored values is exact."""
-    return None if number is None else Decimal(number).quantize(PLACES)
+    if number is None:
+        return None
+    return (number if type(number) is Decimal else Decimal(number)).quantize(PLACES)
 
 
+@functools.cache
 def expected_progress(*, start: date, end: date, as_of: date) -> Decimal:
     """The share of the period elapsed on `as_of`, in percent, counting whole days inclusively.
 
     The first day of a quarter expects 1/90 of the way, its last day all of it; before the start
-    nothing is expected and after the end everything is.
+    nothing is expected and after the end everything is. Cached: a recalculation asks the same
+    question for every goal of a period.
     """
     total_days = (end - start).days + 1
     elapsed_days = min(max((as_of - start).days + 1, 0), total_days)

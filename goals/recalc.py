@@ -631,7 +631,9 @@ def _array_literal(values: list) -> str:
     if issubclass(kind, str):
         text = ["NULL" if value is None else _quoted(value) for value in values]
     elif issubclass(kind, date):  # datetime too: ISO 8601 with its UTC offset, no blank
-        text = ["NULL" if value is None else value.isoformat() for value in values]
+        # A run's dates are few (today, the period bounds, its own time): format each once.
+        formatted = {value: value.isoformat() for value in set(values) if value is not None}
+        text = ["NULL" if value is None else formatted[value] for value in values]
     else:  # int, Decimal (PostgreSQL reads its exponent notation too)
         text = ["NULL" if value is None else str(value) for value in values]
     return "{" + ",".join(text) + "}"
