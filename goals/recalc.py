@@ -967,11 +967,16 @@ def goals_for_owners(owner_ids: Iterable[int], *, today: date | None = None) -> 
 
 def mark_pending(goal_ids: Iterable[int]) -> bool:
     """Queue goals for the next coalesced run. True when the caller must enqueue that run
-    (no run is scheduled yet); False when an already scheduled run will pick them up."""
+    (no run is scheduled yet); False when an already scheduled run will pick them up.
+
+    A goal already in the queue gets the new time: a run that started before this change then
+    leaves it queued (see recalculate_pending)."""
     now = timezone.now()
     PendingRecalculation.objects.bulk_create(
         [PendingRecalculation(goal_id=pk, queued_at=now) for pk in goal_ids],
-        ignore_conflicts=True,
+        update_conflicts=True,
+        unique_fields=["goal"],
+        update_fields=["queued_at"],
     )
     RecalculationSchedule.objects.get_or_create(name=QUEUE_NAME)
     # Only the first change of a burst wins this conditional update and enqueues the run.
@@ -985,24 +990,19 @@ def mark_pending(goal_ids: Iterable[int]) -> bool:
 def recalculate_pending(*, today: date | None = None) -> RecalcResult:
     """Recalculate every queued goal in one run (the coalesced task's body).
 
-    The schedule mark is cleared before the queue is claimed, so a change that arrives while
-    this run works enqueues the next run instead of being stranded.
+    The schedule mark is cleared before the queue is read, so a change that arrives while this
+    run works enqueues the next run instead of being stranded. A goal leaves the queue only once
+    the run has committed, and only if it was not queued again meanwhile: a run that fails or
+    whose worker is killed leaves the queue as it was, for the retry, the redelivered task or
+    the next run (recalculating a goal twice is harmless).
     """
     RecalculationSchedule.objects.filter(name=QUEUE_NAME).update(scheduled_at=None)
-    with transaction.atomic():
-        goal_ids = list(
-            PendingRecalculation.objects.select_for_update(skip_locked=True).values_list(
-                "goal_id", flat=True
-            )
+    started = timezone.now()
+    goal_ids = list(
+        PendingRecalculation.objects.filter(queued_at__lte=started).values_list(
+            "goal_id", flat=True
         )
-        PendingRecalculation.objects.filter(goal_id__in=goal_ids).delete()
-    try:
-        return recalculate_goals(goal_ids, today=today)
-    except Exception:
-        # Put the claimed goals back so the retry (or the next run) does not miss them.
-        now = timezone.now()
-        PendingRecalculation.objects.bulk_create(
-            [PendingRecalculation(goal_id=pk, queued_at=now) for pk in goal_ids],
-            ignore_conflicts=True,
-        )
-        raise
+    )
+    result = recalculate_goals(goal_ids, today=today)
+    PendingRecalculation.objects.filter(goal_id__in=goal_ids, queued_at__lte=started).delete()
+    return result

@@ -286,6 +286,39 @@ def test_coalesced_queue_enqueues_one_run_per_burst(lead, member, team):
     assert recalc.mark_pending(ids) is True  # the next change schedules the next run
 
 
+def test_a_goal_queued_again_during_a_run_stays_queued_and_a_failed_run_keeps_the_queue(
+    lead, member, team, monkeypatch
+):
+    period = quarter()
+    book(member, (1000, 1100))
+    goal = nrr_goal(period, by=lead, owner=member)
+    recalculate = recalc.recalculate_goals
+
+    def data_changes_during_the_run(goal_ids, **kwargs):
+        result = recalculate(goal_ids, **kwargs)
+        with time_machine.travel("2026-02-14 12:00:01Z", tick=False):
+            recalc.mark_pending([goal.pk])  # an import lands while the run finishes
+        return result
+
+    recalc.mark_pending([goal.pk])
+    monkeypatch.setattr(recalc, "recalculate_goals", data_changes_during_the_run)
+    assert recalc.recalculate_pending().changed_ids == [goal.pk]
+    assert PendingRecalculation.objects.filter(goal=goal).exists()  # the next run covers it
+
+    def worker_fails(goal_ids, **kwargs):
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(recalc, "recalculate_goals", worker_fails)
+    with pytest.raises(ConnectionError):
+        recalc.recalculate_pending()
+    assert PendingRecalculation.objects.filter(goal=goal).exists()  # for the retry
+
+    monkeypatch.setattr(recalc, "recalculate_goals", recalculate)
+    with time_machine.travel("2026-02-14 12:00:02Z", tick=False):
+        recalc.recalculate_pending()
+    assert not PendingRecalculation.objects.exists()
+
+
 def test_recalculate_command(lead, member, team):
     period = quarter()
     book(member, (1000, 1100))
