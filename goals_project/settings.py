@@ -258,6 +258,13 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# Dashboards: the page-view log behind the program-health page (which reads its last 8 weeks) is
+# pruned nightly of views older than this many days.
+DASHBOARD_VIEW_RETENTION_DAYS = env.int("DASHBOARD_VIEW_RETENTION_DAYS", default=120)
+CELERY_BEAT_SCHEDULE["dashboards-prune-views"] = {
+    "task": "dashboards.tasks.prune_dashboard_views",
+    "schedule": crontab(hour=2, minute=30),
+}
 # Check-ins: Monday digests and the Friday reminder, in the project's TIME_ZONE (CELERY_TIMEZONE).
 CELERY_BEAT_SCHEDULE.update(
     {

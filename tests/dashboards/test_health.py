@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from checkins.models import CheckIn
 from dashboards.models import DashboardView
+from dashboards.tasks import prune_dashboard_views
 from goals.models import Goal
 from tests.factories import GoalFactory, MembershipFactory
 
@@ -85,3 +86,19 @@ def test_query_count_does_not_grow_with_members(
     with django_assert_num_queries(len(few)):
         client.get(reverse("program_health"))
     assert Goal.objects.count() > 10
+
+
+def test_nightly_prune_drops_old_views_but_keeps_what_program_health_reads(
+    client, program, lead, settings
+):
+    settings.DASHBOARD_VIEW_RETENTION_DAYS = 30  # shorter than the page's 8 weeks: they stay
+    now = timezone.now()
+    old = now - dt.timedelta(days=7 * 9 + 1)
+    DashboardView.objects.create(user=lead, page="team", viewed_at=old)
+    kept = DashboardView.objects.count() - 1
+    assert prune_dashboard_views.delay().get() == 1
+    assert DashboardView.objects.count() == kept
+    assert not DashboardView.objects.filter(viewed_at=old).exists()
+    client.force_login(lead)
+    html = client.get(reverse("program_health")).content.decode()
+    assert measure(html, "Dashboard views per member (last week)") == "1.0"
