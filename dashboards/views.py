@@ -3,6 +3,7 @@
 An htmx request (filters, sorting, the 10-second poll) gets only the `live` partial.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -22,8 +23,6 @@ from . import leaderboard as leaderboard_selectors
 from . import selectors
 from .models import DashboardView, LeaderboardSetting
 from .services import dashboard_view_record, leaderboard_setting_update
-
-POLL_SECONDS = 10
 
 
 def _period(request: HttpRequest) -> tuple[GoalPeriod | None, list[GoalPeriod]]:
@@ -64,7 +63,12 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     if not selectors.can_view_team(request.user, team):
         raise Http404("No such team.")
     period, periods = _period(request)
-    context = {"team": team, "periods": periods, "period": period, "poll_seconds": POLL_SECONDS}
+    context = {
+        "team": team,
+        "periods": periods,
+        "period": period,
+        "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
+    }
     if request.user.is_staff and not request.htmx:
         # Admins switch between teams here; everyone else has only their own team.
         context["other_teams"] = Team.objects.order_by("name")

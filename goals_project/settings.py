@@ -261,6 +261,8 @@ CELERY_BEAT_SCHEDULE.update(
 # Dashboards: the page-view log behind the program-health page (which reads its last 8 weeks) is
 # pruned nightly of views older than this many days.
 DASHBOARD_VIEW_RETENTION_DAYS = env.int("DASHBOARD_VIEW_RETENTION_DAYS", default=120)
+# How often the team dashboard refreshes its numbers (htmx polling; paused in hidden tabs).
+DASHBOARD_POLL_SECONDS = env.int("DASHBOARD_POLL_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE["dashboards-prune-views"] = {
     "task": "dashboards.tasks.prune_dashboard_views",
     "schedule": crontab(hour=2, minute=30),

@@ -215,7 +215,7 @@ def test_the_page_polls_its_numbers_and_a_poll_shows_a_recalculation(
     url = reverse("team_dashboard", args=[team.pk])
     page = client.get(url).content.decode()
     assert re.search(
-        r'<div id="live" hx-get="/teams/\d+/" hx-trigger="every 10s" '
+        r'<div id="live" hx-get="/teams/\d+/" hx-trigger="every 10s, goalpost:visible" '
         r'hx-include="#dashboard-filters"',
         page,
     )

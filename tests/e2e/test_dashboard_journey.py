@@ -134,3 +134,40 @@ def test_member_lands_on_their_own_goals(page: Page, live_server, quarter_of_goa
     expect(page.locator(".contribution").first).to_contain_text(
         "Your book: NRR 104.2% on $1.0M starting ARR = 52.1 points of the team's 101.2%"
     )
+
+
+# Headless Chromium never hides its tab: the test hides and shows it the way a browser would.
+SET_TAB_HIDDEN = """(hidden) => {
+    const state = hidden ? "hidden" : "visible";
+    Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
+    Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+    document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def test_dashboard_polling_pauses_in_a_hidden_tab_and_catches_up_when_shown(
+    page: Page, live_server, quarter_of_goals, settings
+):
+    settings.DASHBOARD_POLL_SECONDS = 1
+    log_in(page, live_server, "lead@example.com")
+    expect(page.get_by_role("heading", name="Enterprise dashboard")).to_be_visible()
+    page.wait_for_load_state("load")
+    dashboard = page.url.split("?")[0]
+
+    def is_poll(request) -> bool:
+        return request.url.startswith(dashboard) and bool(request.headers.get("hx-request"))
+
+    polls = []
+    page.on("request", lambda request: polls.append(request) if is_poll(request) else None)
+    page.wait_for_timeout(2_500)
+    assert len(polls) >= 2  # visible: a refresh every second
+
+    page.evaluate(SET_TAB_HIDDEN, True)
+    page.wait_for_timeout(500)  # a request already under way may still finish
+    polls.clear()
+    page.wait_for_timeout(3_000)
+    assert polls == []  # hidden: nothing sent
+
+    with page.expect_request(is_poll, timeout=2_000):  # shown: refreshed at once
+        page.evaluate(SET_TAB_HIDDEN, False)
+    expect(page.locator("#goal-count")).to_contain_text("numbers refresh every 1 seconds")
