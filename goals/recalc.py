@@ -882,9 +882,10 @@ def recalculate_active_goals(*, today: date | None = None) -> RecalcResult:
 
 def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> RecalcResult:
     """Give calculated metric goals one history point per day from their period start to
-    yesterday, each computed "as of" that day from the dated customer data, then recalculate
-    them for today. Days that already have a point are left alone, so running it again adds
-    nothing. One engine call per (metric, period, day), for all the goals at once."""
+    yesterday, each computed "as of" that day from the dated customer data (and team goals
+    their members' contribution snapshots of that day), then recalculate them for today. Days
+    that already have a point are left alone, so running it again adds nothing. One engine
+    call per (metric, period, day), for all the goals at once."""
     today = today or timezone.localdate()
     goals = [goal for goal in _load_goals(set(goal_ids)) if is_calculated(goal)]
     result = RecalcResult(goal_ids=[goal.pk for goal in goals])
@@ -898,6 +899,7 @@ def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> R
     for goal in goals:
         groups[(goal.metric_key, goal.period_id)].append(goal)
     history: dict[int, list[_History]] = defaultdict(list)
+    snapshots: dict[int, list[_Snapshot]] = defaultdict(list)
     for (metric_key, _), group in groups.items():
         period = group[0].period
         last_day = min(today - timedelta(days=1), period.end)
@@ -926,10 +928,16 @@ def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> R
                             _local_end_of(day),
                         )
                     )
+                    if goal.owner_id is None:
+                        snapshots[goal.pk] += _contributions(goal, results, day, context)
             day += timedelta(days=1)
     writes = [
         _Write(
-            goal=goal, read_version=goal.calc_version, history=history[goal.pk], update_state=False
+            goal=goal,
+            read_version=goal.calc_version,
+            history=history[goal.pk],
+            update_state=False,
+            contributions=snapshots[goal.pk],
         )
         for goal in goals
         if history[goal.pk]

@@ -227,6 +227,28 @@ def test_forecast_fits_the_latest_row_of_each_day_with_todays_value_replacing_to
     assert expected.low < expected.value < expected.high
 
 
+def test_new_team_goal_mid_period_gets_daily_contributions_that_add_up(
+    lead, member, team, django_capture_on_commit_callbacks
+):
+    period = quarter()
+    book(member, (1000, 1200))  # NRR 100 in January, 120 from Feb 1
+    book(lead, (1000, 1000))  # NRR 100 throughout
+    with django_capture_on_commit_callbacks(execute=True):
+        goal = nrr_goal(period, by=lead, team=team, baseline="100", target="120")
+    days = {}
+    for row in ContributionSnapshot.objects.filter(goal=goal).select_related("member"):
+        days.setdefault(row.as_of, {})[row.member.email] = row.points
+    assert sorted(days) == [date(2026, 1, 1) + timedelta(days=i) for i in range(45)]
+    team_values = dict(ProgressHistory.objects.filter(goal=goal).values_list("as_of", "value"))
+    for day, points in days.items():
+        assert sum(points.values()) == team_values[day]  # each day adds up to the team value
+    assert days[date(2026, 1, 31)] == {"member@example.com": D(50), "lead@example.com": D(50)}
+    assert days[TODAY] == {"member@example.com": D(60), "lead@example.com": D(50)}
+    before = ContributionSnapshot.objects.count()
+    recalc.backfill_history([goal.pk])
+    assert ContributionSnapshot.objects.count() == before  # nothing twice
+
+
 def test_query_count_does_not_grow_with_the_number_of_goals(lead, team):
     period = quarter()
     members = [MembershipFactory(team=team).user for _ in range(12)]
