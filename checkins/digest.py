@@ -33,7 +33,7 @@ from .selectors import (
     support_requests_for,
     with_weekly_change,
 )
-from .weeks import iso_week_label
+from .weeks import current_week_start, iso_week_label
 
 logger = logging.getLogger(__name__)
 
@@ -131,18 +131,31 @@ def _deliver(
 
 @dataclass
 class GoalLine:
+    """One goal in a digest, as it stood on the week's Monday (from its history; the goal's
+    current state when it has none). The forecast is only known for the current week."""
+
     goal: Goal
     value: Decimal | None
     change: Decimal | None
     progress_change: Decimal | None
+    status: str
+    current_week: bool = True
 
     @property
     def target(self) -> Decimal | int | None:
         return self.goal.task_target if self.goal.goal_type == Goal.Type.TASK else self.goal.target
 
     @property
+    def status_label(self) -> str:
+        return Goal.Status(self.status).label
+
+    @property
+    def forecast_value(self) -> Decimal | None:
+        return self.goal.forecast_value if self.current_week else None
+
+    @property
     def forecast_probability(self) -> Decimal | None:
-        return self.goal.forecast_target_probability
+        return self.goal.forecast_target_probability if self.current_week else None
 
 
 @dataclass
@@ -171,7 +184,8 @@ class Digest:
         return iso_week_label(self.week_start)
 
 
-def _lines(goals: Iterable[Goal]) -> list[GoalLine]:
+def _lines(goals: Iterable[Goal], week_start: date) -> list[GoalLine]:
+    current_week = week_start >= current_week_start()
     lines = []
     for goal in goals:
         value = goal.value_now if goal.value_now is not None else goal.current_value
@@ -185,7 +199,8 @@ def _lines(goals: Iterable[Goal]) -> list[GoalLine]:
             if goal.progress_now is not None and goal.progress_week_ago is not None
             else None
         )
-        lines.append(GoalLine(goal, value, change, progress_change))
+        status = goal.status_now or goal.status
+        lines.append(GoalLine(goal, value, change, progress_change, status, current_week))
     return lines
 
 
@@ -193,7 +208,8 @@ def _goal_rows(goals: QuerySet[Goal], week_start: date) -> list[GoalLine]:
     return _lines(
         with_weekly_change(goals.filter(open_in_week_q(week_start)), week_start)
         .select_related("owner", "period")
-        .order_by("name", "pk")
+        .order_by("name", "pk"),
+        week_start,
     )
 
 
@@ -216,7 +232,7 @@ def _sections(user: User, week_start: date, is_lead: bool) -> list[dict]:
 
 def _lead_part(user: User, membership: Membership, week_start: date) -> LeadPart:
     rows = _goal_rows(Goal.objects.filter(team_id=membership.team_id), week_start)
-    counts = Counter(row.goal.status for row in rows)
+    counts = Counter(row.status for row in rows)
     movers = sorted(
         (row for row in rows if row.progress_change),
         key=lambda row: abs(row.progress_change),
@@ -228,7 +244,7 @@ def _lead_part(user: User, membership: Membership, week_start: date) -> LeadPart
             (label, counts[status]) for status, label in Goal.Status.choices if counts[status]
         ],
         movers=movers,
-        at_risk=[row for row in rows if row.goal.status in WORSE_STATUSES],
+        at_risk=[row for row in rows if row.status in WORSE_STATUSES],
         missed=missed_checkins(team_id=membership.team_id, week_start=week_start - timedelta(7)),
         open_requests=list(support_requests_for(user)),
     )

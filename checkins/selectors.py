@@ -159,9 +159,11 @@ def goals_turned_worse(*, team_id: int, week_start: date) -> QuerySet[Goal]:
 
 
 def with_weekly_change(goals: QuerySet[Goal], week_start: date) -> QuerySet[Goal]:
-    """Annotate value/progress as of the week's Monday and a week earlier (from history)."""
+    """Annotate value/progress as of the week's Monday and a week earlier, and the status as of
+    the Monday (from history)."""
     week_ago = week_start - timedelta(days=7)
     return goals.annotate(
+        status_now=_history_at(week_start, "status"),
         value_now=_history_at(week_start, "value"),
         value_week_ago=_history_at(week_ago, "value"),
         progress_now=_history_at(week_start, "progress"),

@@ -103,6 +103,21 @@ def test_member_and_lead_digests(week_of_data, highlights):
     assert "You did not check in last week." in emails["mate@example.com"].body
 
 
+@time_machine.travel(MONDAY_9AM + dt.timedelta(days=7), tick=False)
+def test_a_digest_sent_again_for_a_past_week_shows_that_week_not_today(week_of_data):
+    # A week later Mo's goal is achieved and Tia's behind; the operator re-sends W49's digest.
+    Goal.objects.filter(pk__in=Goal.objects.values("pk")).update(status=Goal.Status.BEHIND)
+    send_weekly_updates(week_start=MONDAY)
+    emails = outbox_by_recipient()
+    assert (
+        "- Close 10 onboarding tasks: 5 (target 10), change since last week +3, On track\n"
+        in emails["member@example.com"].body  # W49's status, and no forecast of today's
+    )
+    body = emails["lead@example.com"].body
+    assert "Status: On track 1, At risk 1" in body
+    assert "At risk or behind:\n- Tia's tasks (Tia Mate): At risk" in body
+
+
 @time_machine.travel(MONDAY_9AM, tick=False)
 def test_running_twice_sends_one_digest_per_user(week_of_data):
     send_weekly_updates(week_start=MONDAY)
