@@ -189,7 +189,8 @@ SECURE_CSP = {
     "script-src": [CSP.SELF, CSP.NONCE],
     # Stylesheets only from here; plotly.js writes its rules into the nonce'd, empty
     # <style id="plotly.js-style-global"> of base.html (through CSSOM, which CSP allows) instead
-    # of injecting a <style> of its own. Style attributes (progress bar widths) stay allowed.
+    # of injecting a <style> of its own. Style attributes stay allowed: progress-bar widths, and
+    # plotly.js writes style attributes itself when it draws.
     "style-src": [CSP.SELF],
     "style-src-elem": [CSP.SELF, CSP.NONCE],
     "style-src-attr": [CSP.UNSAFE_INLINE],
