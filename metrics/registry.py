@@ -23,8 +23,10 @@ from . import calculators
 from .ratio import HUNDRED, Ratio
 
 __all__ = [
+    "ACCUMULATING",
     "ALIASES",
     "HUNDRED",
+    "LEVEL",
     "METRICS",
     "Metric",
     "Ratio",
@@ -38,14 +40,25 @@ __all__ = [
 Calculator = Callable[[Collection[int], date, date], dict[int, Ratio]]
 
 
+LEVEL = "level"
+ACCUMULATING = "accumulating"
+
+
 @dataclass(frozen=True)
 class Metric:
+    """One metric. `value_range` is (lowest, highest) a value can take (None: unbounded on that
+    side). `shape` says how the period-to-date value moves through a period: a *level* (NRR,
+    GRR, renewal rate, NPS) is meaningful from day one, while an *accumulating* metric (QBR
+    completion: done over expected for the whole quarter) starts near 0 and fills up."""
+
     key: str
     label: str
     unit: str
     direction_hint: str  # "increase" or "decrease": which way is better
     calculate: Calculator
     description: str = ""
+    value_range: tuple[Decimal | None, Decimal | None] = (None, None)
+    shape: str = LEVEL
 
 
 @dataclass
@@ -64,6 +77,7 @@ METRICS: dict[str, Metric] = {
             unit="%",
             direction_hint="increase",
             calculate=calculators.net_revenue_retention,
+            value_range=(Decimal(0), None),
             description="ARR at the end of the window of the customers that had ARR at its "
             "start, over their ARR at the start. Expansion counts, churn counts as 0, "
             "customers new after the start are left out.",
@@ -74,6 +88,7 @@ METRICS: dict[str, Metric] = {
             unit="%",
             direction_hint="increase",
             calculate=calculators.gross_revenue_retention,
+            value_range=(Decimal(0), HUNDRED),
             description="Like NRR, but each customer counts at most its starting ARR, so "
             "expansion never counts and the value is at most 100%.",
         ),
@@ -83,6 +98,7 @@ METRICS: dict[str, Metric] = {
             unit="%",
             direction_hint="increase",
             calculate=calculators.renewal_rate,
+            value_range=(Decimal(0), HUNDRED),
             description="Renewals due in the window that were renewed, over those renewed or "
             "churned. Pending renewals are not counted.",
         ),
@@ -92,6 +108,7 @@ METRICS: dict[str, Metric] = {
             unit="points",
             direction_hint="increase",
             calculate=calculators.net_promoter_score,
+            value_range=(Decimal(-100), HUNDRED),
             description="Promoters (9-10) minus detractors (0-6), over all responses in the "
             "window, from -100 to 100.",
         ),
@@ -101,6 +118,8 @@ METRICS: dict[str, Metric] = {
             unit="%",
             direction_hint="increase",
             calculate=calculators.qbr_completion,
+            value_range=(Decimal(0), HUNDRED),
+            shape=ACCUMULATING,
             description="QBRs completed over QBRs expected: one per active customer (ARR > 0) "
             "per calendar quarter overlapping the window.",
         ),
