@@ -15,6 +15,7 @@ seconds, not minutes.
 from __future__ import annotations
 
 import os
+import secrets
 import random
 import sys
 import time
@@ -33,6 +34,8 @@ def setup_django(*, migrate: bool = True) -> None:
     """Point Django at DATABASE_URL (creating a missing PostgreSQL database) and migrate it."""
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goals_project.settings")
+    # Benchmarks run with DEBUG off, which needs a key (the processes they start inherit it).
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django

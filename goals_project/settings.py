@@ -16,7 +16,18 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-development-key-change-me-in-production")
+# The test run relaxes a few production settings (HTTPS, the key below).
+RUNNING_TESTS = "pytest" in sys.modules
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not (DEBUG or RUNNING_TESTS):
+        # One line, no traceback: a production start never runs on a published key.
+        raise SystemExit(
+            "Refusing to start: SECRET_KEY is not set and DEBUG is off. Set SECRET_KEY to a long "
+            "random value (python -c 'import secrets; print(secrets.token_urlsafe(50))'), or "
+            "DEBUG=1 for local development."
+        )
+    SECRET_KEY = "insecure-local-development-key-change-me-in-production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -107,11 +118,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock an account+address pair after repeated failures.
+# Login throttling (django-axes, goals_project/people/throttle.py): lock an account+address pair
+# after repeated failures, the account counted in its one normalised spelling; and lock an address
+# that fails too often across accounts.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "goals_project.people.throttle.axes_lockout_parameters"
+AXES_USERNAME_CALLABLE = "goals_project.people.throttle.axes_username"
 AXES_USERNAME_FORM_FIELD = "username"
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -171,7 +186,6 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Security: strict by default, relaxed only for local plain-HTTP development and the test run
 # (whose test client and live server speak plain HTTP on loopback).
-RUNNING_TESTS = "pytest" in sys.modules
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not (DEBUG or RUNNING_TESTS))
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from goals_project.observability import healthz
+from goals_project.people.forms import AdminLoginForm
 
+admin.site.login_form = AdminLoginForm
 admin.site.site_header = "Goalpost administration"
 admin.site.site_title = "Goalpost admin"
 

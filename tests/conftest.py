@@ -1,6 +1,7 @@
 """Persona fixtures used by name across the suite."""
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -9,6 +10,10 @@ from goals_project.people.models import Membership
 from .factories import GoalPeriodFactory, MembershipFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct horse battery"
+
+# Processes the suite starts (a Celery worker, manage.py) run with DEBUG off, which refuses to
+# start without a key; the test process itself is allowed the local one.
+os.environ.setdefault("SECRET_KEY", "test-suite-only-" + "k" * 50)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,8 @@ OUT = Path(os.environ.get("DRILLS_OUT", "/tmp/goalpost-drills"))
 OUT.mkdir(parents=True, exist_ok=True)
 os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("EMAIL_URL", "dummymail://")
+# The drills' processes run with DEBUG off, which needs a key (they inherit this one).
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("REQUEST_LOG_LEVEL", "WARNING")
 

@@ -1,10 +1,20 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from .models import ApiToken
+from .throttle import normalize_login
 
 
-class EmailLoginForm(AuthenticationForm):
+class NormalizedLoginMixin:
+    """The login is normalised once, before the throttle (django-axes) and the backend see it:
+    every spelling of an email is the same account with the same count of failures."""
+
+    def clean_username(self) -> str:
+        return normalize_login(self.cleaned_data.get("username"))
+
+
+class EmailLoginForm(NormalizedLoginMixin, AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
@@ -14,6 +24,15 @@ class EmailLoginForm(AuthenticationForm):
         ),
         "inactive": "This account is inactive.",
     }
+
+
+class AdminLoginForm(NormalizedLoginMixin, AdminAuthenticationForm):
+    """Django admin's login form with the same normalised login."""
+
+
+class EmailPasswordResetForm(PasswordResetForm):
+    def clean_email(self) -> str:
+        return normalize_login(self.cleaned_data.get("email"))
 
 
 class ApiTokenForm(forms.Form):

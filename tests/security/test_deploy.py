@@ -141,3 +141,37 @@ def test_session_and_csrf_cookies_are_secure(production_response):
     assert csrf["secure"] is True
     assert csrf["samesite"] == "Lax"
     assert production_response["session_cookie"] == [True, True]  # secure, HttpOnly
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "SECRET_KEY" in lines[0] and "DEBUG" in lines[0]
+    # The published local-development key never reaches a production process.
+    assert "insecure-local-development-key" not in result.stdout + result.stderr
+
+
+def test_a_debug_run_without_a_secret_key_still_starts(tmp_path):
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    env.update(DEBUG="1", SECURE_HTTPS="0")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr

@@ -109,3 +109,44 @@ def test_login_throttling_locks_one_account_from_one_address_until_the_cool_off(
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC) + cool_off):
         assert timezone.now() > dt.datetime(2026, 3, 2, 9, 15, tzinfo=dt.UTC)
         assert login(client, member.email, PASSWORD).status_code == 302
+
+
+CASE_VARIANTS = ["member@example.com", "Member@Example.com", "MEMBER@EXAMPLE.COM", " member@example.com "]
+
+
+def test_case_variants_of_an_email_share_one_lock_out(client, member, settings):
+    # Guesses spread over spellings of the same address count for the one account...
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        login(client, CASE_VARIANTS[attempt % len(CASE_VARIANTS)], "guess")
+    # ...so once it is locked, no spelling gets in, not even with the right password.
+    for variant in CASE_VARIANTS:
+        response = login(client, variant, PASSWORD)
+        assert response.status_code == 429, variant
+        assert "Too many failed log-in attempts" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_login_counts_case_variants_as_one_account(client, admin_user, settings):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        email = "admin@example.com" if attempt % 2 else "ADMIN@example.com"
+        client.post("/admin/login/", {"username": email, "password": "guess"})
+    response = client.post("/admin/login/", {"username": "Admin@Example.com", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_one_address_guessing_across_accounts_is_throttled(client, member, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    # Fewer than the per-account limit on each account, but many accounts from one address.
+    for number in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+        assert login(client, f"someone{number}@example.com", "guess").status_code in (200, 429)
+    response = login(client, member.email, PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Another address is not affected.
+    response = client.post(
+        "/accounts/login/",
+        {"username": member.email, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert response.status_code == 302
