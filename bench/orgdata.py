@@ -15,8 +15,8 @@ seconds, not minutes.
 from __future__ import annotations
 
 import os
-import secrets
 import random
+import secrets
 import sys
 import time
 from dataclasses import dataclass

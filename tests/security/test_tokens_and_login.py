@@ -111,7 +111,12 @@ def test_login_throttling_locks_one_account_from_one_address_until_the_cool_off(
         assert login(client, member.email, PASSWORD).status_code == 302
 
 
-CASE_VARIANTS = ["member@example.com", "Member@Example.com", "MEMBER@EXAMPLE.COM", " member@example.com "]
+CASE_VARIANTS = [
+    "member@example.com",
+    "Member@Example.com",
+    "MEMBER@EXAMPLE.COM",
+    " member@example.com ",
+]
 
 
 def test_case_variants_of_an_email_share_one_lock_out(client, member, settings):
