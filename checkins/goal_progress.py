@@ -4,6 +4,8 @@ goals engine owns manual entries, milestones and recalculation)."""
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
 from goals import services as goal_services
 from goals.models import Goal, Milestone
 from goals_project.people.models import User
@@ -36,6 +38,16 @@ def manual_fields_refused(goal: Goal) -> dict[str, str]:
     if goal.goal_type != Goal.Type.MILESTONE:
         refused["milestones"] = "Only a milestone goal has milestones to tick."
     return refused
+
+
+def value_refused(goal: Goal, value: Decimal) -> str | None:
+    """Why the goals services would refuse this value for the goal (outside its unit's range),
+    or None."""
+    try:
+        goal_services.manual_entry_validate(goal=goal, value=value)
+    except ValidationError as error:
+        return " ".join(error.message_dict.get("value", []))
+    return None
 
 
 def record_manual_progress(

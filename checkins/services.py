@@ -14,7 +14,7 @@ from goals_project.people.selectors import team_leads
 
 from . import notify
 from .access import CHECK_IN_DENIED, HELP_DENIED, can_check_in
-from .goal_progress import manual_fields_refused, record_manual_progress
+from .goal_progress import manual_fields_refused, record_manual_progress, value_refused
 from .models import NOTE_MAX_LENGTH, CheckIn, SupportRequest
 from .weeks import current_week_start
 
@@ -92,6 +92,10 @@ def checkin_submit(
     errors.update(
         {name: refused[name] for name, is_given in given.items() if is_given and name in refused}
     )
+    if value is not None and "value" not in errors:
+        refusal = value_refused(goal, value)
+        if refusal:
+            errors["value"] = refusal
     if tasks_done is not None and "tasks_done" not in errors and tasks_done < 0:
         errors["tasks_done"] = "Tasks done cannot be negative."
     milestones = []

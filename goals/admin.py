@@ -5,11 +5,59 @@ task count and weight are read-only on an existing goal: changing them is an adj
 needs a reason and leaves an audit row, so it goes through the goal page's Adjust form.
 """
 
+import copy
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 from guardian.admin import GuardedModelAdmin
 
+from . import services, tasks
 from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone, ProgressHistory
 from .serializers import ADJUSTED_FIELDS
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's field errors on the admin form's fields (the rest above the form)."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class GoalAdminForm(forms.ModelForm):
+    """The admin's goal form checks a goal with the same service rules as the pages and API
+    (the admin builds the form's Meta from GoalAdmin)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        goal = construct_instance(self, copy.copy(self.instance))
+        try:
+            services.validate_goal(goal, creating=self.instance.pk is None)
+        except ValidationError as error:
+            add_service_errors(self, error)
+        return cleaned
+
+
+class ManualEntryAdminForm(forms.ModelForm):
+    """A manual entry is checked by the service the pages use (a value within the unit's
+    range, a task count for a task goal...)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        goal = cleaned.get("goal")
+        if goal is not None and not self.errors:
+            try:
+                services.manual_entry_validate(
+                    goal=goal,
+                    value=cleaned.get("value"),
+                    tasks_done=cleaned.get("tasks_done"),
+                    note=cleaned.get("note") or "",
+                )
+            except ValidationError as error:
+                add_service_errors(self, error)
+        return cleaned
 
 
 @admin.register(GoalPeriod)
@@ -67,6 +115,7 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 @admin.register(Goal)
 class GoalAdmin(GuardedModelAdmin):
+    form = GoalAdminForm
     list_display = [
         "name",
         "period",
@@ -121,3 +170,18 @@ class ManualEntryAdmin(admin.ModelAdmin):
     list_select_related = ["goal", "created_by"]
     raw_id_fields = ["goal"]
     readonly_fields = ["created_by", "created_at"]
+    form = ManualEntryAdminForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            tasks.enqueue_recalculation([obj.goal_id])
+            return
+        entry = services.manual_entry_add(
+            goal=obj.goal,
+            by=request.user,
+            value=obj.value,
+            tasks_done=obj.tasks_done,
+            note=obj.note,
+        )
+        obj.pk, obj.created_by, obj.created_at = entry.pk, entry.created_by, entry.created_at

@@ -34,8 +34,16 @@ def plain(value: Decimal | None) -> str | None:
     return format(value.normalize(), "f")
 
 
+# The metric choice of a goal whose value is entered by hand (it states a unit instead).
+MEASURED_BY_HAND = "manual"
+
+
 def metric_choices() -> list[tuple[str, str]]:
-    return [("", "Choose a metric")] + [(key, m.label) for key, m in METRICS.items()]
+    return (
+        [("", "Choose a metric")]
+        + [(key, m.label) for key, m in METRICS.items()]
+        + [(MEASURED_BY_HAND, "None: the value is entered by hand")]
+    )
 
 
 class PeriodForm(forms.Form):
@@ -76,6 +84,17 @@ class GoalForm(forms.Form):
     goal_type = forms.ChoiceField(label="Type", choices=Goal.Type.choices)
     metric_key = forms.ChoiceField(label="Metric", choices=metric_choices, required=False)
     direction = forms.ChoiceField(choices=Goal.Direction.choices, initial=Goal.Direction.INCREASE)
+    maintain_side = forms.ChoiceField(
+        label="A maintain goal keeps",
+        choices=[("", "The metric's better side"), *Goal.Side.choices],
+        required=False,
+    )
+    unit = forms.ChoiceField(
+        label="Unit (measured by hand)",
+        choices=[("", "No unit"), *Goal.Unit.choices],
+        required=False,
+        help_text="What the value counts; entries outside its range are refused.",
+    )
     baseline = value_field("Baseline", help_text="Where the goal starts from.")
     target = value_field("Target")
     stretch_target = value_field("Stretch target", help_text="Optional: an ambitious mark.")
@@ -129,9 +148,17 @@ class GoalForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         goal_type = cleaned.get("goal_type")
+        by_hand = cleaned.get("metric_key") == MEASURED_BY_HAND
+        if by_hand:
+            cleaned["metric_key"] = ""
+        else:
+            cleaned["unit"] = ""  # a metric's values are in its own unit
         if goal_type == Goal.Type.METRIC:
-            if not cleaned.get("metric_key"):
-                self.add_error("metric_key", "Choose the metric this goal tracks.")
+            if not by_hand and not cleaned.get("metric_key"):
+                self.add_error(
+                    "metric_key",
+                    "Choose the metric this goal tracks (or that its value is entered by hand).",
+                )
             if cleaned.get("target") is None:
                 self.add_error("target", "A metric goal needs a target.")
         elif goal_type == Goal.Type.TASK and not cleaned.get("task_target"):
@@ -145,6 +172,7 @@ class GoalEditForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     direction = forms.ChoiceField(choices=Goal.Direction.choices)
+    maintain_side = forms.ChoiceField(label="A maintain goal keeps", choices=Goal.Side.choices)
     task_target = forms.IntegerField(
         label="Number of tasks", min_value=1, max_value=100000, required=False
     )
@@ -152,7 +180,7 @@ class GoalEditForm(forms.Form):
     show_in_leaderboard = forms.BooleanField(required=False)
 
     def __init__(self, *args, goal: Goal, **kwargs):
-        fields = ("name", "description", "direction", "task_target", "visibility")
+        fields = ("name", "description", "direction", "maintain_side", "task_target", "visibility")
         initial = {f: getattr(goal, f) for f in (*fields, "show_in_leaderboard")}
         super().__init__(*args, initial=initial, **kwargs)
         self.goal = goal
@@ -160,6 +188,8 @@ class GoalEditForm(forms.Form):
             del self.fields["task_target"]
         else:
             self.fields["task_target"].required = True
+        if goal.goal_type != Goal.Type.METRIC:
+            del self.fields["direction"], self.fields["maintain_side"]
 
     def changes(self) -> dict:
         return {

@@ -57,6 +57,19 @@ class Goal(models.Model):
         DECREASE = "decrease", "Decrease"
         MAINTAIN = "maintain", "Maintain"
 
+    class Side(models.TextChoices):
+        FLOOR = "floor", "At or above the target (a floor)"
+        CEILING = "ceiling", "At or below the target (a ceiling)"
+
+    class Unit(models.TextChoices):
+        """What a goal measured by hand counts; its range bounds the entries (see RANGES)."""
+
+        COUNT = "count", "Count"
+        DAYS = "days", "Days"
+        PERCENT = "percent", "Percent"
+        CURRENCY = "currency", "Currency"
+        SCORE = "score", "Score"
+
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public"
         PRIVATE = "private", "Private"
@@ -103,6 +116,19 @@ class Goal(models.Model):
     metric_key = models.CharField(max_length=40, blank=True)
     direction = models.CharField(
         max_length=10, choices=Direction.choices, default=Direction.INCREASE
+    )
+    maintain_side = models.CharField(
+        "keeps",
+        max_length=10,
+        choices=Side.choices,
+        default=Side.FLOOR,
+        help_text="For a maintain goal: the side of the target the value must stay on.",
+    )
+    unit = models.CharField(
+        max_length=10,
+        choices=Unit.choices,
+        blank=True,
+        help_text="For a goal measured by hand: what its value counts (bounds the entries).",
     )
     baseline = models.DecimalField(**VALUE, null=True, blank=True)
     target = models.DecimalField(**VALUE, null=True, blank=True)

@@ -21,6 +21,7 @@ lost and no row doubles.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -36,7 +37,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from goals_project.people.models import Membership
-from metrics.registry import Ratio, ScopeResults, evaluate
+from metrics.registry import Metric, Ratio, ScopeResults, evaluate, get_metric
 
 from .forecast import Moments, Trend, forecast_trends
 from .models import (
@@ -51,7 +52,11 @@ from .models import (
 )
 from .progress import (
     HUNDRED,
+    INCREASE,
+    MAINTAIN,
+    ZERO,
     GoalState,
+    Outlook,
     count_progress,
     goal_state,
     goal_window,
@@ -187,6 +192,7 @@ LOADED_FIELDS = (
     "goal_type",
     "metric_key",
     "direction",
+    "maintain_side",
     "baseline",
     "target",
     "stretch_target",
@@ -195,6 +201,9 @@ LOADED_FIELDS = (
     "progress",
     "expected_progress",
     "status",
+    "forecast_value",
+    "forecast_low",
+    "forecast_high",
     "calc_version",
 )
 
@@ -213,6 +222,7 @@ class GoalRow:
     goal_type: str
     metric_key: str
     direction: str
+    maintain_side: str
     baseline: Decimal | None
     target: Decimal | None
     stretch_target: Decimal | None
@@ -221,6 +231,10 @@ class GoalRow:
     progress: Decimal | None
     expected_progress: Decimal | None
     status: str
+    # Read as stored (a maintain goal's status reads its forecast) and written back by a run.
+    forecast_value: Decimal | None
+    forecast_low: Decimal | None
+    forecast_high: Decimal | None
     calc_version: int
     last_history_as_of: date | None
     period: GoalPeriod | None = None
@@ -229,9 +243,6 @@ class GoalRow:
     milestone_weight: Decimal | None = None
     milestone_done_weight: Decimal | None = None
     rolls_up: bool = False
-    forecast_value: Decimal | None = None
-    forecast_low: Decimal | None = None
-    forecast_high: Decimal | None = None
     forecast_target_probability: Decimal | None = None
     forecast_stretch_probability: Decimal | None = None
     last_calculated_at: datetime | None = None
@@ -334,20 +345,77 @@ def _calculated_value(goal: GoalRow, results: ScopeResults) -> Decimal | None:
     return ratio.value
 
 
+@functools.cache
+def _metric(metric_key: str) -> Metric | None:
+    try:
+        return get_metric(metric_key) if metric_key else None
+    except KeyError:
+        return None
+
+
+@functools.cache
+def _expected_share(metric_key: str, start: date, end: date, as_of: date) -> Decimal | None:
+    """The share of its period value an accumulating metric is expected to have by `as_of`
+    (None for a level metric: the elapsed share of the period is the expected progress)."""
+    metric = _metric(metric_key)
+    if metric is None or not metric.accumulates:
+        return None
+    return metric.expected_share(start=start, end=end, as_of=as_of)
+
+
+def _progress(goal: GoalRow, value: Decimal | None) -> Decimal | None:
+    """A metric goal's progress: from its baseline, or from the range's floor for an
+    accumulating metric (it fills up from there every period)."""
+    metric = _metric(goal.metric_key)
+    origin = (metric.value_range[0] or ZERO) if metric and metric.accumulates else None
+    return metric_progress(
+        direction=goal.direction,
+        baseline=goal.baseline,
+        target=goal.target,
+        value=value,
+        side=goal.maintain_side,
+        origin=origin,
+    )
+
+
+def _direction(goal: GoalRow) -> str:
+    if goal.goal_type != Goal.Type.METRIC or is_rollup(goal):
+        return INCREASE
+    return goal.direction
+
+
+def _outlook(goal: GoalRow) -> Outlook:
+    return Outlook(goal.forecast_value, goal.forecast_low, goal.forecast_high)
+
+
 def _state_of(
-    goal: GoalRow, value: Decimal | None, progress: Decimal | None, as_of: date
+    goal: GoalRow,
+    value: Decimal | None,
+    progress: Decimal | None,
+    as_of: date,
+    *,
+    today: date,
+    outlook: Outlook | None = None,
 ) -> GoalState:
+    """The goal's state on `as_of`, computed `today`. A maintain goal's status reads `outlook`
+    (its forecast; none for a day in the past) and is settled once the period is over."""
+    period = goal.period
     stretch = goal.stretch_target
     if goal.goal_type == Goal.Type.MILESTONE or is_rollup(goal):
         stretch = None
     return goal_state(
         value=value,
         progress=progress,
-        start=goal.period.start,
-        end=goal.period.end,
+        start=period.start,
+        end=period.end,
         as_of=as_of,
-        direction=goal.direction if goal.goal_type == Goal.Type.METRIC else "increase",
+        direction=_direction(goal),
         stretch_target=stretch,
+        target=goal.target,
+        side=goal.maintain_side,
+        outlook=outlook,
+        closed=as_of >= period.end and today > period.end,
+        share=_expected_share(goal.metric_key, period.start, period.end, as_of),
     )
 
 
@@ -361,10 +429,7 @@ def _manual_value_and_progress(goal: GoalRow) -> tuple[Decimal | None, Decimal |
         done = goal.milestone_done_weight or Decimal(0)
         return done, count_progress(done=done, total=goal.milestone_weight)
     value = goal.manual_value
-    progress = metric_progress(
-        direction=goal.direction, baseline=goal.baseline, target=goal.target, value=value
-    )
-    return value, progress
+    return value, _progress(goal, value)
 
 
 def forecast_mark(goal: GoalRow) -> tuple[Decimal | None, Decimal | None, str]:
@@ -379,6 +444,10 @@ def forecast_mark(goal: GoalRow) -> tuple[Decimal | None, Decimal | None, str]:
         return goal.milestone_weight, None, "increase"
     if is_rollup(goal):
         return HUNDRED, None, "increase"
+    if goal.direction == MAINTAIN:
+        # Holding a ceiling is staying at or below it: "reaching" it is being below.
+        below = goal.maintain_side == Goal.Side.CEILING
+        return goal.target, goal.stretch_target, "decrease" if below else "increase"
     return goal.target, goal.stretch_target, goal.direction
 
 
@@ -433,10 +502,10 @@ def _plan(goals: list[GoalRow], context: _Context, now: datetime) -> list[_Write
         results = _evaluate_group(metric_key, start, end, group, context)
         for goal in group:
             value = _calculated_value(goal, results)
-            progress = metric_progress(
-                direction=goal.direction, baseline=goal.baseline, target=goal.target, value=value
+            state = _state_of(
+                goal, value, _progress(goal, value), end, today=today, outlook=_outlook(goal)
             )
-            states[goal.pk] = (_state_of(goal, value, progress, end), end)
+            states[goal.pk] = (state, end)
             if goal.owner_id is None:
                 team_results[goal.pk] = (results, end)
     for goal in goals:
@@ -444,12 +513,13 @@ def _plan(goals: list[GoalRow], context: _Context, now: datetime) -> list[_Write
             continue
         window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
         if window is None:
-            states[goal.pk] = (_state_of(goal, None, None, today), None)
+            states[goal.pk] = (_state_of(goal, None, None, today, today=today), None)
         elif is_calculated(goal):
             continue
         else:
             value, progress = _manual_value_and_progress(goal)
-            states[goal.pk] = (_state_of(goal, value, progress, window[1]), window[1])
+            state = _state_of(goal, value, progress, window[1], today=today, outlook=_outlook(goal))
+            states[goal.pk] = (state, window[1])
     # Roll-ups last: their children's fresh progress (this run) wins over the stored one.
     for goal in goals:
         if not is_rollup(goal):
@@ -464,7 +534,8 @@ def _plan(goals: list[GoalRow], context: _Context, now: datetime) -> list[_Write
         ]
         progress = weighted_progress(children) if window else None
         as_of = window[1] if window else today
-        states[goal.pk] = (_state_of(goal, progress, progress, as_of), window and window[1])
+        state = _state_of(goal, progress, progress, as_of, today=today)
+        states[goal.pk] = (state, window and window[1])
 
     writes = []
     for goal in goals:
@@ -494,7 +565,22 @@ def _plan(goals: list[GoalRow], context: _Context, now: datetime) -> list[_Write
             write.contributions = _contributions(goal, *team_results[goal.pk], context)
         writes.append(write)
     _forecast(writes)
+    _settle_maintain_goals(writes, today)
     return writes
+
+
+def _settle_maintain_goals(writes: list[_Write], today: date) -> None:
+    """A written maintain goal's status reads the forecast this run has just made (the plan
+    read the stored one, which is the current forecast of every goal this run leaves alone)."""
+    for write in writes:
+        goal = write.goal
+        if _direction(goal) != MAINTAIN or not write.history:
+            continue
+        row = write.history[-1]
+        state = _state_of(
+            goal, row.value, row.progress, row.as_of, today=today, outlook=_outlook(goal)
+        )
+        goal.status = row.status = state.status
 
 
 def _history_moments(writes: list[_Write]) -> dict[int, Moments]:
@@ -910,13 +996,7 @@ def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> R
                 results = _evaluate_group(metric_key, period.start, day, missing, context)
                 for goal in missing:
                     value = _calculated_value(goal, results)
-                    progress = metric_progress(
-                        direction=goal.direction,
-                        baseline=goal.baseline,
-                        target=goal.target,
-                        value=value,
-                    )
-                    state = _state_of(goal, value, progress, day)
+                    state = _state_of(goal, value, _progress(goal, value), day, today=today)
                     history[goal.pk].append(
                         _History(
                             goal.pk,

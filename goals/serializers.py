@@ -148,6 +148,8 @@ class GoalSerializer(serializers.ModelSerializer):
             "type",
             "metric_key",
             "direction",
+            "maintain_side",
+            "unit",
             "baseline",
             "target",
             "stretch_target",
@@ -220,6 +222,20 @@ class GoalCreateSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(
         choices=Goal.Direction.choices, required=False, default=Goal.Direction.INCREASE
     )
+    maintain_side = serializers.ChoiceField(
+        choices=Goal.Side.choices,
+        required=False,
+        help_text="A maintain goal's side: floor (at or above the target) or ceiling (at or "
+        "below). Default: the metric's better direction.",
+    )
+    unit = serializers.ChoiceField(
+        choices=Goal.Unit.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A goal measured by hand (a metric goal without metric_key): what its value "
+        "counts; manual entries outside the unit's range are refused.",
+    )
     baseline = value_field(required=False, allow_null=True)
     target = value_field(required=False, allow_null=True)
     stretch_target = value_field(required=False, allow_null=True)
@@ -241,6 +257,8 @@ class GoalUpdateSerializer(serializers.Serializer):
     name = TextField(max_length=200, required=False)
     description = TextField(required=False, allow_blank=True)
     direction = serializers.ChoiceField(choices=Goal.Direction.choices, required=False)
+    maintain_side = serializers.ChoiceField(choices=Goal.Side.choices, required=False)
+    unit = serializers.ChoiceField(choices=Goal.Unit.choices, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Goal.Visibility.choices, required=False)
     show_in_leaderboard = serializers.BooleanField(required=False)
     baseline = value_field(required=False, allow_null=True)

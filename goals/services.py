@@ -26,6 +26,7 @@ from . import tasks
 from .comparison import previous_window, scope_values
 from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone
 from .signals import milestone_completed
+from .units import goal_value_range
 
 # Changing one of these needs a reason and leaves one Adjustment row per field.
 AUDITED_FIELDS = ("target", "stretch_target", "baseline", "weight", "period")
@@ -33,6 +34,8 @@ PLAIN_FIELDS = (
     "name",
     "description",
     "direction",
+    "maintain_side",
+    "unit",
     "metric_key",
     "task_target",
     "visibility",
@@ -211,7 +214,7 @@ def default_baseline(
     return scope_values([request])[request]
 
 
-def _validate_goal(goal: Goal, *, creating: bool) -> None:
+def validate_goal(goal: Goal, *, creating: bool) -> None:
     """Check a goal's fields together; raise ValidationError naming each field at fault."""
     errors: dict[str, str] = {}
     if not goal.name.strip():
@@ -224,13 +227,27 @@ def _validate_goal(goal: Goal, *, creating: bool) -> None:
         errors["direction"] = (
             f"Unknown direction {goal.direction!r}: use increase, decrease or maintain."
         )
+    if goal.maintain_side not in Goal.Side.values:
+        errors["maintain_side"] = (
+            f"Unknown side {goal.maintain_side!r}: use floor (at or above the target) or ceiling "
+            "(at or below it)."
+        )
+    if goal.unit and goal.unit not in Goal.Unit.values:
+        errors["unit"] = f"Unknown unit {goal.unit!r}: use count, days, percent, currency or score."
+    elif goal.unit and (goal.goal_type != Goal.Type.METRIC or goal.metric_key):
+        errors["unit"] = (
+            "Only a goal measured by hand states a unit: a metric's values are in its own unit, "
+            "a task goal counts tasks."
+        )
     if goal.visibility not in Goal.Visibility.values:
         errors["visibility"] = f"Unknown visibility {goal.visibility!r}: use public or private."
     if creating and goal.period.status == GoalPeriod.Status.COMPLETED:
         errors["period"] = f"The period {goal.period.name} is completed; it takes no new goals."
+    metric = None
     if goal.metric_key:
         try:
-            goal.metric_key = get_metric(goal.metric_key).key
+            metric = get_metric(goal.metric_key)
+            goal.metric_key = metric.key
         except KeyError as error:
             errors["metric_key"] = error.args[0]
     if goal.goal_type != Goal.Type.METRIC and goal.metric_key:
@@ -274,26 +291,59 @@ def _validate_goal(goal: Goal, *, creating: bool) -> None:
         manual_rollup = goal.owner_id is None and not goal.metric_key
         if goal.target is None and not manual_rollup:
             errors["target"] = "A metric goal needs a target."
-        if (
+        if metric is not None and metric.accumulates:
+            _validate_accumulating(goal, metric, errors)
+        elif (
             goal.target is not None
             and goal.baseline is None
             and goal.direction != Goal.Direction.MAINTAIN
             and "baseline" not in errors
         ):
             errors["baseline"] = "Enter a baseline: the value the goal starts from."
-    _validate_targets(goal, errors)
+        _validate_range(goal, errors)
+    accumulating = metric is not None and metric.accumulates
+    _validate_targets(goal, errors, accumulating=accumulating)
     if errors:
         raise ValidationError(errors)
 
 
-def _validate_targets(goal: Goal, errors: dict[str, str]) -> None:
+def _validate_accumulating(goal: Goal, metric, errors: dict[str, str]) -> None:
+    """A metric that fills up through the period (QBR completion) is a target to reach by the
+    period end: it starts from its range's floor every period, whatever the last period's value
+    (the baseline, kept for comparison)."""
+    if goal.direction != Goal.Direction.INCREASE:
+        errors["direction"] = (
+            f"{metric.label} fills up from 0 through each period, so a goal on it is a target "
+            "to reach by the period end: choose increase."
+        )
+    origin = metric.value_range[0] or Decimal(0)
+    if goal.target is not None and goal.target <= origin and "target" not in errors:
+        errors["target"] = (
+            f"{metric.label} starts every period at {_format(origin)}: the target must be above it."
+        )
+
+
+def _validate_range(goal: Goal, errors: dict[str, str]) -> None:
+    """Baseline, target and stretch within the range of the goal's values (its metric's, or
+    the unit's for a goal measured by hand)."""
+    value_range = goal_value_range(goal)
+    for field_name in ("baseline", "target", "stretch_target"):
+        value = getattr(goal, field_name)
+        if value is not None and field_name not in errors:
+            refusal = value_range.refusal(value)
+            if refusal:
+                errors[field_name] = refusal
+
+
+def _validate_targets(goal: Goal, errors: dict[str, str], *, accumulating: bool = False) -> None:
     direction = goal.direction
     target, baseline, stretch = goal.target, goal.baseline, goal.stretch_target
     if goal.goal_type == Goal.Type.TASK:
         target = Decimal(goal.task_target) if goal.task_target else None
-    if direction in (Goal.Direction.INCREASE, Goal.Direction.DECREASE) and None not in (
-        target,
-        baseline,
+    if (
+        direction in (Goal.Direction.INCREASE, Goal.Direction.DECREASE)
+        and None not in (target, baseline)
+        and not accumulating
     ):
         if target == baseline and goal.goal_type == Goal.Type.METRIC:
             errors["target"] = (
@@ -309,16 +359,17 @@ def _validate_targets(goal: Goal, errors: dict[str, str]) -> None:
             errors["target"] = (
                 f"A goal to decrease needs a target below its baseline ({_format(baseline)})."
             )
-    if stretch is not None and target is not None:
-        if direction == Goal.Direction.DECREASE and stretch >= target:
+    if stretch is not None and target is not None and "stretch_target" not in errors:
+        if direction == Goal.Direction.MAINTAIN:
+            below = goal.maintain_side == Goal.Side.CEILING
+            purpose = "that keeps a ceiling" if below else "that keeps a floor"
+        else:
+            below = direction == Goal.Direction.DECREASE
+            purpose = f"to {direction}"
+        if stretch >= target if below else stretch <= target:
             errors["stretch_target"] = (
-                f"The stretch target must be below the target ({_format(target)}) for a goal "
-                "to decrease."
-            )
-        elif direction != Goal.Direction.DECREASE and stretch <= target:
-            errors["stretch_target"] = (
-                f"The stretch target must be above the target ({_format(target)}) for a goal "
-                f"to {direction}."
+                f"The stretch target must be {'below' if below else 'above'} the target "
+                f"({_format(target)}) for a goal {purpose}."
             )
 
 
@@ -339,6 +390,8 @@ def goal_create(
     description: str = "",
     metric_key: str = "",
     direction: str = Goal.Direction.INCREASE,
+    maintain_side: str | None = None,
+    unit: str = "",
     baseline: Decimal | str | int | None = None,
     target: Decimal | str | int | None = None,
     stretch_target: Decimal | str | int | None = None,
@@ -377,6 +430,8 @@ def goal_create(
         goal_type=goal_type,
         metric_key=(metric_key or "").strip(),
         direction=direction,
+        maintain_side=maintain_side or default_side(metric_key),
+        unit=unit or "",
         task_target=task_target,
         visibility=visibility,
         show_in_leaderboard=show_in_leaderboard,
@@ -390,7 +445,7 @@ def goal_create(
         and goal.target is not None
     ):
         _default_baseline_into(goal)
-    _validate_goal(goal, creating=True)
+    validate_goal(goal, creating=True)
     goal.save()
     for milestone in milestones:
         _milestone_create(goal=goal, **milestone)
@@ -399,25 +454,40 @@ def goal_create(
     return goal
 
 
+def default_side(metric_key: str | None) -> str:
+    """The side a maintain goal keeps unless told: the metric's better direction (a floor for
+    a metric that is better higher), a floor for a goal measured by hand."""
+    try:
+        hint = get_metric(metric_key).direction_hint if metric_key else "increase"
+    except KeyError:
+        hint = "increase"
+    return Goal.Side.CEILING if hint == "decrease" else Goal.Side.FLOOR
+
+
 def _default_baseline_into(goal: Goal) -> None:
     """Fill the baseline from the previous period, or ask for one when there is no data."""
     try:
         metric = get_metric(goal.metric_key)
     except KeyError:
-        return  # _validate_goal reports the unknown metric
+        return  # validate_goal reports the unknown metric
     team_id = goal.team_id
     if goal.owner_id is not None:
         team_id = (
             Membership.objects.filter(user_id=goal.owner_id).values_list("team_id", flat=True)
         ).first()
         if team_id is None:
-            return  # _validate_goal reports the owner without a team
+            return  # validate_goal reports the owner without a team
     if team_id is None:
         return
     goal.baseline = default_baseline(
         metric_key=metric.key, period=goal.period, team_id=team_id, owner_id=goal.owner_id
     )
-    if goal.baseline is None and goal.direction != Goal.Direction.MAINTAIN:
+    # An accumulating metric starts from 0 every period: the baseline is only for comparison.
+    if (
+        goal.baseline is None
+        and goal.direction != Goal.Direction.MAINTAIN
+        and not metric.accumulates
+    ):
         start, end = previous_window(goal.period)
         scope = goal.owner if goal.owner_id else goal.team
         raise ValidationError(
@@ -448,7 +518,7 @@ def goal_update(*, goal: Goal, by: User | None, reason: str = "", **changes: Any
             setattr(goal, key, value.strip() if isinstance(value, str) else value)
     if audited:
         return _adjust(goal=goal, by=by, reason=reason, changes=audited)
-    _validate_goal(goal, creating=False)
+    validate_goal(goal, creating=False)
     goal.save()
     tasks.enqueue_recalculation([goal.pk])
     return goal
@@ -494,7 +564,7 @@ def _adjust(*, goal: Goal, by: User | None, reason: str, changes: dict[str, Any]
     old_values = {key: getattr(goal, key) for key in changed}
     for key, value in changed.items():
         setattr(goal, key, value)
-    _validate_goal(goal, creating="period" in changed)
+    validate_goal(goal, creating="period" in changed)
     goal.save()
     Adjustment.objects.bulk_create(
         Adjustment(
@@ -671,24 +741,26 @@ def milestone_reorder(*, goal: Goal, milestone_ids: Sequence[int]) -> list[Miles
     return [milestones[pk] for pk in ids]
 
 
-@transaction.atomic
-def manual_entry_add(
+def manual_entry_validate(
     *,
     goal: Goal,
-    by: User | None,
     value: Decimal | str | int | None = None,
     tasks_done: int | None = None,
     note: str = "",
-) -> ManualEntry:
-    """Record progress by hand: the value so far (a metric goal without a calculator), the
-    number of tasks done so far (a task goal), or a note (a milestone goal: its progress comes
-    from its milestones). The latest entry is the goal's current value."""
+) -> Decimal | None:
+    """Check a manual entry for the goal (ValidationError naming the field); returns the value
+    as a Decimal. A value outside the range of the goal's unit (a negative number of days, a
+    percentage above 100) is refused."""
     errors: dict[str, str] = {}
     number = _number(value, "value", errors)
     if goal.goal_type == Goal.Type.METRIC and goal.metric_key:
         errors["goal"] = "This goal is calculated from customer data; it takes no manual entries."
     elif goal.goal_type == Goal.Type.METRIC and "value" not in errors and number is None:
         errors["value"] = "Enter the goal's current value."
+    elif goal.goal_type == Goal.Type.METRIC and "value" not in errors:
+        refusal = goal_value_range(goal).refusal(number)
+        if refusal:
+            errors["value"] = refusal
     elif goal.goal_type == Goal.Type.TASK:
         if tasks_done is None:
             errors["tasks_done"] = "Enter the number of tasks done so far."
@@ -700,6 +772,23 @@ def manual_entry_add(
         errors["goal"] = "This goal is archived."
     if errors:
         raise ValidationError(errors)
+    return number
+
+
+@transaction.atomic
+def manual_entry_add(
+    *,
+    goal: Goal,
+    by: User | None,
+    value: Decimal | str | int | None = None,
+    tasks_done: int | None = None,
+    note: str = "",
+) -> ManualEntry:
+    """Record progress by hand: the value so far (a metric goal without a calculator), the
+    number of tasks done so far (a task goal), or a note (a milestone goal: its progress comes
+    from its milestones). The latest entry is the goal's current value. See
+    manual_entry_validate for what is refused."""
+    number = manual_entry_validate(goal=goal, value=value, tasks_done=tasks_done, note=note)
     entry = ManualEntry.objects.create(
         goal=goal,
         value=number if goal.goal_type == Goal.Type.METRIC else None,

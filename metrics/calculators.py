@@ -172,6 +172,36 @@ def quarters(start: date, end: date) -> Iterator[tuple[date, date]]:
         part_start = next_quarter
 
 
+def _quarter_days(day: date) -> int:
+    """The number of days in the calendar quarter holding `day`."""
+    first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    _, last = next(quarters(first, date(first.year + 1, 1, 1)))
+    return (last - first).days + 1
+
+
+def _even_qbr_completion(start: date, end: date) -> Decimal:
+    """QBR completion over [start, end] (as a share, 0..1) when every customer's QBR of a quarter
+    falls on a uniformly random day of it: each quarter's part counts its share of the quarter."""
+    parts = list(quarters(start, end))
+    done = sum(
+        (Decimal((part_end - part_start).days + 1) / _quarter_days(part_start))
+        for part_start, part_end in parts
+    )
+    return done / len(parts)
+
+
+def qbr_completion_pace(start: date, end: date, as_of: date) -> Decimal:
+    """The share (0..1) of its value over [start, end] that QBR completion is expected to have
+    reached on `as_of` on an even schedule: 0 before the start, 1 on the last day. Over a
+    calendar quarter that is the elapsed share of the quarter; over a year the completed
+    quarters count whole (mid-Q2 is 75 %)."""
+    if as_of < start:
+        return Decimal(0)
+    if as_of >= end:
+        return Decimal(1)
+    return _even_qbr_completion(start, as_of) / _even_qbr_completion(start, end)
+
+
 def qbr_completion(user_ids: Collection[int], start: date, end: date) -> dict[int, Ratio]:
     """QBR completion: one QBR expected per active customer per calendar quarter.
 

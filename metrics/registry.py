@@ -38,6 +38,9 @@ __all__ = [
 
 # calculate(user_ids, start, end) -> {user_id: Ratio}: one set-based pass for every owner.
 Calculator = Callable[[Collection[int], date, date], dict[int, Ratio]]
+# pace(start, end, as_of) -> the share (0..1) of its value over [start, end] an accumulating
+# metric is expected to have reached on as_of.
+Pace = Callable[[date, date, date], Decimal]
 
 
 LEVEL = "level"
@@ -49,7 +52,8 @@ class Metric:
     """One metric. `value_range` is (lowest, highest) a value can take (None: unbounded on that
     side). `shape` says how the period-to-date value moves through a period: a *level* (NRR,
     GRR, renewal rate, NPS) is meaningful from day one, while an *accumulating* metric (QBR
-    completion: done over expected for the whole quarter) starts near 0 and fills up."""
+    completion: done over expected for the whole quarter) starts near 0 and fills up; its
+    `pace` says how much of the window's value is expected by a day (see expected_share)."""
 
     key: str
     label: str
@@ -59,6 +63,23 @@ class Metric:
     description: str = ""
     value_range: tuple[Decimal | None, Decimal | None] = (None, None)
     shape: str = LEVEL
+    pace: Pace | None = None
+
+    @property
+    def accumulates(self) -> bool:
+        return self.shape == ACCUMULATING
+
+    def expected_share(self, *, start: date, end: date, as_of: date) -> Decimal:
+        """The share (0..1) of its value over [start, end] this metric is expected to have
+        reached on `as_of`: 1 for a level (it is meaningful every day), the metric's pace for an
+        accumulating one (the elapsed share of the window when it declares none)."""
+        if not self.accumulates:
+            return Decimal(1)
+        if self.pace is not None:
+            return self.pace(start, end, as_of)
+        total = (end - start).days + 1
+        elapsed = min(max((as_of - start).days + 1, 0), total)
+        return Decimal(elapsed) / Decimal(total)
 
 
 @dataclass
@@ -120,6 +141,7 @@ METRICS: dict[str, Metric] = {
             calculate=calculators.qbr_completion,
             value_range=(Decimal(0), HUNDRED),
             shape=ACCUMULATING,
+            pace=calculators.qbr_completion_pace,
             description="QBRs completed over QBRs expected: one per active customer (ARR > 0) "
             "per calendar quarter overlapping the window.",
         ),

@@ -8,10 +8,12 @@ import pytest
 
 from goals.forecast import forecast_series
 from goals.progress import (
+    Outlook,
     count_progress,
     expected_progress,
     goal_state,
     goal_status,
+    maintain_status,
     metric_progress,
     weighted_progress,
 )
@@ -33,11 +35,23 @@ def test_increase_progress_is_not_clamped():
     assert metric_progress(direction="increase", baseline=D(90), target=D(110), value=D(85)) == -25
 
 
-@pytest.mark.parametrize(("current", "progress"), [(95, 100), (97.5, 100), (76, 80)])
-def test_maintain_is_full_at_or_above_target_else_a_share_of_it(current, progress):
-    assert metric_progress(direction="maintain", baseline=None, target=D(95), value=D(current)) == (
-        D(progress)
-    )
+@pytest.mark.parametrize(
+    ("side", "current", "progress"),
+    [("floor", 95, 100), ("floor", "97.5", 100), ("floor", 76, 0), ("ceiling", 30, 100)]
+    + [("ceiling", "30.1", 0), ("ceiling", 12, 100)],
+)
+def test_maintain_holds_at_100_or_is_breached_at_0(side, current, progress):
+    target = D(95) if side == "floor" else D(30)
+    assert metric_progress(
+        direction="maintain", baseline=None, target=target, value=D(current), side=side
+    ) == D(progress)
+
+
+def test_an_accumulating_metric_fills_up_from_its_origin_not_from_the_baseline():
+    # QBR completion, last quarter 85 %, target 90 %: 45 % done is halfway to the target.
+    assert metric_progress(
+        direction="increase", baseline=D(85), target=D(90), value=D(45), origin=D(0)
+    ) == D(50)
 
 
 def test_no_value_means_no_progress():
@@ -96,6 +110,59 @@ def test_exceeded_needs_a_stretch_target_reached_in_the_goals_direction():
         == "exceeded"
     )
     assert goal_status(progress=None, expected=D(50)) == "no_data"
+
+
+@pytest.mark.parametrize(
+    ("value", "outlook", "closed", "status"),
+    [
+        (D("92.5"), Outlook(D(93), D(91), D(95)), False, "on_track"),  # holds, band above
+        (D("92.5"), None, False, "on_track"),  # holds, no forecast yet
+        (D("92.5"), Outlook(D(89), D(86), D(92)), False, "at_risk"),  # forecast ends below
+        (D("92.5"), Outlook(D(91), D("89.9"), D(93)), False, "at_risk"),  # band's low edge below
+        (D("88.1"), Outlook(D(95), D(93), D(97)), False, "behind"),  # breached, whatever next
+        (D(90), None, False, "on_track"),  # exactly on the floor holds it
+        (D("96.5"), Outlook(D(97), D(96), D(98)), False, "exceeded"),  # beyond the stretch
+        (D("92.5"), Outlook(D(80), D(70), D(90)), True, "achieved"),  # held at the period end
+        (D("89.9"), None, True, "behind"),  # breached at the period end
+    ],
+)
+def test_a_maintain_floor_is_behind_when_breached_at_risk_when_the_forecast_crosses(
+    value, outlook, closed, status
+):
+    assert (
+        maintain_status(
+            value=value,
+            target=D(90),
+            stretch_target=D(96),
+            outlook=outlook,
+            closed=closed,
+        )
+        == status
+    )
+
+
+def test_a_ceiling_reads_the_high_edge_of_the_band():
+    ceiling = {"target": D(30), "side": "ceiling"}
+    assert maintain_status(value=D(25), outlook=Outlook(D(27), D(22), D(29)), **ceiling) == (
+        "on_track"
+    )
+    assert maintain_status(value=D(25), outlook=Outlook(D(28), D(23), D(31)), **ceiling) == (
+        "at_risk"
+    )
+    assert maintain_status(value=D(31), **ceiling) == "behind"
+
+
+def test_maintain_ignores_pace_and_has_no_expected_progress():
+    state = goal_state(
+        value=D(91),
+        progress=D(100),
+        start=START,
+        end=END,
+        as_of=date(2026, 3, 30),
+        direction="maintain",
+        target=D(90),
+    )
+    assert (state.expected_progress, state.status) == (None, "on_track")
 
 
 def test_goal_state_rounds_to_stored_precision():

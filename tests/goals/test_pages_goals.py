@@ -114,7 +114,10 @@ def test_a_lead_creates_a_metric_goal_and_an_empty_baseline_takes_the_suggestion
     [
         (
             {"metric_key": "", "target": ""},
-            ["Choose the metric this goal tracks.", "A metric goal needs a target."],
+            [
+                "Choose the metric this goal tracks (or that its value is entered by hand).",
+                "A metric goal needs a target.",
+            ],
         ),
         ({"name": "", "weight": "0"}, ["This field is required.", "greater than or equal to"]),
         ({"baseline": "120", "target": "110"}, ["A goal to increase needs a target above"]),
