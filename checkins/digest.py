@@ -245,7 +245,9 @@ def _lead_part(user: User, membership: Membership, week_start: date) -> LeadPart
         ],
         movers=movers,
         at_risk=[row for row in rows if row.status in WORSE_STATUSES],
-        missed=missed_checkins(team_id=membership.team_id, week_start=week_start - timedelta(7)),
+        missed=missed_checkins(
+            team_id=membership.team_id, week_start=week_start - timedelta(7), exclude_user=user
+        ),
         open_requests=list(support_requests_for(user)),
     )
 

@@ -106,9 +106,12 @@ class MissedCheckIn:
         return self.weeks_in_a_row >= 2
 
 
-def missed_checkins(*, team_id: int, week_start: date) -> list[MissedCheckIn]:
+def missed_checkins(
+    *, team_id: int, week_start: date, exclude_user: User | None = None
+) -> list[MissedCheckIn]:
     """Team members who were expected to check in during the week and did not; those who also
-    missed the week before are escalated (two weeks in a row). One query."""
+    missed the week before are escalated (two weeks in a row). One query. The reader
+    (`exclude_user`, a lead) is not listed: their own check-in is not theirs to chase."""
     previous_week = week_start - timedelta(days=7)
     owned_open_before = Goal.objects.filter(owner=OuterRef("pk")).filter(
         open_in_week_q(previous_week)
@@ -122,12 +125,24 @@ def missed_checkins(*, team_id: int, week_start: date) -> list[MissedCheckIn]:
             expected_before=Exists(owned_open_before),
         )
         .filter(checked=False)
+        .exclude(pk=getattr(exclude_user, "pk", None))
         .order_by("name", "email")
     )
     return [
         MissedCheckIn(user, 2 if user.expected_before and not user.checked_before else 1)
         for user in users
     ]
+
+
+def anyone_expected_to_check_in(*, team_id: int, week_start: date, exclude_user: User) -> bool:
+    """Whether anyone of the team (but the reader) had a goal open in that week: without one,
+    an empty missed list means nobody had to check in, not that everyone did."""
+    return (
+        expected_to_check_in(week_start)
+        .filter(membership__team_id=team_id)
+        .exclude(pk=exclude_user.pk)
+        .exists()
+    )
 
 
 def _history_at(day: date, column: str) -> Subquery:
@@ -232,6 +247,8 @@ def attention_queue(user: User, *, now: datetime | None = None) -> AttentionQueu
         queue.blockers = list(
             new_blockers(team_id=team_id, week_start=week_start, exclude_user=user)
         )
-        queue.missed = missed_checkins(team_id=team_id, week_start=week_start - timedelta(days=7))
+        queue.missed = missed_checkins(
+            team_id=team_id, week_start=week_start - timedelta(days=7), exclude_user=user
+        )
         queue.turned_worse = list(goals_turned_worse(team_id=team_id, week_start=week_start))
     return queue

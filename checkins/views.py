@@ -2,6 +2,7 @@
 notification preferences."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -131,11 +132,21 @@ def save(request: HttpRequest, goal_id: int) -> HttpResponse:
 def attention(request: HttpRequest) -> HttpResponse:
     """The "needs my attention" queue."""
     queue = selectors.attention_queue(request.user)
-    return render(
-        request,
-        "checkins/attention.html",
-        {"queue": queue, "reply_form": ReplyForm(), "week_label": iso_week_label(queue.week_start)},
-    )
+    context = {
+        "queue": queue,
+        "reply_form": ReplyForm(),
+        "week_label": iso_week_label(queue.week_start),
+    }
+    if request.htmx:
+        # After a one-click action (the "attention-changed" event): the counts, out of band.
+        return render(request, "checkins/attention.html#queue_counts", context)
+    if queue.is_lead and not queue.missed:
+        context["nobody_expected"] = not selectors.anyone_expected_to_check_in(
+            team_id=selectors.lead_team_id(request.user),
+            week_start=queue.week_start - timedelta(days=7),
+            exclude_user=request.user,
+        )
+    return render(request, "checkins/attention.html", context)
 
 
 @login_required

@@ -177,10 +177,11 @@ def _query(serializer_class, request: Request) -> dict:
 
 
 def _period(query: dict) -> tuple[GoalPeriod, list[GoalPeriod]]:
-    periods = selectors.all_periods()
+    today = selectors.local_today()
+    periods = selectors.all_periods(today)
     try:
         period = selectors.pick_period(
-            periods, str(query["period"]) if "period" in query else None, selectors.local_today()
+            periods, str(query["period"]) if "period" in query else None, today
         )
     except GoalPeriod.DoesNotExist:
         raise NotFound("No such goal period.") from None

@@ -12,12 +12,13 @@ NO_DATA = "no data"
 ONE_PLACE = Decimal("0.1")
 
 # What a metric's denominator counts, for the contribution sentence ("on $1.2M starting ARR").
-DENOMINATOR_WORDS: dict[str, tuple[str, bool]] = {
+# Counted words are (singular, plural).
+DENOMINATOR_WORDS: dict[str, tuple[str | tuple[str, str], bool]] = {
     "nrr": ("starting ARR", True),
     "grr": ("starting ARR", True),
-    "renewal_rate": ("decided renewals", False),
-    "nps": ("responses", False),
-    "qbr_completion": ("expected QBRs", False),
+    "renewal_rate": (("decided renewal", "decided renewals"), False),
+    "nps": (("response", "responses"), False),
+    "qbr_completion": (("expected QBR", "expected QBRs"), False),
 }
 
 
@@ -95,10 +96,15 @@ def money(amount: Decimal | None) -> str:
 
 
 def denominator_words(metric_key: str, denominator: Decimal | None) -> str:
-    """What the member's book holds for this metric: "$1.2M starting ARR", "14 responses"."""
+    """What the member's book holds for this metric: "$1.2M starting ARR", "14 responses",
+    "1 decided renewal"."""
     words, is_money = DENOMINATOR_WORDS.get(metric_key, ("in the base", False))
+    if isinstance(words, tuple):
+        singular, plural = words
+    else:
+        singular = plural = words
     if denominator is None:
-        return f"no {words}"
+        return f"no {plural}"
     if is_money:
-        return f"{money(denominator)} {words}"
-    return f"{denominator:,.0f} {words}"
+        return f"{money(denominator)} {plural}"
+    return f"{denominator:,.0f} {singular if denominator == 1 else plural}"

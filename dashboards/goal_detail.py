@@ -17,6 +17,7 @@ from django.utils import timezone
 from checkins.models import CheckIn
 from goals.access import can_edit_goal, visible_goals
 from goals.comparison import goal_comparison
+from goals.display import counted_progress
 from goals.models import Adjustment, ContributionSnapshot, Goal
 from goals_project.people.models import User
 
@@ -334,10 +335,14 @@ def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
     )
     contributions, as_of, total = _contributions(viewer, goal)
     team_value = display.with_unit(goal.current_value, unit)
-    summary = (
-        f"{goal.name}: {display.with_unit(goal.current_value, unit)} now, target "
-        f"{display.with_unit(goal.target, unit)}; {len(points)} measured days."
-    )
+    counted = counted_progress(goal)
+    if counted:
+        summary = f"{goal.name}: {counted} done; {len(points)} measured days."
+    else:
+        summary = (
+            f"{goal.name}: {display.with_unit(goal.current_value, unit)} now, target "
+            f"{display.with_unit(goal.target, unit)}; {len(points)} measured days."
+        )
     return GoalPanels(
         goal=goal,
         has_contributions=goal.is_team_goal and bool(goal.metric_key),

@@ -13,12 +13,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
 from goals.access import is_admin, visible_goals
-from goals.models import Goal, GoalPeriod, ProgressHistory
+from goals.display import count_progress
+from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
+from goals.selectors import current_period, periods_in_order
 from goals_project.people.models import Membership, Team, User
 from goals_project.people.selectors import is_lead_of, membership_of
 
@@ -35,7 +38,6 @@ STATUS_ORDER = [
     Goal.Status.NO_DATA,
 ]
 ON_TRACK_OR_BETTER = {Goal.Status.ON_TRACK, Goal.Status.ACHIEVED, Goal.Status.EXCEEDED}
-PERIOD_PREFERENCE = [GoalPeriod.Type.QUARTERLY, GoalPeriod.Type.MONTHLY, GoalPeriod.Type.ANNUAL]
 SORTS = {
     "status": "Status (needs attention first)",
     "progress": "Progress (lowest first)",
@@ -59,12 +61,14 @@ def goal_url(goal_id: int) -> str:
 # Periods -------------------------------------------------------------------------------------
 
 
-def all_periods() -> list[GoalPeriod]:
-    return list(GoalPeriod.objects.order_by("-start", "period_type"))
+def all_periods(today: date) -> list[GoalPeriod]:
+    """Every period, current first, then upcoming, then past (the period pills' order)."""
+    return periods_in_order(GoalPeriod.objects.all(), today)
 
 
 def pick_period(periods: Sequence[GoalPeriod], wanted: str | None, today: date) -> GoalPeriod:
-    """The asked period, else the running quarter (then month, then year), else the latest.
+    """The asked period, else the one running today (the quarter, then month, then year), else
+    the latest that has started, else the soonest to come.
 
     Raises GoalPeriod.DoesNotExist when there is no period at all or the asked id is unknown."""
     if wanted:
@@ -72,14 +76,13 @@ def pick_period(periods: Sequence[GoalPeriod], wanted: str | None, today: date) 
             if str(period.pk) == str(wanted):
                 return period
         raise GoalPeriod.DoesNotExist(f"No goal period {wanted!r}.")
-    running = [period for period in periods if period.start <= today <= period.end]
-    for period_type in PERIOD_PREFERENCE:
-        for period in running:
-            if period.period_type == period_type:
-                return period
-    started = [period for period in periods if period.start <= today]
-    if started or periods:
-        return (started or list(periods))[0]
+    running = current_period(periods, today)
+    if running is not None:
+        return running
+    started = sorted((p for p in periods if p.start <= today), key=lambda p: p.start, reverse=True)
+    upcoming = sorted((p for p in periods if p.start > today), key=lambda p: p.start)
+    if started or upcoming:
+        return (started or upcoming)[0]
     raise GoalPeriod.DoesNotExist("There are no goal periods yet.")
 
 
@@ -168,12 +171,24 @@ def dashboard_goals(viewer: User, *, period: GoalPeriod, today: date) -> QuerySe
     week_ago = ProgressHistory.objects.filter(
         goal=OuterRef("pk"), as_of__lte=today - timedelta(days=7)
     ).order_by("-as_of", "-recorded_at", "-pk")
-    return (
+    return with_milestone_counts(
         visible_goals(viewer)
         .filter(period=period)
         .select_related("owner", "period")
         .annotate(week_ago_value=Subquery(week_ago.values("value")[:1]))
         .order_by("owner__name", "name", "pk")
+    )
+
+
+def with_milestone_counts(goals: QuerySet[Goal]) -> QuerySet[Goal]:
+    """Annotate each goal with its milestones done and in all (two subqueries, no join)."""
+    milestones = Milestone.objects.filter(goal=OuterRef("pk")).order_by().values("goal")
+    count = Func(F("pk"), function="COUNT")
+    return goals.annotate(
+        milestones_total=Subquery(milestones.annotate(n=count).values("n")[:1]),
+        milestones_done=Subquery(
+            milestones.filter(done_at__isnull=False).annotate(n=count).values("n")[:1]
+        ),
     )
 
 
@@ -218,6 +233,7 @@ def goal_row(goal: Goal, *, history: Sequence[HistoryPoint] = ()) -> GoalRow:
     """A goal in the dashboards' words; `week_ago_value` is read when the query annotated it."""
     unit = display.goal_unit(goal)
     target = Decimal(goal.task_target) if goal.goal_type == Goal.Type.TASK else goal.target
+    milestones_total = getattr(goal, "milestones_total", None)
     if goal.goal_type == Goal.Type.MILESTONE:
         target = Decimal(100)
     week_ago = getattr(goal, "week_ago_value", None)
@@ -239,8 +255,19 @@ def goal_row(goal: Goal, *, history: Sequence[HistoryPoint] = ()) -> GoalRow:
         metric_label=display.metric_label(goal.metric_key) if goal.metric_key else "",
         unit=unit,
         value=goal.current_value,
-        value_display=display.with_unit(goal.current_value, unit),
-        target_display=display.with_unit(target, unit) if target is not None else "",
+        value_display=count_progress(
+            goal,
+            milestones_done=getattr(goal, "milestones_done", None),
+            milestones_total=milestones_total,
+        )
+        or display.with_unit(goal.current_value, unit),
+        target_display=(
+            f"{milestones_total} milestone{pluralize(milestones_total)}"
+            if goal.goal_type == Goal.Type.MILESTONE and milestones_total
+            else display.with_unit(target, unit)
+            if target is not None
+            else ""
+        ),
         stretch_display=(
             display.with_unit(goal.stretch_target, unit) if goal.stretch_target is not None else ""
         ),

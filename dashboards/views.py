@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from goals.access import require
+from goals.access import can_create_goal, require
 from goals.models import Goal, GoalPeriod
 from goals_project.people.models import Team
 from goals_project.people.selectors import membership_of
@@ -27,10 +27,11 @@ from .services import dashboard_view_record, leaderboard_setting_update
 
 def _period(request: HttpRequest) -> tuple[GoalPeriod | None, list[GoalPeriod]]:
     """The asked period (404 when unknown), else the default one; None when there is none."""
-    periods = selectors.all_periods()
+    today = selectors.local_today()
+    periods = selectors.all_periods(today)
     wanted = request.GET.get("period")
     try:
-        return selectors.pick_period(periods, wanted, selectors.local_today()), periods
+        return selectors.pick_period(periods, wanted, today), periods
     except GoalPeriod.DoesNotExist:
         if wanted:
             raise Http404("No such goal period.") from None
@@ -68,6 +69,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         "periods": periods,
         "period": period,
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
+        "can_create": can_create_goal(request.user, team),
     }
     if request.user.is_staff and not request.htmx:
         # Admins switch between teams here; everyone else has only their own team.
@@ -88,7 +90,14 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
 
 def _individual(request: HttpRequest, person) -> HttpResponse:
     period, periods = _period(request)
-    context = {"person": person, "periods": periods, "period": period}
+    membership = membership_of(person)
+    context = {
+        "person": person,
+        "periods": periods,
+        "period": period,
+        "person_team": membership.team if membership else None,
+        "can_create": membership is not None and can_create_goal(request.user, membership.team),
+    }
     if period is not None:
         context["board"] = selectors.individual_dashboard(
             viewer=request.user,

@@ -160,6 +160,10 @@ class GoalAdmin(GuardedModelAdmin):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        # Calculated at once (after the admin's transaction, milestones included), not at the
+        # next safety-net run; a new metric goal also gets its history from the period start.
+        backfill = not change and obj.goal_type == Goal.Type.METRIC and bool(obj.metric_key)
+        tasks.enqueue_recalculation([obj.pk], backfill=backfill)
 
 
 @admin.register(ManualEntry)

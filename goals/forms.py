@@ -113,6 +113,21 @@ class GoalForm(forms.Form):
     # Choosing one of these redraws the form's fields (htmx): owners follow the team, the
     # metric panel follows the metric, owner and period, the fields follow the type.
     REDRAWN_BY = ("period", "team", "owner", "goal_type", "metric_key")
+    # The fields only one type shows. The form keeps only the chosen type's, so a browser never
+    # has to send a field it was not shown (and no error can land on a field nobody sees).
+    TYPE_FIELDS = {
+        Goal.Type.METRIC: (
+            "metric_key",
+            "unit",
+            "direction",
+            "maintain_side",
+            "baseline",
+            "target",
+            "stretch_target",
+        ),
+        Goal.Type.TASK: ("task_target",),
+        Goal.Type.MILESTONE: (),
+    }
 
     def __init__(self, *args, periods, teams, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,6 +143,11 @@ class GoalForm(forms.Form):
             )
         self.fields["period"].queryset = periods
         self.fields["team"].queryset = teams
+        self.goal_type = str(self["goal_type"].value() or Goal.Type.METRIC)
+        for goal_type, names in self.TYPE_FIELDS.items():
+            if goal_type != self.goal_type:
+                for name in names:
+                    self.fields.pop(name, None)
         team_id = self.data.get("team") if self.is_bound else self.initial.get("team")
         team_id = str(getattr(team_id, "pk", team_id) or "")
         if not team_id and teams.count() == 1:
@@ -148,6 +168,8 @@ class GoalForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         goal_type = cleaned.get("goal_type")
+        if goal_type != Goal.Type.METRIC:
+            cleaned.update(metric_key="", direction=Goal.Direction.INCREASE, maintain_side="")
         by_hand = cleaned.get("metric_key") == MEASURED_BY_HAND
         if by_hand:
             cleaned["metric_key"] = ""

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -44,6 +45,37 @@ class GoalPeriod(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The rules every surface applies (admin, page form, API through the services): a
+        name, an end after the start, and no overlap with another period of the same type.
+        On PostgreSQL an exclusion constraint (migration 0005) also holds the last rule."""
+        errors: dict[str, str] = {}
+        if not (self.name or "").strip():
+            errors["name"] = "A period needs a name."
+        if self.period_type not in self.Type.values:
+            errors["period_type"] = (
+                f"Unknown period type {self.period_type!r}: use monthly, quarterly or annual."
+            )
+        if self.start and self.end and self.end <= self.start:
+            errors["end"] = "The end date must be after the start date."
+        if not errors and self.start and self.end:
+            overlapping = (
+                GoalPeriod.objects.filter(
+                    period_type=self.period_type, start__lte=self.end, end__gte=self.start
+                )
+                .exclude(pk=self.pk)
+                .order_by("start")
+                .first()
+            )
+            if overlapping is not None:
+                errors["start"] = (
+                    f"These dates overlap the {overlapping.get_period_type_display().lower()} "
+                    f"period {overlapping.name} ({overlapping.start} to {overlapping.end}); "
+                    "periods of one type never overlap."
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Goal(models.Model):

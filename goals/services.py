@@ -61,29 +61,8 @@ def period_status_on(*, start: date, end: date, today: date) -> str:
 def _validate_period(
     *, name: str, period_type: str, start: date, end: date, exclude_pk: int | None = None
 ) -> None:
-    errors: dict[str, str] = {}
-    if not name.strip():
-        errors["name"] = "A period needs a name."
-    if period_type not in GoalPeriod.Type.values:
-        errors["period_type"] = (
-            f"Unknown period type {period_type!r}: use monthly, quarterly or annual."
-        )
-    if end <= start:
-        errors["end"] = "The end date must be after the start date."
-    if not errors:
-        overlapping = (
-            GoalPeriod.objects.filter(period_type=period_type, start__lte=end, end__gte=start)
-            .exclude(pk=exclude_pk)
-            .first()
-        )
-        if overlapping is not None:
-            errors["start"] = (
-                f"These dates overlap the {overlapping.get_period_type_display().lower()} period "
-                f"{overlapping.name} ({overlapping.start} to {overlapping.end}); periods of one "
-                "type never overlap."
-            )
-    if errors:
-        raise ValidationError(errors)
+    """The model's rules (GoalPeriod.clean), the one path for admin, pages and API."""
+    GoalPeriod(pk=exclude_pk, name=name, period_type=period_type, start=start, end=end).clean()
 
 
 @transaction.atomic
@@ -741,6 +720,18 @@ def milestone_reorder(*, goal: Goal, milestone_ids: Sequence[int]) -> list[Miles
     return [milestones[pk] for pk in ids]
 
 
+def manual_entry_refusal(goal: Goal) -> str:
+    """Why this goal takes no manual progress entry, or "" when it does (a task goal, or a metric
+    goal without a calculator that does not roll up cascaded goals)."""
+    if goal.goal_type == Goal.Type.MILESTONE:
+        return "A milestone goal moves with its milestones: tick them done instead."
+    if goal.goal_type == Goal.Type.METRIC and goal.metric_key:
+        return "This goal is calculated from customer data; it takes no manual entries."
+    if goal.goal_type == Goal.Type.METRIC and is_rollup(goal):
+        return "This team goal adds up its cascaded goals' progress; it takes no manual entries."
+    return ""
+
+
 def manual_entry_validate(
     *,
     goal: Goal,
@@ -749,12 +740,14 @@ def manual_entry_validate(
     note: str = "",
 ) -> Decimal | None:
     """Check a manual entry for the goal (ValidationError naming the field); returns the value
-    as a Decimal. A value outside the range of the goal's unit (a negative number of days, a
-    percentage above 100) is refused."""
+    as a Decimal. A goal that takes no entry says why (`manual_entry_refusal`); a value outside
+    the range of the goal's unit (a negative number of days, a percentage above 100) is
+    refused."""
     errors: dict[str, str] = {}
     number = _number(value, "value", errors)
-    if goal.goal_type == Goal.Type.METRIC and goal.metric_key:
-        errors["goal"] = "This goal is calculated from customer data; it takes no manual entries."
+    refusal = manual_entry_refusal(goal)
+    if refusal:
+        errors["goal"] = refusal
     elif goal.goal_type == Goal.Type.METRIC and "value" not in errors and number is None:
         errors["value"] = "Enter the goal's current value."
     elif goal.goal_type == Goal.Type.METRIC and "value" not in errors:
@@ -766,8 +759,6 @@ def manual_entry_validate(
             errors["tasks_done"] = "Enter the number of tasks done so far."
         elif int(tasks_done) < 0:
             errors["tasks_done"] = "The number of tasks done cannot be negative."
-    elif goal.goal_type == Goal.Type.MILESTONE and not note.strip():
-        errors["note"] = "A milestone goal moves with its milestones; an entry here is a note."
     if goal.archived_at is not None:
         errors["goal"] = "This goal is archived."
     if errors:
@@ -784,10 +775,9 @@ def manual_entry_add(
     tasks_done: int | None = None,
     note: str = "",
 ) -> ManualEntry:
-    """Record progress by hand: the value so far (a metric goal without a calculator), the
-    number of tasks done so far (a task goal), or a note (a milestone goal: its progress comes
-    from its milestones). The latest entry is the goal's current value. See
-    manual_entry_validate for what is refused."""
+    """Record progress by hand: the value so far (a metric goal without a calculator) or the
+    number of tasks done so far (a task goal). The latest entry is the goal's current value.
+    See manual_entry_validate for what is refused."""
     number = manual_entry_validate(goal=goal, value=value, tasks_done=tasks_done, note=note)
     entry = ManualEntry.objects.create(
         goal=goal,

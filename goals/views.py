@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +27,7 @@ from metrics.registry import METRICS, evaluate
 from . import access, services
 from .cascade import cascade_create, cascade_suggestions
 from .comparison import previous_window
+from .display import counted_progress
 from .forms import (
     AdjustForm,
     CarryOverForm,
@@ -40,6 +42,7 @@ from .forms import (
 )
 from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone
 from .permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
+from .selectors import ordered_period_queryset, periods_in_order
 
 MILESTONE_PREFIX = "milestones"
 
@@ -60,7 +63,7 @@ def apply_errors(form: Form, error: ValidationError) -> None:
 
 @login_required
 def period_list(request: HttpRequest) -> HttpResponse:
-    periods = GoalPeriod.objects.order_by("-start", "period_type")
+    periods = periods_in_order(GoalPeriod.objects.all(), timezone.localdate())
     return render(
         request,
         "goals/period_list.html",
@@ -221,11 +224,17 @@ def _choice(form: GoalForm, name: str):
         return None
 
 
+def _open_periods() -> QuerySet[GoalPeriod]:
+    """Periods that take new goals: current first, then upcoming (then past, not completed)."""
+    open_periods = GoalPeriod.objects.exclude(status=GoalPeriod.Status.COMPLETED)
+    return ordered_period_queryset(open_periods, timezone.localdate())
+
+
 def _goal_form(request: HttpRequest, data=None, initial=None) -> GoalForm:
     return GoalForm(
         data,
         initial=initial or {},
-        periods=GoalPeriod.objects.exclude(status=GoalPeriod.Status.COMPLETED).order_by("start"),
+        periods=_open_periods(),
         teams=access.editable_teams(request.user),
     )
 
@@ -261,9 +270,8 @@ def goal_create(request: HttpRequest) -> HttpResponse:
     initial = {k: request.GET[k] for k in ("period", "team", "owner", "parent") if k in request.GET}
     initial.setdefault("goal_type", Goal.Type.METRIC)
     if "period" not in initial:
-        # The most specific period running today (a month before its quarter and year).
-        current = GoalPeriod.objects.filter(status=GoalPeriod.Status.ACTIVE).order_by("-start")
-        initial["period"] = getattr(current.first(), "pk", None)
+        # The period running today (else the soonest to come): the first of the ordered list.
+        initial["period"] = getattr(_open_periods().first(), "pk", None)
     form = _goal_form(request, request.POST or None, initial)
     milestones = _milestone_formset(request.POST or None)
     if request.method == "POST":
@@ -274,8 +282,6 @@ def goal_create(request: HttpRequest) -> HttpResponse:
                 access.can_create_goal(request.user, data["team"]),
                 "You may create goals only for your own team.",
             )
-            if data["goal_type"] != Goal.Type.METRIC:
-                data["metric_key"] = ""
             try:
                 goal = services.goal_create(
                     **data,
@@ -318,8 +324,26 @@ def goal_form_fields(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """The goal page; an htmx request (the poll while the history is being built) gets every
+    region that shows the goal's numbers."""
     goal = access.get_goal_for_user(request.user, goal_id)
+    if request.htmx and not request.htmx.boosted:
+        return _goal_regions(request, goal)
     return render(request, "goals/goal_detail.html", _detail_context(request, goal))
+
+
+# The parts of the goal page that show its numbers. An htmx action on the page (manual entry,
+# milestone tick) answers with all of them as out-of-band swaps, so none is left stale.
+GOAL_REGIONS = ("progress_panel", "goal_title", "goal_panels", "manual_entries")
+
+
+def _goal_regions(request: HttpRequest, goal: Goal, **extra) -> HttpResponse:
+    goal.refresh_from_db()
+    context = _detail_context(request, goal, oob=True, **extra)
+    response = HttpResponse()
+    for region in GOAL_REGIONS:
+        response.content += render(request, f"goals/goal_detail.html#{region}", context).content
+    return response
 
 
 def _detail_context(request: HttpRequest, goal: Goal, **extra) -> dict:
@@ -338,8 +362,10 @@ def _detail_context(request: HttpRequest, goal: Goal, **extra) -> dict:
         "can_edit": access.can_edit_goal(user, goal),
         "can_update": can_update,
         "can_share": can_share,
-        "takes_entries": goal.goal_type != Goal.Type.MILESTONE
-        and not (goal.goal_type == Goal.Type.METRIC and goal.metric_key),
+        "takes_entries": not services.manual_entry_refusal(goal),
+        # A new calculated goal whose history a task is still building (the page polls).
+        "building": bool(goal.metric_key) and goal.last_calculated_at is None,
+        "counted": counted_progress(goal),
         "entry_form": ManualEntryForm(goal=goal) if can_update else None,
         "shared_users": goal_shared_users(goal) if can_share else [],
         "shared_teams": goal_shared_teams(goal) if can_share else [],
@@ -458,11 +484,8 @@ def milestone_tick(request: HttpRequest, goal_id: int, milestone_id: int) -> Htt
     services.milestone_complete(
         milestone=milestone, by=request.user, done=request.POST.get("done") == "yes"
     )
-    goal.refresh_from_db()
     if request.htmx:
-        return render(
-            request, "goals/goal_detail.html#progress_panel", _detail_context(request, goal)
-        )
+        return _goal_regions(request, goal)
     return redirect("goals:goal_detail", goal.pk)
 
 
@@ -481,14 +504,9 @@ def goal_progress(request: HttpRequest, goal_id: int) -> HttpResponse:
             apply_errors(form, error)
         else:
             saved = True
-            goal.refresh_from_db()
             form = ManualEntryForm(goal=goal)
     if request.htmx:
-        return render(
-            request,
-            "goals/goal_detail.html#progress_panel",
-            _detail_context(request, goal, entry_form=form, entry_saved=saved),
-        )
+        return _goal_regions(request, goal, entry_form=form, entry_saved=saved)
     if saved:
         messages.success(request, "Progress recorded.")
         return redirect("goals:goal_detail", goal.pk)

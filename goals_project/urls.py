@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from goals_project.observability import healthz
 from goals_project.people.forms import AdminLoginForm
+from goals_project.people.views import favicon
 
 admin.site.login_form = AdminLoginForm
 admin.site.site_header = "Goalpost administration"
@@ -10,6 +11,8 @@ admin.site.site_title = "Goalpost admin"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the real icon.
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/data/", include("metrics.api_urls")),
     path("api/", include("goals_project.api_urls")),

@@ -197,10 +197,16 @@ def team_highlights(request: HttpRequest, team_id: int) -> HttpResponse:
         # Early in a week nothing has moved yet: show the week before instead of an empty panel.
         week_start -= timedelta(days=7)
         highlights = selectors.contribution_highlights(team, week_start)
+    this_week = current_week_start()
     context = {
         "team": team,
         "highlights": highlights,
         "week_label": iso_week_label(week_start),
+        "previous_week": iso_week_label(week_start - timedelta(days=7)),
+        "next_week": (
+            iso_week_label(week_start + timedelta(days=7)) if week_start < this_week else None
+        ),
+        "this_week": iso_week_label(this_week),
         "error": error,
     }
     if request.htmx:
