@@ -64,7 +64,7 @@ class GoalForm(forms.Form):
     """Create a goal. The fields shown follow the type: a metric and its target values, a count
     of tasks, or a list of milestones (a formset beside this form)."""
 
-    period = forms.ModelChoiceField(queryset=GoalPeriod.objects.none())
+    period = forms.ModelChoiceField(queryset=GoalPeriod.objects.none(), empty_label=None)
     team = forms.ModelChoiceField(queryset=Team.objects.none())
     owner = forms.ModelChoiceField(
         queryset=User.objects.none(),

@@ -16,6 +16,13 @@ PASSWORD = "correct horse battery"
 os.environ.setdefault("SECRET_KEY", "test-suite-only-" + "k" * 50)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Users are made and log in by the hundred: a cheap hasher keeps the suite fast (the
+    browser journeys log in through the real form)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory(name="Enterprise")

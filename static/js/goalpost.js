@@ -25,3 +25,30 @@
     });
   });
 })();
+
+// Phones: the main navigation folds behind a Menu button (shown only when this script runs, so
+// without JavaScript the links stay listed). Filters marked data-fold-narrow start folded.
+(function () {
+  "use strict";
+
+  var NARROW = "(max-width: 640px)";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector(".menu-button");
+    var nav = document.getElementById("main-nav");
+    if (button && nav) {
+      document.documentElement.classList.add("has-menu");
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var open = button.getAttribute("aria-expanded") !== "true";
+        button.setAttribute("aria-expanded", String(open));
+        nav.classList.toggle("is-open", open);
+      });
+    }
+    if (window.matchMedia(NARROW).matches) {
+      document.querySelectorAll("details[data-fold-narrow]").forEach(function (details) {
+        details.open = false;
+      });
+    }
+  });
+})();

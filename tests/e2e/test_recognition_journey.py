@@ -17,8 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def nrr_goal(transactional_db, tmp_path, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def nrr_goal(transactional_db, tmp_path):
     team = TeamFactory(name="Enterprise")
     lead = MembershipFactory(
         team=team, role=Membership.Role.LEAD, user__email="lena@example.com", user__name="Lena Lead"
