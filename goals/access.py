@@ -153,8 +153,15 @@ def can_manage_periods(user: AnyUser) -> bool:
 
 
 def can_carry_over(user: AnyUser, period: GoalPeriod) -> bool:
-    """Carrying a whole period over touches every team's goals: admins only."""
-    return is_admin(user)
+    """Admins carry a whole period over (every team's goals); a lead carries their team's."""
+    return is_admin(user) or _lead_team_id(user) is not None
+
+
+def carry_over_team(user: AnyUser) -> Team | None:
+    """Whose goals the user carries over: None (every team's) for an admin, else their team."""
+    if is_admin(user):
+        return None
+    return Team.objects.filter(pk=_lead_team_id(user)).first()
 
 
 def require(allowed: bool, message: str = "You may not change this.") -> None:

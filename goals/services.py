@@ -802,8 +802,10 @@ class CarryOver:
 
 
 @transaction.atomic
-def carry_over_period(*, source: GoalPeriod, target: GoalPeriod, by: User | None) -> CarryOver:
-    """Copy a period's goals into a later period in one step.
+def carry_over_period(
+    *, source: GoalPeriod, target: GoalPeriod, by: User | None, team: Team | None = None
+) -> CarryOver:
+    """Copy a period's goals (of one `team`, or of every team) into a later period in one step.
 
     Each live goal is copied with its children, targets and stretch; a metric goal's baseline
     becomes its last value; milestones are copied undone (due dates moved by the same offset as
@@ -818,9 +820,11 @@ def carry_over_period(*, source: GoalPeriod, target: GoalPeriod, by: User | None
         raise ValidationError({"target": f"The period {target.name} is completed."})
     # One carry-over per source period at a time: a second one waits, then finds the copies.
     GoalPeriod.objects.select_for_update().get(pk=source.pk)
+    live = source.goals.filter(archived_at__isnull=True)
+    if team is not None:
+        live = live.filter(team=team)
     goals = list(
-        source.goals.filter(archived_at__isnull=True)
-        .select_related("owner", "team")
+        live.select_related("owner", "team")
         .prefetch_related("milestones")
         .order_by("pk")
     )

@@ -126,16 +126,19 @@ def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
             "period": period,
             "goals": goals,
             "can_manage": access.can_manage_periods(request.user),
+            "can_carry_over": access.can_carry_over(request.user, period),
             "can_create": access.editable_teams(request.user).exists(),
         },
     )
 
 
-def carry_over_preview(*, source: GoalPeriod, target: GoalPeriod, by: User) -> services.CarryOver:
+def carry_over_preview(
+    *, source: GoalPeriod, target: GoalPeriod, by: User, team: Team | None
+) -> services.CarryOver:
     """What `carry_over_period` would do, without doing it: the service runs and its transaction
     is rolled back, so the preview follows exactly the same rules as the real run."""
     with transaction.atomic():
-        result = services.carry_over_period(source=source, target=target, by=by)
+        result = services.carry_over_period(source=source, target=target, by=by, team=team)
         transaction.set_rollback(True)
     return result
 
@@ -145,20 +148,25 @@ def carry_over_preview(*, source: GoalPeriod, target: GoalPeriod, by: User) -> s
 def period_carry_over(request: HttpRequest, period_id: int) -> HttpResponse:
     """Carry a period's goals into a later period: preview first, then confirm."""
     source = get_object_or_404(GoalPeriod, pk=period_id)
-    access.require(access.can_carry_over(request.user, source), "Only admins carry periods over.")
+    access.require(
+        access.can_carry_over(request.user, source), "Only admins and team leads carry goals over."
+    )
+    team = access.carry_over_team(request.user)
     form = CarryOverForm(request.POST or request.GET or None, source=source)
     preview = None
     if form.is_bound and form.is_valid():
         target = form.cleaned_data["target_period"]
         try:
             if request.method == "POST" and request.POST.get("confirm") == "yes":
-                result = services.carry_over_period(source=source, target=target, by=request.user)
+                result = services.carry_over_period(
+                    source=source, target=target, by=request.user, team=team
+                )
                 messages.success(
                     request,
                     f"Carried {len(result.created)} goals from {source.name} into {target.name}.",
                 )
                 return redirect("goals:period_detail", target.pk)
-            preview = carry_over_preview(source=source, target=target, by=request.user)
+            preview = carry_over_preview(source=source, target=target, by=request.user, team=team)
         except ValidationError as error:
             # The service names the period it was given `target`; the form calls it target_period.
             messages_by_field = getattr(error, "message_dict", {})
@@ -169,7 +177,7 @@ def period_carry_over(request: HttpRequest, period_id: int) -> HttpResponse:
     return render(
         request,
         "goals/period_carry_over.html",
-        {"source": source, "form": form, "preview": preview},
+        {"source": source, "form": form, "preview": preview, "team": team},
     )
 
 
@@ -598,16 +606,19 @@ def goal_share_view(request: HttpRequest, goal_id: int) -> HttpResponse:
     goal = access.get_goal_for_user(request.user, goal_id)
     access.require_goal_right(access.can_share_goal, request.user, goal)
     form = ShareForm(request.POST or None)
+    done = ""
     if request.method == "POST" and form.is_valid():
         user, team = form.cleaned_data["user"], form.cleaned_data["team"]
         goal_share(goal=goal, users=[user] if user else [], teams=[team] if team else [])
-        messages.success(request, f"Shared with {user or team}.")
+        done = f"Shared with {user or team}."
         if not request.htmx:
+            messages.success(request, done)
             return redirect("goals:goal_share", goal.pk)
         form = ShareForm()
     context = {
         "goal": goal,
         "form": form,
+        "done": done,
         "shared_users": goal_shared_users(goal),
         "shared_teams": goal_shared_teams(goal),
     }
