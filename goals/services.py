@@ -823,11 +823,7 @@ def carry_over_period(
     live = source.goals.filter(archived_at__isnull=True)
     if team is not None:
         live = live.filter(team=team)
-    goals = list(
-        live.select_related("owner", "team")
-        .prefetch_related("milestones")
-        .order_by("pk")
-    )
+    goals = list(live.select_related("owner", "team").prefetch_related("milestones").order_by("pk"))
     copies = {
         goal.carried_from_id: goal
         for goal in Goal.objects.filter(period=target, carried_from__in=[g.pk for g in goals])

@@ -42,7 +42,8 @@ def test_lead_cascades_with_the_suggested_rows_then_adjusts_the_target(
     log_in(page, live_server.url, "lena@example.com")
     open_goal(page, "Enterprise NRR")
     page.get_by_role("link", name="Cascade to members").click()
-    expect(page.get_by_role("heading", name="Cascade “Enterprise NRR” to Enterprise")).to_be_visible()
+    heading = page.get_by_role("heading", name="Cascade “Enterprise NRR” to Enterprise")
+    expect(heading).to_be_visible()
     assert_accessible(page)
     # Every member is ticked with a suggested goal: save it as it is.
     page.get_by_role("button", name="Create the ticked goals").click()

@@ -70,14 +70,28 @@ def test_moving_the_dates_of_a_period_with_goals_needs_a_reason(client, admin_us
     assert GoalPeriod.objects.get(pk=q1.pk).end == date(2026, 3, 30)
 
 
-@pytest.mark.parametrize(
-    "url", ["/periods/new/", "/periods/{id}/edit/", "/periods/{id}/carry-over/"]
-)
+@pytest.mark.parametrize("url", ["/periods/new/", "/periods/{id}/edit/"])
 def test_only_admins_manage_periods(client, lead, q1, url):
     client.force_login(lead)
     assert client.get(url.format(id=q1.pk)).status_code == 403
     assert client.get("/periods/").status_code == 200
     assert client.get(f"/periods/{q1.pk}/").status_code == 200
+
+
+def test_a_lead_carries_over_only_the_goals_of_their_team(
+    client, lead, member, team, other_team, other_member, q1, q2
+):
+    task_goal(q1, team, "Case studies", 4, by=lead)
+    task_goal(q1, other_team, "Their goal", 2, by=lead, owner=other_member)
+    client.force_login(member)
+    assert client.get(f"/periods/{q1.pk}/carry-over/").status_code == 403
+    client.force_login(lead)
+    preview = client.get(f"/periods/{q1.pk}/carry-over/", {"target_period": q2.pk})
+    assert "live goals of Enterprise" in preview.text
+    assert "1</strong> goal will be copied" in preview.text
+    assert "Their goal" not in preview.text
+    client.post(f"/periods/{q1.pk}/carry-over/", {"target_period": q2.pk, "confirm": "yes"})
+    assert list(Goal.objects.filter(period=q2).values_list("name", flat=True)) == ["Case studies"]
 
 
 def test_carry_over_previews_then_copies_once(client, admin_user, lead, member, team, q1, q2):
