@@ -9,7 +9,7 @@ charts and forecasts from the first page. Running it again changes nothing.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -233,6 +233,11 @@ def seed_goals(today: date | None = None) -> int:
             members = [roster[email].user for email, _, role in people if role != "lead"]
             _team_goals(team, lead, members, quarter, last_quarter, year)
         ids = list(demo_goals.values_list("pk", flat=True))
+        # The demo's goals were set when their periods began: their backfilled days are days
+        # they existed (an achievement needs a goal to cross its target while it exists).
+        for period in (quarter, last_quarter, year):
+            began = timezone.make_aware(datetime.combine(period.start, time.min))
+            demo_goals.filter(period=period, created_at__gt=began).update(created_at=began)
         # Set-based backfill of every calculated goal now; the per-goal tasks that the
         # services queued then find their history in place and only calculate today.
         recalc.backfill_history(ids, today=today)

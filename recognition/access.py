@@ -11,9 +11,13 @@ from goals_project.people.selectors import membership_of
 from .models import Achievement
 
 
-def visible_achievements(user: User | AnonymousUser) -> QuerySet[Achievement]:
-    """Achievements of the goals the user may see (one query; visibility is a subquery)."""
-    return Achievement.objects.filter(goal__in=visible_goals(user, include_archived=True))
+def visible_achievements(
+    user: User | AnonymousUser, *, include_withdrawn: bool = False
+) -> QuerySet[Achievement]:
+    """Achievements of the goals the user may see (one query; visibility is a subquery). A
+    withdrawn win is left out of feeds and lists; its own page still opens, saying so."""
+    achievements = Achievement.objects.filter(goal__in=visible_goals(user, include_archived=True))
+    return achievements if include_withdrawn else achievements.filter(withdrawn_at__isnull=True)
 
 
 def get_achievement_for_user(user: User | AnonymousUser, achievement_id: int | str) -> Achievement:
@@ -23,7 +27,7 @@ def get_achievement_for_user(user: User | AnonymousUser, achievement_id: int | s
     except (TypeError, ValueError):
         raise Http404("No such achievement.") from None
     achievement = (
-        visible_achievements(user)
+        visible_achievements(user, include_withdrawn=True)
         .select_related("goal__team", "goal__owner", "goal__period", "milestone")
         .filter(pk=pk)
         .first()

@@ -56,7 +56,9 @@ def _local_date(moment: datetime) -> date:
 
 def _credits(today: date, user_ids: set[int] | None, kinds: list[str]):
     credits = AchievementCredit.objects.filter(
-        achievement__kind__in=kinds, achievement__achieved_at__lt=_end_of(today)
+        achievement__kind__in=kinds,
+        achievement__achieved_at__lt=_end_of(today),
+        achievement__withdrawn_at__isnull=True,  # a withdrawn win earns nothing
     )
     if user_ids is not None:
         credits = credits.filter(user_id__in=user_ids)

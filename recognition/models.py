@@ -32,6 +32,13 @@ class Achievement(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set when the goal went back below what this achievement marks before its period closed
+    # (a data correction): it leaves the feed and lists, and kudos on it close. Cleared when
+    # the goal crosses again.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the people credited were last told about it (reached, withdrawn or reached again):
+    # a goal flapping across its target tells them at most once a day.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-achieved_at", "-pk"]

@@ -40,7 +40,7 @@ def robust(receiver):
 
 @robust
 def on_goal_status_changed(sender, goal: Goal, old_status: str, new_status: str, **kwargs):
-    services.achievements_record_for_status(goal=goal, status=new_status)
+    services.achievements_follow_status(goal=goal, status=new_status)
 
 
 @robust
@@ -128,6 +128,7 @@ def on_collect_digest_sections(sender, user: User, week_start: date, is_lead: bo
         Achievement.objects.filter(
             goal__team=team,
             goal__archived_at__isnull=True,
+            withdrawn_at__isnull=True,
             achieved_at__date__gte=reported_week,
             achieved_at__date__lt=week_start,
         )

@@ -27,9 +27,11 @@ def achievements_for_user(
     period_id: int | None = None,
     goal_id: int | None = None,
     kind: str | None = None,
+    include_withdrawn: bool = False,
 ) -> QuerySet[Achievement]:
-    """The achievements the user may see, newest first, with what a list shows in one query."""
-    achievements = visible_achievements(user).select_related(
+    """The achievements the user may see, newest first, with what a list shows in one query
+    (withdrawn ones only when asked: a single win's page)."""
+    achievements = visible_achievements(user, include_withdrawn=include_withdrawn).select_related(
         "goal__team", "goal__owner", "goal__period", "milestone"
     )
     if team_id is not None:

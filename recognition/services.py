@@ -1,11 +1,11 @@
 """Every write of the recognition app: achievements, celebrations, acknowledgements, seen marks."""
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -66,32 +66,93 @@ def _achievement_title(goal: Goal, kind: str, milestone: Milestone | None) -> st
     return f"{who} reached the target of “{goal.name}”"
 
 
-def _reached_at(goal: Goal, kind: str, milestone: Milestone | None) -> datetime:
-    """When the goal first reached it: the first progress history row with such a status (a win
-    recorded late, e.g. after a lost signal, keeps its real date), the milestone's done time, or
-    now."""
-    if milestone is not None:
-        return milestone.done_at or timezone.now()
-    statuses = STATUSES_FOR_KIND[kind]
-    first = (
-        ProgressHistory.objects.filter(goal=goal, status__in=statuses)
-        .order_by("recorded_at", "pk")
-        .values_list("recorded_at", flat=True)
-        .first()
+# A goal's known statuses short of what each kind marks: the goal has to be seen there, while it
+# exists, before reaching it counts as an achievement (no_data is not known to be short).
+SHORT_OF_KIND: dict[str, list[str]] = {
+    Achievement.Kind.ACHIEVED: [Goal.Status.ON_TRACK, Goal.Status.AT_RISK, Goal.Status.BEHIND],
+    Achievement.Kind.EXCEEDED: [
+        Goal.Status.ACHIEVED,
+        Goal.Status.ON_TRACK,
+        Goal.Status.AT_RISK,
+        Goal.Status.BEHIND,
+    ],
+}
+TARGET_KINDS = [Achievement.Kind.ACHIEVED, Achievement.Kind.EXCEEDED]
+
+
+def period_is_over(goal: Goal, today: date | None = None) -> bool:
+    """Achievements of a goal whose period is over are final."""
+    return (today or local_today()) > goal.period.end
+
+
+def crossings(goal_ids: Iterable[int], kind: str) -> dict[int, datetime]:
+    """For each goal that crossed what `kind` marks while it existed, the first time it did: its
+    first history row with such a status recorded after a row short of it that was recorded
+    once the goal existed. A goal created already past its target has no such row (its
+    backfilled days were recorded before it existed). One query for all the goals."""
+    short = ProgressHistory.objects.filter(
+        goal=OuterRef("goal"),
+        status__in=SHORT_OF_KIND[kind],
+        recorded_at__gte=OuterRef("goal__created_at"),
+        calc_version__lt=OuterRef("calc_version"),
     )
-    return first or timezone.now()
+    rows = (
+        ProgressHistory.objects.filter(
+            goal_id__in=list(goal_ids), status__in=STATUSES_FOR_KIND[kind]
+        )
+        .filter(Exists(short))
+        .values("goal_id")
+        .annotate(first=Min("recorded_at"))
+        .order_by()
+    )
+    return {row["goal_id"]: row["first"] for row in rows}
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def _tell_about_target(goal: Goal, users: list[User], *, title: str, body: str, url: str) -> None:
+    """Tell the people credited what happened to the goal's target achievements, at most once a
+    day per goal: a second change the same day (a goal flapping across its target) rewrites that
+    day's notification, marked unread again, instead of sending another."""
+    now = timezone.now()
+    target = Achievement.objects.filter(goal=goal, milestone__isnull=True)
+    since = _local_midnight(local_today())
+    if target.filter(notified_at__gte=since).exists():
+        urls = [achievement_url(pk) for pk in target.values_list("pk", flat=True)]
+        Notification.objects.filter(
+            user__in=users,
+            kind=Notification.Kind.ACHIEVEMENT,
+            created_at__gte=since,
+            url__in=[*urls, goal_url(goal.pk)],
+        ).update(title=title, body=body, url=url, read_at=None)
+    else:
+        notify(users=users, kind=Notification.Kind.ACHIEVEMENT, title=title, body=body, url=url)
+    target.update(notified_at=now)
+
+
+def goal_url(goal_id: int) -> str:
+    return reverse("goals:goal_detail", args=[goal_id])
 
 
 def _record(
-    *, goal: Goal, kinds: list[str], milestone: Milestone | None = None
+    *,
+    goal: Goal,
+    kinds: list[str],
+    milestone: Milestone | None = None,
+    reached_at: dict[str, datetime] | None = None,
 ) -> list[Achievement]:
     """Insert the achievements that do not exist yet, credit and notify for the new ones only."""
+    now = timezone.now()
     rows = [
         {
             "goal": goal.pk,
             "kind": kind,
             "milestone": milestone.pk if milestone else None,
-            "achieved_at": _reached_at(goal, kind, milestone),
+            "achieved_at": (milestone.done_at or now)
+            if milestone
+            else (reached_at or {}).get(kind, now),
             "value": goal.current_value,
         }
         for kind in kinds
@@ -111,27 +172,144 @@ def _record(
         )
         # Reaching the stretch at once also records "achieved"; one notification says both.
         newest = max(inserted, key=lambda row: kinds.index(row["kind"]))
-        notify(
-            users=credited,
-            kind=Notification.Kind.ACHIEVEMENT,
-            title=_achievement_title(goal, newest["kind"], milestone),
-            body=f"{goal.period.name}: celebrate it with your team.",
-            url=achievement_url(newest["id"]),
-        )
+        message = {
+            "title": _achievement_title(goal, newest["kind"], milestone),
+            "body": f"{goal.period.name}: celebrate it with your team.",
+            "url": achievement_url(newest["id"]),
+        }
+        if milestone is None:
+            _tell_about_target(goal, credited, **message)
+        else:
+            notify(users=credited, kind=Notification.Kind.ACHIEVEMENT, **message)
     return list(Achievement.objects.filter(pk__in=[row["id"] for row in inserted]).order_by("pk"))
 
 
-def achievements_record_for_status(*, goal: Goal, status: str) -> list[Achievement]:
-    """Record the goal's achievements for its new status, each exactly once per (goal, kind).
+def _restore(goal: Goal, achievements: list[Achievement]) -> list[Achievement]:
+    """Reinstate withdrawn achievements the goal has crossed again (each by the one call whose
+    conditional UPDATE clears its withdrawal) and tell the people credited once."""
+    now = timezone.now()
+    restored = [
+        achievement
+        for achievement in achievements
+        if Achievement.objects.filter(pk=achievement.pk, withdrawn_at__isnull=False).update(
+            withdrawn_at=None, achieved_at=now, value=goal.current_value
+        )
+    ]
+    if restored:
+        newest = max(restored, key=lambda achievement: TARGET_KINDS.index(achievement.kind))
+        _tell_about_target(
+            goal,
+            _credited_of(restored),
+            title=_achievement_title(goal, newest.kind, None) + " again",
+            body=f"{goal.period.name}: the win is back in the team's feed.",
+            url=achievement_url(newest.pk),
+        )
+    return restored
 
-    Safe under repeated and concurrent recalculation and when a value dips and recovers: the
-    unique constraint turns a second insert into nothing (ON CONFLICT DO NOTHING), and only the
-    call that inserted a row credits people and notifies them."""
-    kinds = KINDS_FOR_STATUS.get(status, [])
-    if not kinds:
+
+def _credited_of(achievements: list[Achievement]) -> list[User]:
+    return list(
+        User.objects.filter(
+            pk__in=AchievementCredit.objects.filter(
+                achievement__in=[achievement.pk for achievement in achievements]
+            ).values("user_id")
+        )
+        .select_related("notification_settings")
+        .order_by("pk")
+    )
+
+
+def _withdraw(goal: Goal, achievements: list[Achievement]) -> list[Achievement]:
+    """Withdraw target achievements the goal no longer meets before its period closed: they
+    leave the feed and lists, kudos on them close, the badges they earned are re-evaluated,
+    and the people credited are told once."""
+    now = timezone.now()
+    withdrawn = [
+        achievement
+        for achievement in achievements
+        if Achievement.objects.filter(pk=achievement.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=now
+        )
+    ]
+    if not withdrawn:
         return []
+    users = _credited_of(withdrawn)
+    taken_back = badges_reevaluate(user_ids=[user.pk for user in users])
+    stretch_only = all(a.kind == Achievement.Kind.EXCEEDED for a in withdrawn)
+    mark = "stretch target" if stretch_only else "target"
+    value = goal.current_value
+    now_text = f"it is at {value.normalize():f}" if value is not None else "it has no value"
+    body = (
+        f"After a correction of the customer data {now_text}, short of its {mark}. The win "
+        "leaves the feed until it is reached again and kudos on it are closed."
+    )
+    names = sorted({name for names in taken_back.values() for name in names})
+    if names:
+        body += f" Badges it earned that no other win supports are taken back: {', '.join(names)}."
+    _tell_about_target(
+        goal,
+        users,
+        title=f"The {mark} of “{goal.name}” is no longer reached after a data correction",
+        body=body,
+        url=goal_url(goal.pk),
+    )
+    return withdrawn
+
+
+@transaction.atomic
+def achievements_follow_status(*, goal: Goal, status: str, today: date | None = None) -> None:
+    """Bring the goal's target achievements in line with its status.
+
+    - A status at or past the target records the achievement, once per (goal, kind) by a unique
+      constraint, only if the goal crossed it while it existed (see crossings); a withdrawn one
+      is reinstated.
+    - A status short of it before the period is over withdraws it (see _withdraw); once the
+      period is over, achievements are final.
+    - A maintain goal is achieved only when its period is over (it held to the end).
+    Safe under repeated and concurrent recalculation: each change is a conditional write that
+    only one call wins, and only that call tells anyone."""
     goal = Goal.objects.select_related("team", "owner", "period").get(pk=goal.pk)
-    return _record(goal=goal, kinds=kinds)
+    over = period_is_over(goal, today)
+    if goal.direction == Goal.Direction.MAINTAIN and not over:
+        return
+    kinds = KINDS_FOR_STATUS.get(status, [])
+    existing = {
+        achievement.kind: achievement
+        for achievement in Achievement.objects.filter(goal=goal, milestone__isnull=True)
+    }
+    if not over:
+        stale = [
+            achievement
+            for kind, achievement in existing.items()
+            if kind not in kinds and achievement.withdrawn_at is None
+        ]
+        _withdraw(goal, stale)
+    _restore(
+        goal, [existing[kind] for kind in kinds if kind in existing and existing[kind].withdrawn_at]
+    )
+    new_kinds = [kind for kind in kinds if kind not in existing]
+    reached_at = {}
+    for kind in new_kinds:
+        if goal.direction == Goal.Direction.MAINTAIN:
+            # Holding to the end is the achievement: decided now that the period is over.
+            reached_at[kind] = timezone.now()
+            continue
+        crossed = crossings([goal.pk], kind).get(goal.pk)
+        if crossed is not None:
+            reached_at[kind] = crossed
+    if reached_at:
+        _record(goal=goal, kinds=list(reached_at), reached_at=reached_at)
+
+
+def achievements_record_for_status(*, goal: Goal, status: str) -> list[Achievement]:
+    """Record (or reinstate) the goal's achievements for its new status; see
+    achievements_follow_status. Returns the goal's achievements that stand after it."""
+    achievements_follow_status(goal=goal, status=status)
+    return list(
+        Achievement.objects.filter(
+            goal=goal, milestone__isnull=True, withdrawn_at__isnull=True
+        ).order_by("pk")
+    )
 
 
 def achievement_record_for_milestone(*, milestone: Milestone) -> Achievement | None:
@@ -142,11 +320,23 @@ def achievement_record_for_milestone(*, milestone: Milestone) -> Achievement | N
 
 
 def achievements_backfill(*, goals: Iterable[Goal]) -> list[Achievement]:
-    """Record achievements for goals already achieved/exceeded (a missed signal is repaired)."""
-    recorded: list[Achievement] = []
+    """Bring the target achievements of goals in line with their stored status (a missed
+    signal is repaired); returns the achievements recorded or reinstated."""
+    goals = list(goals)
+    before = set(
+        Achievement.objects.filter(
+            goal__in=[goal.pk for goal in goals], withdrawn_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
     for goal in goals:
-        recorded.extend(achievements_record_for_status(goal=goal, status=goal.status))
-    return recorded
+        achievements_follow_status(goal=goal, status=goal.status)
+    return list(
+        Achievement.objects.filter(
+            goal__in=[goal.pk for goal in goals], withdrawn_at__isnull=True, milestone__isnull=True
+        )
+        .exclude(pk__in=before)
+        .order_by("pk")
+    )
 
 
 def can_acknowledge(user: User, achievement: Achievement) -> bool:
@@ -188,6 +378,13 @@ def achievement_celebrate(*, achievement: Achievement, by: User, message: str = 
         )
     if not can_celebrate(by, achievement):
         raise PermissionDenied("You cannot celebrate your own achievement.")
+    if achievement.withdrawn_at is not None:
+        raise ValidationError(
+            {
+                "achievement": "Kudos are closed: this win was withdrawn after a data correction "
+                "took the goal back below its target."
+            }
+        )
     inserted = insert_ignoring_conflicts(
         Celebration,
         [
@@ -269,21 +466,75 @@ def badges_award(*, today: date | None = None, user_ids: Iterable[int] | None = 
     return new_ids
 
 
-def after_recalculation(*, goal_ids: list[int]) -> set[int]:
-    """Repair achievements whose status signal was lost, and return the people whose badges the
-    recalculation may have changed (people of reached goals and of completed periods' goals).
+# The badges a target achievement can earn: withdrawing one re-evaluates them.
+ACHIEVEMENT_BADGES = ("first_goal", "stretch_achiever", "three_in_a_row")
 
-    Only goals still missing their achievement are looked at, so the periodic recalculation of
-    every active goal stays cheap."""
+
+def badges_reevaluate(
+    *, user_ids: Iterable[int], today: date | None = None
+) -> dict[int, list[str]]:
+    """Re-run the achievement badges' rules for these people after a win was withdrawn: an
+    award no standing win supports any more is taken back, one still supported gets the reason
+    and date of the win that now supports it. Returns the names taken back, per person."""
+    today = today or local_today()
+    users = set(user_ids)
+    justified = {
+        (earned.user_id, key, earned.scope): earned
+        for key in ACHIEVEMENT_BADGES
+        for earned in CATALOGUE[key].rule(today, users)
+    }
+    taken_back: dict[int, list[str]] = {}
+    changed = []
+    for award in BadgeAward.objects.filter(user_id__in=users, badge__in=ACHIEVEMENT_BADGES):
+        earned = justified.get((award.user_id, award.badge, award.scope))
+        if earned is None:
+            award.delete()
+            taken_back.setdefault(award.user_id, []).append(CATALOGUE[award.badge].name)
+        elif (award.reason, award.earned_on) != (earned.reason, earned.earned_on):
+            award.reason, award.earned_on = earned.reason, earned.earned_on
+            changed.append(award)
+    BadgeAward.objects.bulk_update(changed, ["reason", "earned_on"])
+    return taken_back
+
+
+def after_recalculation(*, goal_ids: list[int], today: date | None = None) -> set[int]:
+    """Repair target achievements whose status signal was lost (recorded, reinstated or
+    withdrawn as the status says), and return the people whose badges the recalculation may
+    have changed (people of reached goals and of completed periods' goals).
+
+    Only goals whose achievements disagree with their status are looked at, in a few queries,
+    so the periodic recalculation of every active goal stays cheap."""
+    today = today or local_today()
     reached = [Goal.Status.ACHIEVED, Goal.Status.EXCEEDED]
-    recorded = Achievement.objects.filter(
-        goal=OuterRef("pk"), kind=OuterRef("status"), milestone__isnull=True
+    goals = Goal.objects.filter(pk__in=goal_ids)
+    standing = Achievement.objects.filter(
+        goal=OuterRef("pk"), milestone__isnull=True, withdrawn_at__isnull=True
     )
-    missing = Goal.objects.filter(pk__in=goal_ids, status__in=reached).exclude(Exists(recorded))
-    achievements_backfill(goals=missing.order_by("pk"))
-    relevant = Goal.objects.filter(pk__in=goal_ids).filter(
-        Q(status__in=reached) | Q(period__status=GoalPeriod.Status.COMPLETED)
+    missing = (
+        goals.filter(status__in=reached)
+        .exclude(Exists(standing.filter(kind=OuterRef("status"))))
+        .exclude(direction=Goal.Direction.MAINTAIN, period__end__gte=today)
     )
+    missing_ids = set(missing.values_list("pk", flat=True))
+    worth = set()
+    if missing_ids:
+        withdrawn = Achievement.objects.filter(
+            goal__in=missing_ids, milestone__isnull=True, withdrawn_at__isnull=False
+        )
+        worth = set(withdrawn.values_list("goal_id", flat=True))
+        # A maintain goal still missing its win is past its period (see `missing`): it held.
+        worth |= set(missing.filter(direction=Goal.Direction.MAINTAIN).values_list("pk", flat=True))
+        for kind in TARGET_KINDS:
+            worth |= set(crossings(missing_ids, kind))
+    stale = goals.filter(period__end__gte=today).filter(
+        (Exists(standing.filter(kind=Achievement.Kind.EXCEEDED)) & ~Q(status=Goal.Status.EXCEEDED))
+        | (Exists(standing.filter(kind=Achievement.Kind.ACHIEVED)) & ~Q(status__in=reached))
+    )
+    for goal in Goal.objects.filter(
+        pk__in=worth | set(stale.values_list("pk", flat=True))
+    ).order_by("pk"):
+        achievements_follow_status(goal=goal, status=goal.status, today=today)
+    relevant = goals.filter(Q(status__in=reached) | Q(period__status=GoalPeriod.Status.COMPLETED))
     return people_of_goals(goal_ids=list(relevant.values_list("pk", flat=True)))
 
 

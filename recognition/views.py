@@ -98,7 +98,9 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
 
 
 def _achievement_context(request: HttpRequest, achievement_id: int, **extra) -> dict:
-    achievement = selectors.achievements_for_user(request.user).get(pk=achievement_id)
+    achievement = selectors.achievements_for_user(request.user, include_withdrawn=True).get(
+        pk=achievement_id
+    )
     return {
         "achievement": achievement,
         "sentence": selectors.achievement_sentence(achievement),

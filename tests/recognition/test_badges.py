@@ -17,7 +17,7 @@ from recognition.services import badges_award
 from recognition.tasks import badges_award_daily
 
 from ..factories import GoalFactory, GoalPeriodFactory
-from .conftest import reach
+from .conftest import reach, recalculated
 
 
 def badges(user):
@@ -197,8 +197,7 @@ def test_a_badge_switched_off_is_not_awarded(member_goal, member):
 def test_the_recalculation_signal_awards_badges(
     member_goal, member, django_capture_on_commit_callbacks
 ):
-    member_goal.status = Goal.Status.ACHIEVED
-    member_goal.save(update_fields=["status"])
+    recalculated(member_goal, Goal.Status.ACHIEVED)  # its status signal was lost
     with django_capture_on_commit_callbacks(execute=True):
         goals_recalculated.send(sender=Goal, goal_ids=[member_goal.pk])
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,6 +7,7 @@ from recognition.demo import seed_recognition
 from recognition.models import Achievement, Celebration, Notification
 
 from ..factories import GoalFactory, MembershipFactory
+from .conftest import recalculated, set_at_quarter_start
 
 
 def test_seed_recognition_is_idempotent_and_sends_no_email(
@@ -16,7 +17,8 @@ def test_seed_recognition_is_idempotent_and_sends_no_email(
     team = ana.membership.team
     for email in ("ben@goalpost.example", "chloe@goalpost.example"):
         MembershipFactory(team=team, user__email=email)
-    GoalFactory(period=quarter, team=team, owner=ana, name="QBRs", status=Goal.Status.ACHIEVED)
+    goal = set_at_quarter_start(GoalFactory(period=quarter, team=team, owner=ana, name="QBRs"))
+    recalculated(goal, Goal.Status.ACHIEVED)  # the demo's backfill crossed the target
 
     with django_capture_on_commit_callbacks(execute=True):
         first = seed_recognition()
