@@ -6,8 +6,8 @@ history from the quarter start to yesterday, as after weeks of use.
 
 Timed in REPEAT interleaved rounds (BENCH_REPEAT, default 15), reported as medians:
 - engine alone: the same evaluate() calls a recalculation makes (one per metric and window);
-- recalculation, every goal changing: the first run of the day (a new history point, forecast and
-  contribution snapshots for every goal);
+- recalculation, every goal changing: the first run of the day (a new history point, forecast
+  with the org's stored calibration and contribution snapshots for every goal);
 - recalculation, nothing changed: the safety-net run later the same day.
 Goal: a recalculation costs at most 1.5x the engine alone. Run with `python -m bench.bench_recalc`.
 """
@@ -126,6 +126,7 @@ def main() -> None:
     from django.utils import timezone
 
     from goals import recalc
+    from goals.calibration import calibration_refresh
     from goals.models import ContributionSnapshot, Goal, ProgressHistory
     from goals.signals import goal_status_changed, goals_recalculated
     from goals_project.people.models import Membership
@@ -140,6 +141,8 @@ def main() -> None:
     started = time.perf_counter()
     org = build_org()
     org.now = timezone.now()
+    # The forecast reads the org's calibration (measured once per closed quarter, untimed).
+    calibration_refresh(today=org.today)
     try:
         period, goals, history_days = build_goals(org)
         with connection.cursor() as cursor:

@@ -4,7 +4,7 @@ Usage from a benchmark script (run from the project root):
 
     from bench.orgdata import setup_django, build_org
     setup_django()  # DATABASE_URL, default postgres://postgres@127.0.0.1:5432/goalpost_bench
-    org = build_org()  # 200 CSMs, 20 teams, ~63k ARR rows, 30k NPS, 40k QBRs, ~14k renewals
+    org = build_org()  # 200 CSMs, 20 teams, ~63k ARR rows, 40k NPS, 80k QBRs, ~14k renewals
     org.teams, org.users, org.quarter   # what was built, and the quarter the data centres on
 
 The org replaces any previous bench org in that database (customer data is emptied) and is the
@@ -28,6 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/goalpost_bench"
 BENCH_DOMAIN = "bench.example"
 BATCH = 5000
+# Two years of customer data: the forecast backtest (bench/bench_forecast.py) replays every
+# quarter of it, so NPS responses and QBRs span both years like the ARR history does.
+HISTORY_DAYS = 730
+NPS_PER_CUSTOMER = 4
 
 
 def setup_django(*, migrate: bool = True) -> None:
@@ -143,8 +147,8 @@ def build_org(
     """Build the org (replacing the previous one) and return its teams, users and quarter.
 
     Each customer has about 6 ARR records over two years (start, quarterly expansions and
-    contractions, 8% churn of which a third is won back), 3 NPS responses, 4 QBRs (about 75%
-    completed) and about 2 annual renewals.
+    contractions, 8% churn of which a third is won back), 4 NPS responses and 8 QBRs (one a
+    quarter, about 75% completed) over the same two years, and about 2 annual renewals.
     """
     from django.db import transaction
 
@@ -154,7 +158,7 @@ def build_org(
     rng = random.Random(seed)
     today = today or date(2026, 11, 26)
     quarter = quarter_before(today)
-    history_start = today - timedelta(days=730)
+    history_start = today - timedelta(days=HISTORY_DAYS)
     with transaction.atomic():
         _reset()
         team_rows = Team.objects.bulk_create(
@@ -218,9 +222,9 @@ def build_org(
                 )
                 renewals.append(Renewal(customer=customer, due_date=due, outcome=outcome))
                 due += timedelta(days=365)
-            for number in range(3):
+            for number in range(NPS_PER_CUSTOMER):
                 moment = datetime.combine(
-                    today - timedelta(days=rng.randrange(1, 540)), datetime.min.time(), UTC
+                    today - timedelta(days=rng.randrange(1, HISTORY_DAYS)), datetime.min.time(), UTC
                 ) + timedelta(seconds=rng.randrange(86_400))
                 responses.append(
                     NpsResponse(
@@ -230,7 +234,7 @@ def build_org(
                         score=rng.choices(range(11), [2, 1, 1, 2, 2, 3, 4, 8, 14, 22, 20])[0],
                     )
                 )
-            for back in range(4):
+            for back in range(HISTORY_DAYS // 90):
                 scheduled = today - timedelta(days=90 * back + rng.randrange(5, 85))
                 completed = (
                     datetime.combine(scheduled, datetime.min.time(), UTC)

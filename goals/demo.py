@@ -20,6 +20,7 @@ from goals_project.people.models import Membership, Team, User
 from metrics.registry import get_metric
 
 from . import recalc
+from .calibration import calibration_refresh
 from .comparison import shift_months
 from .models import Goal, GoalPeriod
 from .services import (
@@ -208,6 +209,8 @@ def seed_goals(today: date | None = None) -> int:
         _rename_legacy_goals()
         return 0
     today = today or timezone.localdate()
+    # Forecasts calibrated on the demo's own two years of customer data from the first page.
+    calibration_refresh(today=today)
     this_start = _quarter_start(today)
     last_start = shift_months(this_start, -3)
     with transaction.atomic():

@@ -1,35 +1,58 @@
-"""Where a goal is likely to land: a least-squares trend over its daily values this period.
+"""Where a goal is likely to land: a random walk from its daily values, calibrated on the org's
+own past periods.
 
-The trend is an ordinary least-squares line through (day, value) points, projected to the period
-end. The band is the 80% prediction interval of a new observation at that day (Student's t with
-n - 2 degrees of freedom), and the probabilities are the chance, under the same t distribution,
-that the value at the period end reaches the target or the stretch target in the goal's
-direction. Probabilities are percentages (0-100). With fewer than three points there is no
-forecast: two points always fit a line exactly and say nothing about the spread.
+Why a random walk: period-to-date revenue metrics move by steps (an account expands, contracts or
+churns) and yesterday's value is today's until the next event, so the value wanders and its
+uncertainty grows with the days left (like the square root of the horizon), instead of
+scattering around a line. The model reads the goal's daily series as changes between consecutive
+points:
 
-A fit needs only the points' moments (count, means, centred sums of squares and products), so a
-recalculation reads them from the database, one row per goal, instead of every daily value, and
-adds the day it computes itself with `Moments.plus`.
+- the central path is the latest value, plus the average daily change times the days left for a
+  series that drifts (an accumulating metric such as QBR completion fills up through the period;
+  for a level metric the calibration decides whether a drift helps, see `calibrate`);
+- the spread is the standard deviation of the daily changes times the square root of the days
+  left (with drift, widened by the uncertainty of the drift itself: h x (1 + h / days observed)).
+
+Calibration (conformal): the org's earlier periods give, per metric, scope (team or individual)
+and tenth of the period elapsed, the distribution of the errors the same model made, measured in
+its own spreads ((end value - central path) / spread). The 80% band runs from its 10th to its
+90th percentile, the central value is its median, and the chance of reaching a mark is the share
+of those past errors that would have reached it; so of goals given "70%", about 70% reach it, and
+the band holds about 80% of outcomes (`python -m bench.bench_forecast`). Without calibration (a
+new org, manual goals) the errors are taken as normal.
+
+Range and shape: value, band and probability respect the metric's range (a completion rate never
+lands above 100%; a mark beyond the range has probability 0). A series with fewer than three
+points or that never moved has no forecast: "too little movement to forecast".
+
+A forecast needs only a few numbers per series (`SeriesStats`), so a recalculation reads them
+from the database, one row per goal, and adds the day it computes itself with `plus`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
 import numpy as np
-from scipy import special
+from scipy import stats
 
 from .progress import DECREASE
 
 MIN_POINTS = 3
 BAND_LEVEL = 0.80
-# The residual sum of squares comes from a difference of sums (Syy - Sxy^2 / Sxx): on an exact
-# line it is rounding residue, a few 1e-16 of Syy. Residue under this share of Syy is no spread.
-EXACT_FIT = 1e-12
+# Quantile levels kept of the calibrated errors: probabilities resolve to one percent.
+LEVELS = np.round(np.linspace(0.01, 0.99, 99), 2)
+BAND_LOW, MEDIAN, BAND_HIGH = (int(np.searchsorted(LEVELS, level)) for level in (0.1, 0.5, 0.9))
+ELAPSED_BUCKETS = 10
+# Fewer past errors than this for a (metric, scope, elapsed) cell: pool the scopes, then none.
+MIN_CALIBRATION_SAMPLES = 200
+TEAM, INDIVIDUAL = "team", "individual"
+# Squared changes summed from floats: below this share of the squared values it is no movement.
+NO_MOVEMENT = 1e-12
 
 
 class Forecast(NamedTuple):
@@ -41,90 +64,150 @@ class Forecast(NamedTuple):
     points: int
 
 
-class Moments(NamedTuple):
-    """What a least-squares line through (day, value) points depends on: the number of points,
-    the mean day and value, and the centred sums Sxx, Syy and Sxy (PostgreSQL's regr_count,
-    regr_avgx, regr_avgy, regr_sxx, regr_syy and regr_sxy)."""
+class SeriesStats(NamedTuple):
+    """What the random walk reads of a daily series (days counted from the period start): the
+    number of points, the first and the latest point, and the sum over consecutive points of
+    (change^2 / days between them)."""
 
     count: int = 0
-    mean_day: float = 0.0
-    mean_value: float = 0.0
-    sxx: float = 0.0
-    syy: float = 0.0
-    sxy: float = 0.0
+    first_day: float = 0.0
+    first_value: float = 0.0
+    last_day: float = 0.0
+    last_value: float = 0.0
+    squared_rate: float = 0.0
 
     @classmethod
-    def of(cls, days: Sequence[float], values: Sequence[float]) -> Moments:
-        """The moments of the points (days[i], values[i]), centred in two passes."""
+    def of(cls, days: Sequence[float], values: Sequence[float]) -> SeriesStats:
+        """The stats of the points (days[i], values[i]), in any order (one per day)."""
         if not len(days):
             return cls()
-        x, y = np.asarray(days, dtype=float), np.asarray(values, dtype=float)
-        dx, dy = x - x.mean(), y - y.mean()
-        return cls(
-            len(x),
-            float(x.mean()),
-            float(y.mean()),
-            float(dx @ dx),
-            float(dy @ dy),
-            float(dx @ dy),
-        )
+        order = np.argsort(np.asarray(days, dtype=float))
+        x = np.asarray(days, dtype=float)[order]
+        y = np.asarray(values, dtype=float)[order]
+        rate = float(np.sum(np.diff(y) ** 2 / np.diff(x))) if len(x) > 1 else 0.0
+        return cls(len(x), float(x[0]), float(y[0]), float(x[-1]), float(y[-1]), rate)
 
-    def plus(self, day: float, value: float) -> Moments:
-        """The moments with one more point (Welford's update: no sums of large squares)."""
-        count = self.count + 1
-        dx, dy = day - self.mean_day, value - self.mean_value
-        kept = self.count / count
-        return Moments(
-            count,
-            self.mean_day + dx / count,
-            self.mean_value + dy / count,
-            self.sxx + dx * dx * kept,
-            self.syy + dy * dy * kept,
-            self.sxy + dx * dy * kept,
-        )
+    def plus(self, day: float, value: float) -> SeriesStats:
+        """The stats with one more point after the latest one."""
+        if not self.count:
+            return SeriesStats(1, day, value, day, value, 0.0)
+        change = value - self.last_value
+        rate = self.squared_rate + change * change / (day - self.last_day)
+        return SeriesStats(self.count + 1, self.first_day, self.first_value, day, value, rate)
 
 
 class Trend(NamedTuple):
-    """One goal's points (as moments), the day of its period end on the same scale as the
-    points' days, and what the forecast is measured against."""
+    """One goal's series (as stats), the day of its period end on the same scale (day 0 is the
+    period start), what the forecast is measured against, and what the metric is like."""
 
-    moments: Moments
+    stats: SeriesStats
     end_day: float
     target: Decimal | None
     stretch_target: Decimal | None = None
     direction: str = "increase"
+    metric_key: str = ""
+    scope: str = INDIVIDUAL
+    value_range: tuple[Decimal | None, Decimal | None] = (None, None)
+    accumulating: bool = False
 
 
 @dataclass(frozen=True)
 class Series:
-    """One goal's daily values and what its forecast is measured against."""
+    """One goal's daily values and what its forecast is measured against (see Trend)."""
 
     points: Sequence[tuple[date, Decimal | float | None]]
     period_end: date
     target: Decimal | None
     stretch_target: Decimal | None = None
     direction: str = "increase"
+    period_start: date | None = None  # default: the first point's day
+    metric_key: str = ""
+    scope: str = INDIVIDUAL
+    value_range: tuple[Decimal | None, Decimal | None] = (None, None)
+    accumulating: bool = False
 
 
-def _chances(
+@dataclass
+class Calibration:
+    """The org's past errors, per metric: whether its series drift, and per (scope, elapsed
+    bucket) the LEVELS-quantiles of (end value - central path) / spread."""
+
+    drift: dict[str, bool] = field(default_factory=dict)
+    errors: dict[tuple[str, str, int], np.ndarray] = field(default_factory=dict)
+
+    def quantiles(self, metric_key: str, scope: str, bucket: int) -> np.ndarray | None:
+        return self.errors.get((metric_key, scope, bucket))
+
+
+def elapsed_bucket(last_day: np.ndarray | float, end_day: np.ndarray | float) -> np.ndarray:
+    """The tenth of the period (0-9) that the latest point closes: day 0 of a 92-day quarter is
+    in bucket 0, day 45 in bucket 4, the last day in bucket 9."""
+    share = (np.asarray(last_day, dtype=float) + 1) / (np.asarray(end_day, dtype=float) + 1)
+    return np.clip((share * ELAPSED_BUCKETS).astype(int), 0, ELAPSED_BUCKETS - 1)
+
+
+def random_walk(
+    count: np.ndarray,
+    first_day: np.ndarray,
+    first_value: np.ndarray,
+    last_day: np.ndarray,
+    last_value: np.ndarray,
+    squared_rate: np.ndarray,
+    end_day: np.ndarray,
+    drift: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The random walk's central path at the period end, its spread (standard deviation) there,
+    and whether the series moved enough to say anything (at least MIN_POINTS points and a
+    non-zero variance of the daily changes). All arguments are arrays of one element per series.
+    """
+    observed = last_day - first_day
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(observed > 0, (last_value - first_value) / observed, 0.0)
+        # The variance of the daily changes around their mean, per day (changes over a gap of g
+        # days count as g days' worth).
+        spread_sq = (squared_rate - slope * slope * observed) / (count - 2)
+    scale = np.maximum(np.abs(last_value), np.abs(first_value)) ** 2 + 1.0
+    moved = (count >= MIN_POINTS) & (observed > 0) & (spread_sq > NO_MOVEMENT * scale)
+    spread_sq = np.where(moved, spread_sq, 0.0)
+    ahead = np.maximum(end_day - last_day, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        widen = np.where(drift & moved, 1 + ahead / np.where(observed > 0, observed, 1.0), 1.0)
+    central = last_value + np.where(drift, slope * ahead, 0.0)
+    return central, np.sqrt(spread_sq * ahead * widen), moved
+
+
+def _reach_chance(
     marks: Sequence[Decimal | None],
-    predicted: np.ndarray,
+    central: np.ndarray,
     spread: np.ndarray,
-    dof: np.ndarray,
+    errors: list[np.ndarray | None],
     decrease: np.ndarray,
+    lowest: np.ndarray,
+    highest: np.ndarray,
 ) -> list[Decimal | None]:
-    """Per goal, the chance (percent) that the value at the period end is at or beyond its mark
-    in the goal's direction; None where there is no mark. A zero spread makes it 0 or 100."""
+    """Per goal, the chance (percent) that the end value is at or beyond its mark in the goal's
+    direction, from the calibrated errors (or normal ones); 0 or 100 for a mark outside the
+    metric's range or when nothing is left to happen; None where there is no mark."""
     mark = np.array([np.nan if m is None else float(m) for m in marks])
     exact = spread == 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        # scipy.special.stdtr is Student's t CDF (the ufunc behind scipy.stats.t).
-        below = special.stdtr(dof, (mark - predicted) / np.where(exact, 1.0, spread))
-    reached = np.where(decrease, predicted <= mark, predicted >= mark)
-    chance = np.where(
-        exact, np.where(reached, 100.0, 0.0), np.where(decrease, below, 1 - below) * 100
-    )
-    return [None if m is None else c for m, c in zip(marks, _rounded(chance), strict=True)]
+        standard = (mark - central) / np.where(exact, 1.0, spread)
+    below = stats.norm.cdf(standard)  # P(end < mark)
+    for index, quantiles in enumerate(errors):
+        if quantiles is not None and not np.isnan(standard[index]):
+            side = "right" if decrease[index] else "left"
+            # The share of past errors below the mark, half a level's step away from 0 and 1.
+            below[index] = (np.searchsorted(quantiles, standard[index], side=side) + 0.5) / (
+                len(quantiles) + 1
+            )
+    reached = np.where(decrease, central <= mark, central >= mark)
+    chance = np.where(exact, np.where(reached, 1.0, 0.0), np.where(decrease, below, 1 - below))
+    # Outside the metric's range the end value cannot get there, or cannot miss.
+    chance = np.where(decrease & (mark < lowest), 0.0, chance)
+    chance = np.where(decrease & (mark >= highest), 1.0, chance)
+    chance = np.where(~decrease & (mark > highest), 0.0, chance)
+    chance = np.where(~decrease & (mark <= lowest), 1.0, chance)
+    return [None if m is None else c for m, c in zip(marks, _rounded(chance * 100), strict=True)]
 
 
 def _rounded(numbers: np.ndarray) -> list[Decimal]:
@@ -132,65 +215,85 @@ def _rounded(numbers: np.ndarray) -> list[Decimal]:
     return [Decimal(f"{number:.4f}") for number in numbers.tolist()]
 
 
-def forecast_many(series: Sequence[Series]) -> list[Forecast | None]:
-    """Forecast many goals at once (see forecast_trends). Returns one Forecast (or None, under
-    three points) per series, in order."""
-    trends = []
-    for item in series:
-        points = {day.toordinal(): float(v) for day, v in item.points if v is not None}
-        trends.append(
-            Trend(
-                moments=Moments.of(list(points), list(points.values())),
-                end_day=item.period_end.toordinal(),
-                target=item.target,
-                stretch_target=item.stretch_target,
-                direction=item.direction,
-            )
-        )
-    return forecast_trends(trends)
+def _bound(value: Decimal | None, default: float) -> float:
+    return default if value is None else float(value)
 
 
-def forecast_trends(trends: Sequence[Trend]) -> list[Forecast | None]:
-    """The least-squares fits of all goals computed together as numpy arrays (one goal per
-    element), which is what keeps a recalculation of hundreds of goals cheap. Returns one
-    Forecast (or None, under three points) per trend, in order."""
+def forecast_trends(
+    trends: Sequence[Trend], calibration: Calibration | None = None
+) -> list[Forecast | None]:
+    """All goals' forecasts computed together as numpy arrays (one goal per element), which is
+    what keeps a recalculation of hundreds of goals cheap. Returns one Forecast per trend, in
+    order, or None where the series has too little movement to forecast."""
     results: list[Forecast | None] = [None] * len(trends)
-    rows = [
-        index
-        for index, item in enumerate(trends)
-        if item.moments.count >= MIN_POINTS and item.moments.sxx > 0
-    ]
-    if not rows:
+    if not trends:
         return results
-    moments = np.array([trends[index].moments for index in rows], dtype=float)
-    count, mean_day, mean_value, sxx, syy, sxy = moments.T
-    end_day = np.array([trends[index].end_day for index in rows])
-    slope = sxy / sxx
-    ahead = end_day - mean_day
-    predicted = mean_value + slope * ahead
-    residual = syy - slope * sxy
-    residual = np.where(residual <= EXACT_FIT * syy, 0.0, residual)
-    dof = count - 2
-    # Standard error of a new observation at the period end (prediction, not confidence, band).
-    spread = np.sqrt(residual / dof) * np.sqrt(1 + 1 / count + ahead**2 / sxx)
-    half_band = special.stdtrit(dof, 0.5 + BAND_LEVEL / 2) * spread
+    calibration = calibration or Calibration()
+    table = np.array([item.stats for item in trends], dtype=float)
+    end_day = np.array([item.end_day for item in trends], dtype=float)
+    drift = np.array(
+        [calibration.drift.get(item.metric_key, item.accumulating) for item in trends], dtype=bool
+    )
+    central, spread, moved = random_walk(*table.T, end_day, drift)
+    rows = np.flatnonzero(moved)
+    if not len(rows):
+        return results
     picked = [trends[index] for index in rows]
+    central, spread = central[rows], spread[rows]
+    buckets = elapsed_bucket(table[rows, 3], end_day[rows])
+    errors = [
+        calibration.quantiles(item.metric_key, item.scope, int(bucket))
+        for item, bucket in zip(picked, buckets, strict=True)
+    ]
+    normal = stats.norm.ppf([1 - (1 + BAND_LEVEL) / 2, 0.5, (1 + BAND_LEVEL) / 2])
+    offsets = np.array(
+        [normal if q is None else q[[BAND_LOW, MEDIAN, BAND_HIGH]] for q in errors], dtype=float
+    )
+    low, value, high = (central + spread * offsets[:, column] for column in range(3))
+    lowest = np.array([_bound(item.value_range[0], -np.inf) for item in picked])
+    highest = np.array([_bound(item.value_range[1], np.inf) for item in picked])
+    low, value, high = (np.clip(column, lowest, highest) for column in (low, value, high))
     decrease = np.array([item.direction == DECREASE for item in picked])
-    chances = (predicted, spread, dof, decrease)
-    targets = _chances([item.target for item in picked], *chances)
-    stretches = _chances([item.stretch_target for item in picked], *chances)
+    chances = (central, spread, errors, decrease, lowest, highest)
+    targets = _reach_chance([item.target for item in picked], *chances)
+    stretches = _reach_chance([item.stretch_target for item in picked], *chances)
     columns = zip(
-        _rounded(predicted),
-        _rounded(predicted - half_band),
-        _rounded(predicted + half_band),
+        _rounded(value),
+        _rounded(low),
+        _rounded(high),
         targets,
         stretches,
-        count.astype(int).tolist(),
+        [item.stats.count for item in picked],
         strict=True,
     )
     for index, values in zip(rows, columns, strict=True):
         results[index] = Forecast(*values)
     return results
+
+
+def forecast_many(
+    series: Sequence[Series], calibration: Calibration | None = None
+) -> list[Forecast | None]:
+    """Forecast many goals from their daily points at once (see forecast_trends)."""
+    trends = []
+    for item in series:
+        points = {day: float(v) for day, v in item.points if v is not None}
+        start = item.period_start or min(points, default=item.period_end)
+        days = [(day - start).days for day in points]
+        trends.append(
+            Trend(
+                stats=SeriesStats.of(days, list(points.values())),
+                end_day=(item.period_end - start).days,
+                target=item.target,
+                stretch_target=item.stretch_target,
+                direction=item.direction,
+                metric_key=item.metric_key,
+                scope=item.scope,
+                value_range=item.value_range,
+                accumulating=item.accumulating,
+            )
+        )
+    return forecast_trends(trends, calibration)
 
 
 def forecast_series(
@@ -200,10 +303,154 @@ def forecast_series(
     target: Decimal | None,
     stretch_target: Decimal | None = None,
     direction: str = "increase",
+    calibration: Calibration | None = None,
+    **metric,
 ) -> Forecast | None:
-    """Project the daily series `points` (one per day, any order) to `period_end`.
+    """Project the daily series `points` (one per day, any order) to `period_end`; `metric`
+    takes the other Series fields (period_start, metric_key, scope, value_range, accumulating).
 
-    Returns None with fewer than three points. A straight line forecasts its own value at the
-    period end with a zero-width band; noise around the line widens the band.
+    Returns None with fewer than three points or a series that never moved.
     """
-    return forecast_many([Series(points, period_end, target, stretch_target, direction)])[0]
+    item = Series(points, period_end, target, stretch_target, direction, **metric)
+    return forecast_many([item], calibration)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Calibration from past periods
+
+
+@dataclass(frozen=True)
+class PastPeriod:
+    """One past period of one metric: the daily values of each scope (rows: scopes, columns:
+    the period's days; NaN where the metric had no value) and which rows are teams."""
+
+    values: np.ndarray
+    teams: np.ndarray  # bool per row
+
+
+class PrefixStats(NamedTuple):
+    """SeriesStats of every prefix of every row of a matrix of daily values: element [i, d] is
+    the stats of row i's points on days 0..d."""
+
+    count: np.ndarray
+    first_day: np.ndarray
+    first_value: np.ndarray
+    last_day: np.ndarray
+    last_value: np.ndarray
+    squared_rate: np.ndarray
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> PrefixStats:
+        known = ~np.isnan(values)
+        days = np.broadcast_to(np.arange(values.shape[1], dtype=float), values.shape)
+        count = np.cumsum(known, axis=1)
+        # The latest known day at or before each day (-1 before the first one).
+        latest = np.maximum.accumulate(np.where(known, days, -1.0), axis=1).astype(int)
+        first = np.argmax(known, axis=1)[:, None]
+        rows = np.arange(values.shape[0])[:, None]
+        last_value = values[rows, np.maximum(latest, 0)]
+        previous = np.concatenate([np.full((values.shape[0], 1), -1), latest[:, :-1]], axis=1)
+        has_previous = known & (previous >= 0)
+        with np.errstate(invalid="ignore"):
+            step = values - values[rows, np.maximum(previous, 0)]
+            gap = np.where(has_previous, days - previous, 1.0)
+        squared_rate = np.cumsum(np.where(has_previous, step * step / gap, 0.0), axis=1)
+        first_day = np.broadcast_to(first.astype(float), values.shape)
+        first_value = np.broadcast_to(values[rows, first], values.shape)
+        return cls(
+            count,
+            first_day,
+            first_value,
+            latest.astype(float),
+            last_value,
+            squared_rate,
+        )
+
+    def at(self, day: int) -> list[SeriesStats]:
+        """Each row's SeriesStats of the points up to `day`."""
+        return [
+            SeriesStats(int(count), *rest)
+            for count, *rest in zip(*(column[:, day].tolist() for column in self), strict=True)
+        ]
+
+
+def _past_errors(
+    period: PastPeriod, drift: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The model's standardized errors at every day of a past period for every scope whose
+    series moved and whose end value is known: (errors, buckets, is_team, spread)."""
+    values = period.values
+    end_day = values.shape[1] - 1
+    prefix = PrefixStats.of(values[:, :end_day])  # the last day is what is forecast
+    end_value = np.broadcast_to(values[:, [end_day]], prefix.count.shape)
+    central, spread, moved = random_walk(*prefix, np.float64(end_day), np.bool_(drift))
+    usable = moved & ~np.isnan(end_value) & (spread > 0)
+    errors = (end_value - central)[usable] / spread[usable]
+    buckets = elapsed_bucket(prefix.last_day[usable], end_day)
+    teams = np.broadcast_to(period.teams[:, None], usable.shape)[usable]
+    return errors, buckets, teams, spread[usable]
+
+
+def _quantile_table(
+    metric_key: str, errors: np.ndarray, buckets: np.ndarray, teams: np.ndarray
+) -> dict[tuple[str, str, int], np.ndarray]:
+    table = {}
+    for bucket in range(ELAPSED_BUCKETS):
+        in_bucket = buckets == bucket
+        pooled = errors[in_bucket]
+        for scope, is_team in ((TEAM, True), (INDIVIDUAL, False)):
+            own = errors[in_bucket & (teams == is_team)]
+            chosen = own if len(own) >= MIN_CALIBRATION_SAMPLES else pooled
+            if len(chosen) >= MIN_CALIBRATION_SAMPLES:
+                table[(metric_key, scope, bucket)] = np.quantile(chosen, LEVELS)
+    return table
+
+
+def _interval_score(errors: np.ndarray, spread: np.ndarray, quantiles: np.ndarray) -> float:
+    """The 80% band's interval score on the standardized errors, in the data's own units: its
+    width plus 10x the distance by which an outcome falls outside (lower is better)."""
+    low, high = quantiles[BAND_LOW], quantiles[BAND_HIGH]
+    miss = np.maximum(low - errors, 0) + np.maximum(errors - high, 0)
+    alpha = 1 - BAND_LEVEL
+    return float(np.mean(spread * ((high - low) + 2 / alpha * miss)))
+
+
+def calibrate(
+    periods: Mapping[str, Iterable[PastPeriod]], accumulating: Mapping[str, bool]
+) -> Calibration:
+    """The calibration of each metric from its past periods: for a drifting and a driftless walk
+    the errors it made at every day of every period, and of the two the one whose 80% bands
+    were narrower for the outcomes they held (interval score); an accumulating metric drifts
+    when there are too few errors to decide."""
+    calibration = Calibration()
+    for metric_key, past in periods.items():
+        past = list(past)
+        best: tuple[float, bool, dict] | None = None
+        for drift in (True, False):
+            parts = [_past_errors(period, drift) for period in past]
+            if not parts:
+                continue
+            errors, buckets, teams, spread = (
+                np.concatenate(column) for column in zip(*parts, strict=True)
+            )
+            table = _quantile_table(metric_key, errors, buckets, teams)
+            if not table:
+                continue
+            score = sum(
+                _interval_score(
+                    errors[(buckets == bucket) & (teams == (scope == TEAM))],
+                    spread[(buckets == bucket) & (teams == (scope == TEAM))],
+                    quantiles,
+                )
+                for (_, scope, bucket), quantiles in table.items()
+                if ((buckets == bucket) & (teams == (scope == TEAM))).any()
+            )
+            if best is None or score < best[0]:
+                best = (score, drift, table)
+        if best is None:
+            continue
+        calibration.drift[metric_key] = best[1]
+        calibration.errors.update(best[2])
+    for metric_key, drifts in accumulating.items():
+        calibration.drift.setdefault(metric_key, drifts)
+    return calibration

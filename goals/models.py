@@ -369,6 +369,36 @@ class RecalculationSchedule(models.Model):
         return self.name
 
 
+class ForecastCalibration(models.Model):
+    """The org's past forecast errors for one metric, scope and tenth of the period elapsed
+    (goals/forecast.py, "Calibration"): the percentiles 1..99 of (end value - central path) /
+    spread, measured over the closed quarters up to `through`. Rebuilt when a quarter closes."""
+
+    class Scope(models.TextChoices):
+        TEAM = "team", "Team"
+        INDIVIDUAL = "individual", "Individual"
+
+    metric_key = models.CharField(max_length=40)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    bucket = models.PositiveSmallIntegerField(help_text="Tenth of the period elapsed, 0-9")
+    drift = models.BooleanField(help_text="Whether the metric's central path follows its trend")
+    quantiles = models.JSONField(help_text="Percentiles 1..99 of the standardized errors")
+    through = models.DateField(help_text="End of the latest closed period measured")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["metric_key", "scope", "bucket"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric_key", "scope", "bucket"], name="calibration_one_per_cell"
+            ),
+            models.CheckConstraint(condition=Q(bucket__lte=9), name="calibration_bucket_0_9"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_key} {self.scope} {self.bucket}"
+
+
 # django-guardian direct foreign-key permission models: object permissions on goals are joined
 # in SQL instead of through generic relations (fast "goals this user may see" lists).
 class GoalUserObjectPermission(UserObjectPermissionBase):

@@ -37,9 +37,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from goals_project.people.models import Membership
-from metrics.registry import Metric, Ratio, ScopeResults, evaluate, get_metric
+from metrics.registry import ACCUMULATING, Metric, Ratio, ScopeResults, evaluate, get_metric
 
-from .forecast import Moments, Trend, forecast_trends
+from .calibration import load_calibration
+from .forecast import INDIVIDUAL, TEAM, SeriesStats, Trend, forecast_trends
 from .models import (
     ContributionSnapshot,
     Goal,
@@ -432,23 +433,45 @@ def _manual_value_and_progress(goal: GoalRow) -> tuple[Decimal | None, Decimal |
     return value, _progress(goal, value)
 
 
-def forecast_mark(goal: GoalRow) -> tuple[Decimal | None, Decimal | None, str]:
-    """What a goal's value is forecast against: (target, stretch, direction)."""
+def forecast_terms(goal: GoalRow) -> dict:
+    """What a goal's forecast is measured against and what its series is like (the Trend
+    fields besides the series): a calculated metric's range, shape and calibration cell; tasks,
+    milestones and roll-ups accumulate from 0 (milestones up to their total weight)."""
     if goal.goal_type == Goal.Type.TASK:
-        return (
-            Decimal(goal.task_target) if goal.task_target else None,
-            goal.stretch_target,
-            "increase",
-        )
+        target = Decimal(goal.task_target) if goal.task_target else None
+        return {
+            "target": target,
+            "stretch_target": goal.stretch_target,
+            "accumulating": True,
+            "value_range": (Decimal(0), None),
+        }
     if goal.goal_type == Goal.Type.MILESTONE:
-        return goal.milestone_weight, None, "increase"
+        return {
+            "target": goal.milestone_weight,
+            "accumulating": True,
+            "value_range": (Decimal(0), goal.milestone_weight),
+        }
     if is_rollup(goal):
-        return HUNDRED, None, "increase"
-    if goal.direction == MAINTAIN:
+        return {"target": HUNDRED, "accumulating": True}
+    direction = goal.direction
+    if direction == MAINTAIN:
         # Holding a ceiling is staying at or below it: "reaching" it is being below.
         below = goal.maintain_side == Goal.Side.CEILING
-        return goal.target, goal.stretch_target, "decrease" if below else "increase"
-    return goal.target, goal.stretch_target, goal.direction
+        direction = "decrease" if below else "increase"
+    terms = {
+        "target": goal.target,
+        "stretch_target": goal.stretch_target,
+        "direction": direction,
+    }
+    if is_calculated(goal):
+        metric = get_metric(goal.metric_key)
+        terms |= {
+            "metric_key": metric.key,
+            "scope": TEAM if goal.owner_id is None else INDIVIDUAL,
+            "value_range": metric.value_range,
+            "accumulating": metric.shape == ACCUMULATING,
+        }
+    return terms
 
 
 def _contributions(
@@ -583,28 +606,33 @@ def _settle_maintain_goals(writes: list[_Write], today: date) -> None:
         goal.status = row.status = state.status
 
 
-def _history_moments(writes: list[_Write]) -> dict[int, Moments]:
-    """Each written goal's stored daily series within its period as moments (see Moments): one
-    point per day, the latest row (highest calc_version) of the day, days without a value left
-    out, and the day this run writes left out too (its new point replaces the stored one).
-    Days count from the period start. On PostgreSQL one row per goal, aggregated by the
-    database; elsewhere the rows, aggregated here."""
+def _history_stats(writes: list[_Write]) -> dict[int, SeriesStats]:
+    """Each written goal's stored daily series within its period as SeriesStats: one point per
+    day, the latest row (highest calc_version) of the day, days without a value left out, and
+    the day this run writes left out too (its new point replaces the stored one). Days count
+    from the period start. On PostgreSQL one row per goal, aggregated by the database;
+    elsewhere the rows, aggregated here."""
     goals = [write.goal for write in writes]
     skipped = [write.history[-1].as_of if write.history else None for write in writes]
     if connection.vendor == "postgresql":
         history = connection.ops.quote_name(ProgressHistory._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                # Per goal, a range scan of the (goal, as_of, calc_version) index: no join.
-                "SELECT g.id, s.n, s.mean_day, s.mean_value, s.sxx, s.syy, s.sxy "
-                "FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::date[]) "
-                "AS g(id, first, last, skipped) CROSS JOIN LATERAL (SELECT regr_count(value, day) "
-                "AS n, regr_avgx(value, day) AS mean_day, regr_avgy(value, day) AS mean_value, "
-                "regr_sxx(value, day) AS sxx, regr_syy(value, day) AS syy, regr_sxy(value, day) "
-                "AS sxy FROM (SELECT DISTINCT ON (as_of) as_of - g.first AS day, "
+                # Per goal, a range scan of the (goal, as_of, calc_version) index: no join. The
+                # latest rows come out in day order, so the window needs no sort of its own.
+                "SELECT g.id, s.n, s.first_day, s.first_value, s.last_day, s.last_value, "
+                "s.squared_rate FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::date[]) "
+                "AS g(id, first, last, skipped) CROSS JOIN LATERAL (SELECT count(*) AS n, "
+                "min(day) AS first_day, min(value) FILTER (WHERE previous_day IS NULL) AS "
+                "first_value, max(day) AS last_day, min(value) FILTER (WHERE next_day IS NULL) "
+                "AS last_value, coalesce(sum((value - previous_value) ^ 2 / (day - "
+                "previous_day)), 0) AS squared_rate FROM (SELECT day, value, lag(day) OVER w "
+                "AS previous_day, lag(value) OVER w AS previous_value, lead(day) OVER w AS "
+                "next_day FROM (SELECT DISTINCT ON (as_of) as_of - g.first AS day, "
                 f"CAST(value AS double precision) AS value FROM {history} WHERE goal_id = g.id "
                 "AND as_of BETWEEN g.first AND g.last AND as_of IS DISTINCT FROM g.skipped "
-                "ORDER BY as_of, calc_version DESC) AS latest) AS s",
+                "ORDER BY as_of, calc_version DESC) AS latest WHERE value IS NOT NULL "
+                "WINDOW w AS (ORDER BY day)) AS changes) AS s",
                 [
                     _array_literal([goal.pk for goal in goals]),
                     _array_literal([goal.period.start for goal in goals]),
@@ -612,8 +640,7 @@ def _history_moments(writes: list[_Write]) -> dict[int, Moments]:
                     _array_literal(skipped),
                 ],
             )
-            # regr_count counts the rows with a value; the other aggregates are NULL without.
-            return {pk: Moments(n, *rest) if n else Moments() for pk, n, *rest in cursor}
+            return {pk: SeriesStats(n, *rest) if n else SeriesStats() for pk, n, *rest in cursor}
     by_day: dict[int, dict[date, float | None]] = defaultdict(dict)
     for goal_id, as_of, value in (
         ProgressHistory.objects.filter(goal_id__in=[goal.pk for goal in goals])
@@ -621,7 +648,7 @@ def _history_moments(writes: list[_Write]) -> dict[int, Moments]:
         .values_list("goal_id", "as_of", Cast("value", FloatField()))
     ):
         by_day[goal_id][as_of] = value  # the last row of a day wins
-    moments = {}
+    series = {}
     for goal, skip in zip(goals, skipped, strict=True):
         start, end = goal.period.start, goal.period.end
         points = [
@@ -629,35 +656,33 @@ def _history_moments(writes: list[_Write]) -> dict[int, Moments]:
             for day, value in by_day.get(goal.pk, {}).items()
             if value is not None and start <= day <= end and day != skip
         ]
-        moments[goal.pk] = Moments.of([day for day, _ in points], [value for _, value in points])
-    return moments
+        series[goal.pk] = SeriesStats.of([day for day, _ in points], [v for _, v in points])
+    return series
 
 
 def _forecast(writes: list[_Write]) -> None:
     """Forecast each written goal from its daily series (stored history plus this run's point),
-    all goals in one query and one vectorised fit."""
+    all goals in one query, the org's calibration in another, and one vectorised model."""
     if not writes:
         return
-    stored = _history_moments(writes)
+    stored = _history_stats(writes)
     trends = []
     for write in writes:
         goal = write.goal
-        moments = stored.get(goal.pk, Moments())
+        series = stored.get(goal.pk, SeriesStats())
         if write.history:
             row = write.history[-1]
             if row.value is not None and goal.period.start <= row.as_of <= goal.period.end:
-                moments = moments.plus((row.as_of - goal.period.start).days, float(row.value))
-        target, stretch, direction = forecast_mark(goal)
+                series = series.plus((row.as_of - goal.period.start).days, float(row.value))
         trends.append(
             Trend(
-                moments=moments,
+                stats=series,
                 end_day=(goal.period.end - goal.period.start).days,
-                target=target,
-                stretch_target=stretch,
-                direction=direction,
+                **forecast_terms(goal),
             )
         )
-    for write, forecast in zip(writes, forecast_trends(trends), strict=True):
+    forecasts = forecast_trends(trends, load_calibration())
+    for write, forecast in zip(writes, forecasts, strict=True):
         goal = write.goal
         goal.forecast_value = forecast and forecast.value
         goal.forecast_low = forecast and forecast.low

@@ -49,6 +49,14 @@ def roll_over_periods() -> dict[str, list[int]]:
     return {status: [period.pk for period in periods] for status, periods in moved.items()}
 
 
+@shared_task(**TASK_OPTIONS)
+def calibrate_forecasts() -> bool:
+    """Beat, daily: rebuild the forecast calibration once a new quarter has closed."""
+    from .calibration import calibration_refresh
+
+    return calibration_refresh()
+
+
 def enqueue_recalculation(goal_ids: Iterable[int], *, backfill: bool = False) -> None:
     """After the current transaction commits, recalculate (or backfill) these goals."""
     ids = sorted(set(goal_ids))

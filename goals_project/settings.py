@@ -247,6 +247,8 @@ GOAL_STATUS_AT_RISK_MARGIN = env.int("GOAL_STATUS_AT_RISK_MARGIN", default=25)
 GOAL_RECALC_INTERVAL_MINUTES = env.int("GOAL_RECALC_INTERVAL_MINUTES", default=15)
 # A burst of customer-data changes within this many seconds becomes one recalculation run.
 GOAL_RECALC_COALESCE_SECONDS = env.float("GOAL_RECALC_COALESCE_SECONDS", default=1.0)
+# Forecast calibration: how many closed quarters of the org's own customer data it measures.
+GOAL_FORECAST_CALIBRATION_QUARTERS = env.int("GOAL_FORECAST_CALIBRATION_QUARTERS", default=4)
 CELERY_BEAT_SCHEDULE.update(
     {
         "goals-recalculate-active": {
@@ -256,6 +258,11 @@ CELERY_BEAT_SCHEDULE.update(
         "goals-roll-over-periods": {
             "task": "goals.tasks.roll_over_periods",
             "schedule": crontab(hour=0, minute=5),
+        },
+        # Rebuilds only when a quarter has closed since the last calibration.
+        "goals-calibrate-forecasts": {
+            "task": "goals.tasks.calibrate_forecasts",
+            "schedule": crontab(hour=0, minute=20),
         },
     }
 )

@@ -1,12 +1,10 @@
-"""Progress, expected progress, status and forecast rules (DESIGN.md section 4)."""
+"""Progress, expected progress and status rules (DESIGN.md section 4); the forecast's are in
+test_forecast.py."""
 
-import random
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
 import pytest
 
-from goals.forecast import forecast_series
 from goals.progress import (
     Outlook,
     count_progress,
@@ -175,43 +173,3 @@ def test_goal_state_rounds_to_stored_precision():
         D("11.1111"),
     )
     assert state.status == "at_risk"  # 10.4 points behind the pace
-
-
-def _days(n):
-    return [START + timedelta(days=i) for i in range(n)]
-
-
-def test_forecast_of_a_straight_line_is_its_own_end_value_with_a_narrow_band():
-    points = [(day, D(100) + D(i) / 2) for i, day in enumerate(_days(30))]
-    forecast = forecast_series(points, period_end=END, target=D(140), stretch_target=D(150))
-    # The line reaches 100 + 89 / 2 on the 90th day.
-    assert forecast.value == D("144.5")
-    assert forecast.low == forecast.high == forecast.value
-    assert forecast.target_probability == 100
-    assert forecast.stretch_probability == 0
-
-
-def test_noise_widens_the_band_and_makes_the_target_uncertain():
-    rng = random.Random(7)
-    line = [(day, D(100) + D(i) / 2) for i, day in enumerate(_days(30))]
-    noisy = [(day, value + D(rng.gauss(0, 3)).quantize(D("0.01"))) for day, value in line]
-    quiet = [(day, value + D(rng.gauss(0, 0.3)).quantize(D("0.01"))) for day, value in line]
-    wide = forecast_series(noisy, period_end=END, target=D("144.5"))
-    narrow = forecast_series(quiet, period_end=END, target=D("144.5"))
-    assert wide.high - wide.low > 5 * (narrow.high - narrow.low) > 0
-    assert wide.low < D("144.5") < wide.high
-    assert 20 < wide.target_probability < 80
-
-
-def test_decrease_goal_probability_counts_values_below_the_target():
-    points = [(day, D(100) - D(i)) for i, day in enumerate(_days(10))]
-    forecast = forecast_series(points, period_end=END, target=D(20), direction="decrease")
-    assert forecast.value == D(11)
-    assert forecast.target_probability == 100
-
-
-def test_no_forecast_under_three_points():
-    assert forecast_series([(START, D(1)), (END, D(2))], period_end=END, target=D(3)) is None
-    assert forecast_series([], period_end=END, target=D(3)) is None
-    points = [(day, None if i else D(5)) for i, day in enumerate(_days(5))]
-    assert forecast_series(points, period_end=END, target=Decimal(3)) is None

@@ -172,9 +172,9 @@ def test_new_goal_mid_period_gets_a_backfilled_daily_history(
     assert history[0].expected_progress == D("1.1111")
     goal.refresh_from_db()
     assert goal.calc_version == 45
-    # Two flat steps: the trend points up, with a wide band.
+    # One step up: NRR is a level, so it is forecast to stay at 110, with a band around it.
     assert goal.forecast_low < goal.forecast_value < goal.forecast_high
-    assert goal.forecast_value > D(110)
+    assert goal.forecast_value == D(110)
     assert recalc.backfill_history([goal.pk]).history_rows == 0  # nothing twice
 
 
@@ -211,7 +211,12 @@ def test_forecast_fits_the_latest_row_of_each_day_with_todays_value_replacing_to
     recalc.recalculate_goals([goal.pk])
     goal.refresh_from_db()
     expected = forecast_series(
-        [*stored.items(), (TODAY, D(115))], period_end=period.end, target=D(120)
+        [*stored.items(), (TODAY, D(115))],
+        period_start=period.start,
+        period_end=period.end,
+        target=D(120),
+        metric_key="nrr",
+        value_range=(D(0), None),
     )
     assert goal.current_value == D(115)
     assert expected.points == 44  # 43 stored days and today
