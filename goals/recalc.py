@@ -66,6 +66,7 @@ from .progress import (
     weighted_progress,
 )
 from .signals import goal_status_changed, goals_recalculated
+from .units import UNBOUNDED, UNIT_RANGES
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ LOADED_FIELDS = (
     "metric_key",
     "direction",
     "maintain_side",
+    "unit",
     "baseline",
     "target",
     "stretch_target",
@@ -224,6 +226,7 @@ class GoalRow:
     metric_key: str
     direction: str
     maintain_side: str
+    unit: str
     baseline: Decimal | None
     target: Decimal | None
     stretch_target: Decimal | None
@@ -436,7 +439,8 @@ def _manual_value_and_progress(goal: GoalRow) -> tuple[Decimal | None, Decimal |
 def forecast_terms(goal: GoalRow) -> dict:
     """What a goal's forecast is measured against and what its series is like (the Trend
     fields besides the series): a calculated metric's range, shape and calibration cell; tasks,
-    milestones and roll-ups accumulate from 0 (milestones up to their total weight)."""
+    milestones and roll-ups accumulate from 0 (milestones up to their total weight), and other
+    values entered by hand follow their trend (a random walk with drift)."""
     if goal.goal_type == Goal.Type.TASK:
         target = Decimal(goal.task_target) if goal.task_target else None
         return {
@@ -458,10 +462,15 @@ def forecast_terms(goal: GoalRow) -> dict:
         # Holding a ceiling is staying at or below it: "reaching" it is being below.
         below = goal.maintain_side == Goal.Side.CEILING
         direction = "decrease" if below else "increase"
+    unit = UNIT_RANGES.get(goal.unit, UNBOUNDED)
     terms = {
         "target": goal.target,
         "stretch_target": goal.stretch_target,
         "direction": direction,
+        # A value entered by hand has no history to calibrate on: it follows its own trend,
+        # within the range of the unit it states.
+        "accumulating": True,
+        "value_range": (unit.low, unit.high),
     }
     if is_calculated(goal):
         metric = get_metric(goal.metric_key)

@@ -60,9 +60,7 @@ def test_calibration_is_measured_once_per_closed_quarter():
         assert output.getvalue().startswith("Up to date: ")
     # A quarter later, Q1 2026 has closed: measured again through its end.
     assert calibration_refresh(today=date(2026, 4, 2)) is True
-    assert set(ForecastCalibration.objects.values_list("through", flat=True)) <= {
-        date(2026, 3, 31)
-    }
+    assert set(ForecastCalibration.objects.values_list("through", flat=True)) <= {date(2026, 3, 31)}
     calibration = load_calibration()
     errors = calibration.quantiles("nrr", INDIVIDUAL, 5)
     assert errors is None or len(errors) == len(forecast.LEVELS)

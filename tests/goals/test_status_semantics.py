@@ -62,7 +62,8 @@ def test_a_floor_that_holds_but_whose_forecast_falls_through_it_is_at_risk(lead,
     goal = calculated(grr_floor(quarter(), member, lead))
 
     assert goal.current_value == D(91)
-    assert goal.forecast_value is not None and goal.forecast_value < 90
+    # GRR is a level: it is forecast to stay near 91, but the band's near edge is below 90.
+    assert goal.forecast_low is not None and goal.forecast_low < 90 < goal.forecast_value
     assert (goal.progress, goal.status) == (D(100), "at_risk")
     today = ProgressHistory.objects.filter(goal=goal).latest("calc_version")
     assert (today.as_of, today.status) == (date(2026, 2, 14), "at_risk")
@@ -171,7 +172,8 @@ def test_a_ceiling_forecast_probability_counts_values_below_it(lead, member):
         target="10",
         created_by=lead,
     )
-    for day, count in ((date(2026, 2, 12), 4), (date(2026, 2, 13), 5), (date(2026, 2, 14), 6)):
+    counts = ((9, 2), (10, 3), (11, 3), (12, 4), (13, 5), (14, 6))  # February: about +1 a day
+    for day, count in ((date(2026, 2, day), count) for day, count in counts):
         ProgressHistory.objects.create(
             goal=goal,
             as_of=day,
