@@ -54,6 +54,30 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+BAND_STEPS = 12
+
+
+def forecast_band_edges(forecast: ForecastBand) -> tuple[list[date], list, list]:
+    """The band drawn from the last measured point to the period end: the central path moves
+    in a straight line to the forecast value, and the band around it widens like the square
+    root of the days ahead (as a random walk's spread does), to the stored 80% band at the end.
+    Returns the days and the upper and lower edges (floats) at each."""
+    start, end = forecast.start.day, forecast.end_day
+    span = (end - start).days
+    steps = sorted({round(span * step / BAND_STEPS) for step in range(BAND_STEPS + 1)})
+    origin = float(forecast.start.value)
+    value = float(forecast.value)
+    above, below = float(forecast.high) - value, value - float(forecast.low)
+    days, upper, lower = [], [], []
+    for offset in steps:
+        share = offset / span if span else 1.0
+        centre = origin + (value - origin) * share
+        days.append(start + timedelta(days=offset))
+        upper.append(round(centre + above * share**0.5, 4))
+        lower.append(round(centre - below * share**0.5, 4))
+    return days, upper, lower
+
+
 def _figure(traces: list[dict], *, y_title: str, height: int = 360, **layout) -> dict:
     return {
         "data": traces,
@@ -97,16 +121,12 @@ def goal_progress_figure(
     traces = []
     period_x = [start, end]
     if forecast is not None and forecast.low is not None and forecast.high is not None:
+        days, upper, lower = forecast_band_edges(forecast)
         traces.append(
             _line(
                 "Forecast 80% band",
-                [forecast.start.day, forecast.end_day, forecast.end_day, forecast.start.day],
-                [
-                    _float(forecast.start.value),
-                    _float(forecast.high),
-                    _float(forecast.low),
-                    _float(forecast.start.value),
-                ],
+                days + days[::-1],
+                upper + lower[::-1],
                 fill="toself",
                 fillcolor="rgba(47, 91, 211, 0.12)",
                 line={"width": 0},

@@ -5,7 +5,7 @@ Values stay Decimal until this point; these functions only decide how a leader r
 
 from decimal import Decimal
 
-from goals.models import Goal
+from goals.models import Goal, GoalPeriod
 from metrics.registry import get_metric
 
 NO_DATA = "no data"
@@ -108,3 +108,58 @@ def denominator_words(metric_key: str, denominator: Decimal | None) -> str:
     if is_money:
         return f"{money(denominator)} {plural}"
     return f"{denominator:,.0f} {singular if denominator == 1 else plural}"
+
+
+NO_FORECAST = "too little movement to forecast"
+PERIOD_NOUNS = {
+    GoalPeriod.Type.MONTHLY: "months",
+    GoalPeriod.Type.QUARTERLY: "quarters",
+    GoalPeriod.Type.ANNUAL: "years",
+}
+
+
+def forecast_words(goal: Goal, unit: str) -> str:
+    """The dashboard's short forecast: "Lands at 103.5% (80%: 101.2–105.8)", or why there is
+    none."""
+    if goal.forecast_value is None:
+        return NO_FORECAST
+    text = f"Lands at {with_unit(goal.forecast_value, unit)}"
+    if has_band(goal):
+        text += f" (80%: {number(goal.forecast_low)}–{number(goal.forecast_high)})"
+    return text
+
+
+def has_band(goal: Goal) -> bool:
+    return (
+        goal.forecast_low is not None
+        and goal.forecast_high is not None
+        and goal.forecast_low < goal.forecast_high
+    )
+
+
+def forecast_sentence(goal: Goal, unit: str, scale: Decimal = Decimal(1)) -> str:
+    """The goal page's forecast in plain words: where it lands, what the band means, and the
+    chances of the target and the stretch. `scale` turns the stored values into `unit` (a
+    milestone goal's done weight into percent of its total weight)."""
+    if goal.forecast_value is None:
+        return f"Forecast: {NO_FORECAST} yet."
+
+    def shown(value: Decimal) -> str:
+        return with_unit(value * scale, unit)
+
+    end = f"{goal.period.end:%-d %b}"
+    text = f"Forecast: lands at {shown(goal.forecast_value)} on {end}."
+    if has_band(goal):
+        nouns = PERIOD_NOUNS.get(goal.period.period_type, "periods")
+        text += (
+            f" 8 in 10 {nouns} like this end between {shown(goal.forecast_low)} and "
+            f"{shown(goal.forecast_high)}."
+        )
+    chances = []
+    if goal.forecast_target_probability is not None:
+        chances.append(f"{percent(goal.forecast_target_probability)} chance of reaching the target")
+    if goal.forecast_stretch_probability is not None and goal.stretch_target is not None:
+        chances.append(f"{percent(goal.forecast_stretch_probability)} of the stretch")
+    if chances:
+        text += " " + ", ".join(chances) + "."
+    return text

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Subquery
+from django.db.models import Subquery, Sum
 from django.utils import timezone
 
 from checkins.models import CheckIn
@@ -63,6 +63,7 @@ class GoalPanels:
     chart: dict
     chart_id: str
     chart_summary: str
+    forecast_sentence: str
     contributions: list[ContributionRow]
     contributions_as_of: date | None
     contributions_total_display: str
@@ -280,6 +281,15 @@ def _forecast(goal: Goal, points: list[Point]) -> ForecastBand | None:
     )
 
 
+def _forecast_unit(goal: Goal, unit: str) -> tuple[str, Decimal]:
+    """The unit the goal page states the forecast in, and the factor from the stored values: a
+    milestone goal's done weight reads as percent of its milestones' total weight."""
+    if goal.goal_type == Goal.Type.MILESTONE:
+        total = goal.milestones.aggregate(total=Sum("weight"))["total"]
+        return "%", (HUNDRED / total if total else Decimal(1))
+    return unit, Decimal(1)
+
+
 def _pace(goal: Goal) -> tuple[Decimal | None, Decimal | None]:
     if _uses_progress_scale(goal):
         return Decimal(0), HUNDRED
@@ -345,6 +355,7 @@ def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
         )
     return GoalPanels(
         goal=goal,
+        forecast_sentence=display.forecast_sentence(goal, *_forecast_unit(goal, unit)),
         has_contributions=goal.is_team_goal and bool(goal.metric_key),
         chart=chart,
         chart_id=f"goal-chart-{goal.pk}",

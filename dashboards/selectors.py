@@ -220,15 +220,6 @@ def _bar_width(progress: Decimal | None) -> str:
     return f"{min(max(progress, Decimal(0)), Decimal(100)):.1f}"
 
 
-def _forecast_display(goal: Goal, unit: str) -> str:
-    if goal.forecast_value is None:
-        return ""
-    text = f"Lands at {display.with_unit(goal.forecast_value, unit)}"
-    if goal.forecast_low is not None and goal.forecast_high is not None:
-        text += f" (80%: {display.number(goal.forecast_low)}–{display.number(goal.forecast_high)})"
-    return text
-
-
 def goal_row(goal: Goal, *, history: Sequence[HistoryPoint] = ()) -> GoalRow:
     """A goal in the dashboards' words; `week_ago_value` is read when the query annotated it."""
     unit = display.goal_unit(goal)
@@ -280,7 +271,7 @@ def goal_row(goal: Goal, *, history: Sequence[HistoryPoint] = ()) -> GoalRow:
         expected_display=display.percent(goal.expected_progress),
         status=goal.status,
         status_label=goal.get_status_display(),
-        forecast_display=_forecast_display(goal, unit),
+        forecast_display=display.forecast_words(goal, unit),
         forecast_probability=probability,
         forecast_probability_display=(
             f"{display.percent(probability)} chance of target" if probability is not None else ""

@@ -60,7 +60,17 @@ def test_goal_figure_is_valid_and_has_every_line():
         "Check-ins",
     ]
     band = figure["data"][0]
-    assert band["fill"] == "toself" and band["y"] == [109.0, 115.0, 110.0, 109.0]
+    assert band["fill"] == "toself"
+    # From the last point (109 on 10 October) to the 80% band at the period end (110-115),
+    # widening like the square root of the days ahead: half of it a quarter of the way.
+    steps = len(band["x"]) // 2
+    upper, lower = band["y"][:steps], band["y"][steps:][::-1]
+    assert band["x"][0] == DAYS[-1] and band["x"][steps - 1] == END
+    assert upper[0] == lower[0] == 109.0 and (upper[-1], lower[-1]) == (115.0, 110.0)
+    widths = [high - low for high, low in zip(upper, lower, strict=True)]
+    assert widths == sorted(widths)
+    quarter = band["x"].index(DAYS[-1] + (END - DAYS[-1]) / 4)
+    assert widths[quarter] == pytest.approx(widths[-1] / 2, abs=0.05)  # day 20 of 81
     assert figure["layout"]["xaxis"]["range"] == [START, END + dt.timedelta(days=1)]
 
 

@@ -103,13 +103,40 @@ def test_chart_has_history_targets_pace_forecast_overlay_and_markers(client, lea
     assert traces["Expected pace"]["y"] == [100.0, 105.0]
     assert traces["Forecast"]["x"] == ["2026-11-16", "2026-12-31"]
     assert traces["Forecast"]["y"] == [101.5, 104.9]
-    assert sorted(traces["Forecast 80% band"]["y"][1:3]) == [102.1, 107.3]
+    band = traces["Forecast 80% band"]
+    steps = len(band["x"]) // 2
+    assert band["x"][steps - 1] == band["x"][steps] == "2026-12-31"
+    assert sorted(band["y"][steps - 1 : steps + 1]) == [102.1, 107.3]
     # Last quarter is drawn at the same elapsed day: 1 July lands on 1 October.
     assert traces["Q3 2026 (same day)"]["x"][0] == "2026-10-01"
     assert "Board ask" in traces["Adjustments"]["hovertext"][0]
     assert "Two renewals signed" in traces["Check-ins"]["hovertext"][0]
     assert 'data-plotly-figure="goal-chart-' in html
     assert "/static/plotly/plotly.min.js" in html
+
+
+def test_goal_page_says_what_the_band_means_in_plain_words(client, lead, team_nrr):
+    client.force_login(lead)
+    html = client.get(reverse("goals:goal_detail", args=[team_nrr.pk])).content.decode()
+    sentence = re.search(r'<p id="forecast-sentence">(.*?)</p>', html).group(1)
+    assert sentence == (
+        "Forecast: lands at 104.9% on 31 Dec. 8 in 10 quarters like this end between 102.1% "
+        "and 107.3%. 72% chance of reaching the target."
+    )
+
+
+def test_a_goal_without_a_forecast_says_there_is_too_little_movement(client, lead, team_nrr):
+    Goal.objects.filter(pk=team_nrr.pk).update(
+        forecast_value=None,
+        forecast_low=None,
+        forecast_high=None,
+        forecast_target_probability=None,
+    )
+    client.force_login(lead)
+    html = client.get(reverse("goals:goal_detail", args=[team_nrr.pk])).content.decode()
+    assert '<p id="forecast-sentence">Forecast: too little movement to forecast yet.</p>' in html
+    traces = {trace["name"] for trace in figure(html, f"goal-chart-{team_nrr.pk}")["data"]}
+    assert not traces & {"Forecast", "Forecast 80% band"}
 
 
 def test_contributions_add_up_to_the_team_value(client, lead, team_nrr):

@@ -84,6 +84,8 @@ def test_lead_reads_values_statuses_forecast_and_summary(client, lead, team, tea
     assert "103.7%" in html and "105.0%" in html and "stretch 108.0%" in html
     assert "Lands at 104.9% (80%: 102.1–107.3)" in html
     assert "72% chance of target" in html
+    # The goals without a forecast say why, instead of printing a zero-width band.
+    assert html.count("too little movement to forecast") == 3
     # 47 days of history: a week ago (9 Nov, day 39) the value was 103.12; now 103.7.
     assert "+0.6 pts since last week" in html
     assert re.search(
