@@ -83,6 +83,16 @@ def percent(value: Decimal | None, places: int = 0) -> str:
     return f"{value:,.{places}f}%"
 
 
+def chance(value: Decimal | None) -> str:
+    """A forecast's chance: "62%", and "under 1%" / "over 99%" for a calibrated chance that
+    rounds to 0 or 100 but is not certain (0% and 100% are kept for what cannot or must happen)."""
+    if value is not None and 0 < value < 1:
+        return "under 1%"
+    if value is not None and 99 < value < 100:
+        return "over 99%"
+    return percent(value)
+
+
 def money(amount: Decimal | None) -> str:
     """$1.2M, $350K, $900: compact, for sentences."""
     if amount is None:
@@ -157,9 +167,9 @@ def forecast_sentence(goal: Goal, unit: str, scale: Decimal = Decimal(1)) -> str
         )
     chances = []
     if goal.forecast_target_probability is not None:
-        chances.append(f"{percent(goal.forecast_target_probability)} chance of reaching the target")
+        chances.append(f"{chance(goal.forecast_target_probability)} chance of reaching the target")
     if goal.forecast_stretch_probability is not None and goal.stretch_target is not None:
-        chances.append(f"{percent(goal.forecast_stretch_probability)} of the stretch")
+        chances.append(f"{chance(goal.forecast_stretch_probability)} of the stretch")
     if chances:
         text += " " + ", ".join(chances) + "."
     return text

@@ -270,7 +270,7 @@ def _forecast(goal: Goal, points: list[Point]) -> ForecastBand | None:
     if known[-1].day >= goal.period.end:
         return None
     probability = goal.forecast_target_probability
-    text = f"{display.percent(probability)} chance of target" if probability is not None else ""
+    text = f"{display.chance(probability)} chance of target" if probability is not None else ""
     return ForecastBand(
         start=known[-1],
         end_day=goal.period.end,

@@ -274,7 +274,7 @@ def goal_row(goal: Goal, *, history: Sequence[HistoryPoint] = ()) -> GoalRow:
         forecast_display=display.forecast_words(goal, unit),
         forecast_probability=probability,
         forecast_probability_display=(
-            f"{display.percent(probability)} chance of target" if probability is not None else ""
+            f"{display.chance(probability)} chance of target" if probability is not None else ""
         ),
         week_change=change,
         week_change_display=display.signed_change(change, unit),

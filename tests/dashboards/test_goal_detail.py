@@ -123,6 +123,10 @@ def test_goal_page_says_what_the_band_means_in_plain_words(client, lead, team_nr
         "Forecast: lands at 104.9% on 31 Dec. 8 in 10 quarters like this end between 102.1% "
         "and 107.3%. 72% chance of reaching the target."
     )
+    # A calibrated chance that rounds to 0 is not "0%": that is kept for the impossible.
+    Goal.objects.filter(pk=team_nrr.pk).update(forecast_stretch_probability=Decimal("0.5"))
+    html = client.get(reverse("goals:goal_detail", args=[team_nrr.pk])).content.decode()
+    assert "72% chance of reaching the target, under 1% of the stretch." in html
 
 
 def test_a_goal_without_a_forecast_says_there_is_too_little_movement(client, lead, team_nrr):
