@@ -69,13 +69,38 @@ class Scores:
         self.rows.append((day, metric, team, inside, chance, reached))
 
     def table(self) -> np.ndarray:
+        """The rows as floats (the metric column dropped): day, team, inside, chance, reached."""
         return np.array(
             [
-                (d, m, t, i, np.nan if c is None else c, np.nan if r is None else r)
-                for d, m, t, i, c, r in self.rows
+                (d, t, i, np.nan if c is None else c, np.nan if r is None else r)
+                for d, _, t, i, c, r in self.rows
             ],
             dtype=float,
         )
+
+
+def replayed_periods(metric_key, quarters, user_ids, team_ids, past_period) -> list:
+    """The metric's daily series of every quarter (the engine replay). With BENCH_FORECAST_CACHE
+    set to a directory, kept there between runs of the same org (for working on the scoring)."""
+    from goals.forecast import PastPeriod
+
+    cache = os.environ.get("BENCH_FORECAST_CACHE")
+    path = cache and os.path.join(cache, f"{metric_key}-{quarters[0][0]}-{quarters[-1][1]}.npz")
+    if path and os.path.exists(path):
+        saved = np.load(path)
+        return [
+            PastPeriod(values=saved[f"values{i}"], teams=saved[f"teams{i}"])
+            for i in range(len(quarters))
+        ]
+    periods = [
+        past_period(metric_key, start, end, user_ids=user_ids, team_ids=team_ids)
+        for start, end in quarters
+    ]
+    if path:
+        arrays = {f"values{i}": p.values for i, p in enumerate(periods)}
+        arrays |= {f"teams{i}": p.teams for i, p in enumerate(periods)}
+        np.savez(path, **arrays)
+    return periods
 
 
 def least_squares(values: np.ndarray, day: int, end_day: int):
@@ -135,10 +160,7 @@ def main() -> None:
     z_band = stats.norm.ppf(0.9)
     for metric_key, metric in METRICS.items():
         replay = time.perf_counter()
-        periods = [
-            past_period(metric_key, start, end, user_ids=user_ids, team_ids=team_ids)
-            for start, end in quarters
-        ]
+        periods = replayed_periods(metric_key, quarters, user_ids, team_ids, past_period)
         before = quarters[0][0] - timedelta(days=1)
         first = evaluate(
             metric_key,
@@ -253,9 +275,14 @@ def main() -> None:
     report(new, old, llt if WITH_LLT else None)
 
 
+def _scored(table: np.ndarray) -> np.ndarray:
+    """The forecasts that had a target: columns 3 (stated chance) and 4 (reached)."""
+    return table[~np.isnan(table[:, 3]) & ~np.isnan(table[:, 4])]
+
+
 def _brier(table: np.ndarray) -> tuple[float, int]:
-    scored = table[~np.isnan(table[:, 4]) & ~np.isnan(table[:, 5])]
-    return float(np.mean((scored[:, 4] - scored[:, 5]) ** 2)), len(scored)
+    scored = _scored(table)
+    return float(np.mean((scored[:, 3] - scored[:, 4]) ** 2)), len(scored)
 
 
 def report(new: Scores, old: Scores, llt: Scores | None) -> None:
@@ -276,7 +303,7 @@ def report(new: Scores, old: Scores, llt: Scores | None) -> None:
             chosen = table if day is None else table[table[:, 0] == day]
             asked = sum(scores.asked.values()) if day is None else scores.asked.get(day, 0)
             made = len(chosen)
-            cells.append(f"{np.mean(chosen[:, 3]):.1%} | {made / max(asked, 1):.0%}")
+            cells.append(f"{np.mean(chosen[:, 2]):.1%} | {made / max(asked, 1):.0%}")
         label = "all" if day is None else str(day)
         print(f"| {label} | " + " | ".join(cells) + " |")
     print("\nCoverage by metric and scope, all elapsed points\n")
@@ -311,12 +338,12 @@ def report(new: Scores, old: Scores, llt: Scores | None) -> None:
         cells = []
         for name, _ in methods:
             table = tables[name]
-            scored = table[~np.isnan(table[:, 4]) & ~np.isnan(table[:, 5])]
-            bins = np.minimum((scored[:, 4] * BINS).astype(int), BINS - 1)
+            scored = _scored(table)
+            bins = np.minimum((scored[:, 3] * BINS).astype(int), BINS - 1)
             chosen = scored[bins == tenth]
             if len(chosen):
                 cells.append(
-                    f"{len(chosen):,}, {np.mean(chosen[:, 4]):.0%}, {np.mean(chosen[:, 5]):.0%}"
+                    f"{len(chosen):,}, {np.mean(chosen[:, 3]):.0%}, {np.mean(chosen[:, 4]):.0%}"
                 )
             else:
                 cells.append("0, –, –")
