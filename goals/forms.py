@@ -11,6 +11,7 @@ from django.urls import reverse_lazy
 from goals_project.people.models import Team, User
 from metrics.registry import METRICS
 
+from .cascade import AIM_LABELS
 from .models import VALUE, Goal, GoalPeriod
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -337,9 +338,11 @@ class ShareForm(forms.Form):
 
 
 class CascadeForm(forms.Form):
-    """One row per member: include?, name, target, stretch, baseline, tasks, weight."""
+    """One row per member: include?, name, aim (increase to / keep at or above...), baseline,
+    target, stretch, tasks, weight. A row the suggestion cannot fill in (no data) starts
+    unticked."""
 
-    ROW_FIELDS = ("name", "baseline", "target", "stretch_target", "task_target", "weight")
+    ROW_FIELDS = ("name", "aim", "baseline", "target", "stretch_target", "task_target", "weight")
 
     def __init__(self, *args, parent: Goal, rows, **kwargs):
         super().__init__(*args, **kwargs)
@@ -350,12 +353,16 @@ class CascadeForm(forms.Form):
         for row in rows:
             p = f"m{row.member.pk}_"
             self.fields[p + "include"] = forms.BooleanField(
-                required=False, initial=not row.already_cascaded, label=str(row.member)
+                required=False, initial=row.suggested, label=str(row.member)
             )
             self.fields[p + "name"] = forms.CharField(
                 max_length=200, required=False, initial=f"{parent.name} — {row.member}"
             )
             if is_metric:
+                # Not required: a row posted without it takes the team goal's own aim.
+                self.fields[p + "aim"] = forms.ChoiceField(
+                    label="Goal", choices=list(AIM_LABELS.items()), initial=row.aim, required=False
+                )
                 self.fields[p + "baseline"] = value_field("Baseline", initial=plain(row.baseline))
                 self.fields[p + "target"] = value_field("Target", initial=plain(row.target))
                 self.fields[p + "stretch_target"] = value_field(

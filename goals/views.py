@@ -25,7 +25,7 @@ from goals_project.people.models import Team, User
 from metrics.registry import METRICS, evaluate
 
 from . import access, services
-from .cascade import cascade_create, cascade_suggestions
+from .cascade import cascade_create, cascade_suggestions, rule_text
 from .comparison import previous_window
 from .display import counted_progress
 from .forms import (
@@ -591,7 +591,12 @@ def goal_cascade(request: HttpRequest, goal_id: int) -> HttpResponse:
     return render(
         request,
         "goals/goal_cascade.html",
-        {"goal": parent, "form": form, "metric": METRICS.get(parent.metric_key)},
+        {
+            "goal": parent,
+            "form": form,
+            "metric": METRICS.get(parent.metric_key),
+            "rule": rule_text(parent),
+        },
     )
 
 

@@ -52,7 +52,11 @@ def test_lead_creates_a_team_goal_cascades_it_and_adjusts_it(
     expect(page.get_by_role("heading", name="Keep GRR above 90%")).to_be_visible()
 
     page.get_by_role("link", name="Cascade to members").click()
-    page.get_by_role("checkbox", name="Lena Lead").uncheck()
+    # Nobody has customers yet: every row starts unticked and says so; the lead ticks two.
+    expect(page.get_by_text("Nothing in Mo Member's book counts for Gross")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Lena Lead")).not_to_be_checked()
+    page.get_by_role("checkbox", name="Mo Member").check()
+    page.get_by_role("checkbox", name="Tia Mate").check()
     page.get_by_role("button", name="Create the ticked goals").click()
     expect(page.get_by_text("Cascaded “Keep GRR above 90%” to 2 members.")).to_be_visible()
     cascaded = page.get_by_role("region", name="Cascaded goals")
