@@ -3,27 +3,23 @@ caller may not see is a 404, a change they may not make a 403; tokens need `read
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from goals.access import get_goal_for_user
-from goals.api import (
-    API_PERMISSIONS,
-    ERROR,
+from goals.api import API_PERMISSIONS, deny
+from goals.models import VALUE, Goal
+from goals.serializers import StrictInteger, TextField, id_field, value_field
+from goals_project.api import (
     OBJECT_READ_ERRORS,
     OBJECT_WRITE_ERRORS,
-    deny,
-    field_errors,
+    StrictInput,
+    service_errors,
 )
-from goals.models import Goal
-from goals.serializers import id_field
 from goals_project.people.models import User
 
 from . import services
@@ -37,25 +33,6 @@ from .access import (
 )
 from .models import NOTE_MAX_LENGTH, CheckIn, SupportRequest
 from .weeks import iso_week_label
-
-
-class Text(serializers.CharField):
-    """A JSON string, not a number turned into one: the schema says string, so does the API."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class Pages(PageNumberPagination):
-    """Page numbers as documented (an integer, or `last`): `?page=` or `?page=x` is a 404."""
-
-    def get_page_number(self, request, paginator):
-        raw = request.query_params.get(self.page_query_param)
-        if raw is not None and not raw.isdigit() and raw not in self.last_page_strings:
-            raise NotFound("Invalid page.")
-        return super().get_page_number(request, paginator)
 
 
 class SupportRequestSerializer(serializers.ModelSerializer):
@@ -87,9 +64,17 @@ class SupportRequestSerializer(serializers.ModelSerializer):
 
 
 class CheckInSerializer(serializers.ModelSerializer):
+    """A check-in; its support requests are those the viewer may read (the one rule of
+    checkins.access), so a teammate reading the goal's check-ins sees no one else's."""
+
     user_name = serializers.CharField(source="user.get_full_name", read_only=True)
     week = serializers.SerializerMethodField()
-    support_requests = SupportRequestSerializer(many=True, read_only=True)
+    progress_notes = serializers.CharField(source="note", read_only=True)
+    confidence_level = serializers.IntegerField(source="confidence", read_only=True)
+    current_value = serializers.DecimalField(**VALUE, source="value", allow_null=True)
+    support_requests = SupportRequestSerializer(
+        many=True, read_only=True, source="readable_support_requests"
+    )
 
     class Meta:
         model = CheckIn
@@ -100,10 +85,10 @@ class CheckInSerializer(serializers.ModelSerializer):
             "user_name",
             "week",
             "week_start",
-            "note",
-            "confidence",
+            "progress_notes",
+            "confidence_level",
             "blockers",
-            "value",
+            "current_value",
             "tasks_done",
             "created_at",
             "updated_at",
@@ -116,28 +101,39 @@ class CheckInSerializer(serializers.ModelSerializer):
         return iso_week_label(obj.week_start)
 
 
-class CheckInInputSerializer(serializers.Serializer):
-    note = Text(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
-    confidence = serializers.IntegerField(min_value=1, max_value=5)
-    blockers = Text(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
-    value = serializers.DecimalField(
-        max_digits=18, decimal_places=4, required=False, allow_null=True
-    )
+class CheckInInputSerializer(StrictInput):
+    progress_notes = TextField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    confidence_level = StrictInteger(min_value=1, max_value=5)
+    blockers = TextField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    current_value = value_field(required=False, allow_null=True)
     # Bounded as the goals API's manual entries are: a larger count would overflow the column.
-    tasks_done = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=100000
-    )
-    milestone_ids = serializers.ListField(
+    tasks_done = StrictInteger(required=False, allow_null=True, min_value=0, max_value=100000)
+    milestones_done = serializers.ListField(
         child=id_field(), required=False, default=list, max_length=200
     )
-    support_message = Text(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    support_needed = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        help_text="A request for help sent with the check-in (to support_addressee or the leads).",
+    )
     support_addressee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
 
+    def service_arguments(self) -> dict:
+        renamed = {
+            "progress_notes": "note",
+            "confidence_level": "confidence",
+            "current_value": "value",
+            "milestones_done": "milestone_ids",
+            "support_needed": "support_message",
+        }
+        return {renamed.get(key, key): value for key, value in self.validated_data.items()}
 
-class SupportRequestInputSerializer(serializers.Serializer):
-    message = Text(max_length=NOTE_MAX_LENGTH)
+
+class SupportRequestInputSerializer(StrictInput):
+    message = TextField(max_length=NOTE_MAX_LENGTH)
     addressee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True),
         required=False,
@@ -146,22 +142,25 @@ class SupportRequestInputSerializer(serializers.Serializer):
     )
 
 
-class ReplyInputSerializer(serializers.Serializer):
-    reply = Text(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+class ReplyInputSerializer(StrictInput):
+    reply = TextField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
 
-# Bodies are JSON objects; a form-encoded or multipart body is a 415, never silently empty.
-JSON_ONLY = [JSONParser]
-WRITE_RESPONSES = {
-    **OBJECT_WRITE_ERRORS,
-    415: OpenApiResponse(ERROR, description="The body is not JSON (send application/json)."),
-}
+def field_errors(error: DjangoValidationError) -> serializers.ValidationError:
+    return service_errors(error, {"milestones": "milestones_done"})
 
 
-def _support_requests() -> Prefetch:
+WRITE_RESPONSES = OBJECT_WRITE_ERRORS
+
+
+def _readable_support_requests(user) -> Prefetch:
+    """A check-in's support requests that the user may read, as `readable_support_requests`."""
     return Prefetch(
         "support_requests",
-        queryset=SupportRequest.objects.select_related("requester", "addressee").order_by("pk"),
+        queryset=visible_support_requests(user)
+        .select_related("requester", "addressee")
+        .order_by("pk"),
+        to_attr="readable_support_requests",
     )
 
 
@@ -169,8 +168,6 @@ class GoalCheckInsView(GenericAPIView):
     """`/api/goals/{id}/check-ins/`: the goal's check-ins; POST checks in for this week."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = JSON_ONLY
-    pagination_class = Pages
     serializer_class = CheckInSerializer
 
     def _goal(self, request: Request, goal_id: int) -> Goal:
@@ -185,7 +182,7 @@ class GoalCheckInsView(GenericAPIView):
         rows = (
             CheckIn.objects.filter(goal=goal)
             .select_related("user")
-            .prefetch_related(_support_requests())
+            .prefetch_related(_readable_support_requests(request.user))
             .order_by("-week_start", "-updated_at", "-pk")
         )
         page = self.paginate_queryset(rows)
@@ -204,13 +201,13 @@ class GoalCheckInsView(GenericAPIView):
         data.is_valid(raise_exception=True)
         try:
             checkin, created = services.checkin_submit(
-                goal=goal, user=request.user, **data.validated_data
+                goal=goal, user=request.user, **data.service_arguments()
             )
         except DjangoValidationError as error:
             raise field_errors(error) from None
         checkin = (
             CheckIn.objects.select_related("user")
-            .prefetch_related(_support_requests())
+            .prefetch_related(_readable_support_requests(request.user))
             .get(pk=checkin.pk)
         )
         return Response(
@@ -223,8 +220,6 @@ class GoalSupportRequestsView(GenericAPIView):
     """`/api/goals/{id}/support-requests/`: the goal's requests for help, and asking for help."""
 
     permission_classes = API_PERMISSIONS
-    parser_classes = JSON_ONLY
-    pagination_class = Pages
     serializer_class = SupportRequestSerializer
 
     @extend_schema(
@@ -281,8 +276,6 @@ class SupportRequestViewSet(
 ):
     serializer_class = SupportRequestSerializer
     permission_classes = API_PERMISSIONS
-    parser_classes = JSON_ONLY
-    pagination_class = Pages
 
     def get_queryset(self) -> QuerySet[SupportRequest]:
         return (

@@ -2,16 +2,17 @@
 the leaderboard pages (the same selectors), documented in the OpenAPI schema."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from goals.api import API_PERMISSIONS, FIELD_ERRORS, OBJECT_READ_ERRORS
+from goals.api import API_PERMISSIONS
 from goals.models import Goal, GoalPeriod
 from goals.serializers import NoBlankParameters, id_field
+from goals_project.api import OBJECT_READ_ERRORS
 from goals_project.people.models import Team
 from goals_project.people.selectors import membership_of
 
@@ -24,24 +25,28 @@ class PeriodSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField()
     period_type = serializers.CharField()
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start_date = serializers.DateField(source="start")
+    end_date = serializers.DateField(source="end")
 
 
 class GoalRowSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="goal.pk")
     name = serializers.CharField()
     url = serializers.CharField()
-    owner_id = serializers.IntegerField(allow_null=True)
-    owner_name = serializers.CharField()
+    owner_type = serializers.SerializerMethodField()
+    user = serializers.IntegerField(source="owner_id", allow_null=True)
+    user_name = serializers.CharField(source="owner_name")
     goal_type = serializers.CharField(source="goal.goal_type")
-    metric_key = serializers.CharField()
+    metric_name = serializers.CharField(source="metric_key")
     unit = serializers.CharField()
-    value = serializers.DecimalField(18, 4, allow_null=True)
-    target = serializers.DecimalField(18, 4, source="goal.target", allow_null=True)
-    stretch_target = serializers.DecimalField(18, 4, source="goal.stretch_target", allow_null=True)
-    progress = serializers.DecimalField(18, 4, allow_null=True)
-    expected_progress = serializers.DecimalField(
+    current_value = serializers.DecimalField(18, 4, source="value", allow_null=True)
+    target_value = serializers.DecimalField(18, 4, source="goal.target", allow_null=True)
+    stretch_target_value = serializers.DecimalField(
+        18, 4, source="goal.stretch_target", allow_null=True
+    )
+    task_count_target = serializers.IntegerField(source="goal.task_target", allow_null=True)
+    progress_percentage = serializers.DecimalField(18, 4, source="progress", allow_null=True)
+    expected_progress_percentage = serializers.DecimalField(
         18, 4, source="goal.expected_progress", allow_null=True
     )
     status = serializers.CharField()
@@ -54,6 +59,10 @@ class GoalRowSerializer(serializers.Serializer):
     )
     change_since_last_week = serializers.DecimalField(18, 4, source="week_change", allow_null=True)
     last_calculated_at = serializers.DateTimeField(source="last_updated", allow_null=True)
+
+    @extend_schema_field(serializers.ChoiceField(choices=["team", "individual"]))
+    def get_owner_type(self, row) -> str:
+        return "team" if row.owner_id is None else "individual"
 
 
 class StatusCountSerializer(serializers.Serializer):
@@ -86,11 +95,11 @@ class TeamDashboardSerializer(serializers.Serializer):
 
 
 class ContributionLineSerializer(serializers.Serializer):
-    goal_id = serializers.IntegerField()
+    goal = serializers.IntegerField(source="goal_id")
     goal_name = serializers.CharField()
     metric_label = serializers.CharField()
     points = serializers.DecimalField(18, 4, allow_null=True)
-    member_value = serializers.CharField(source="member_value_display")
+    user_value = serializers.CharField(source="member_value_display")
     book = serializers.CharField(source="book_display")
     team_value = serializers.CharField(source="team_value_display")
     sentence = serializers.CharField()
@@ -113,8 +122,8 @@ class IndividualDashboardSerializer(serializers.Serializer):
 class LeaderboardEntrySerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     tied = serializers.BooleanField()
-    member_id = serializers.IntegerField()
-    member_name = serializers.CharField()
+    user = serializers.IntegerField(source="member_id")
+    user_name = serializers.CharField(source="member_name")
     team_name = serializers.CharField()
     score = serializers.DecimalField(18, 4)
     detail = serializers.CharField()
@@ -125,7 +134,7 @@ class LeaderboardSerializer(serializers.Serializer):
     team = TeamRefSerializer(allow_null=True)
     enabled = serializers.BooleanField()
     ranks_by = serializers.ChoiceField(LeaderboardSetting.RanksBy.choices)
-    metric_key = serializers.CharField()
+    metric_name = serializers.CharField(source="metric_key")
     entries = LeaderboardEntrySerializer(many=True)
 
 
@@ -136,17 +145,25 @@ class PeriodQuery(NoBlankParameters, serializers.Serializer):
 class TeamDashboardQuery(PeriodQuery):
     team = id_field(required=False, help_text="Team id; default: your team.")
     status = serializers.ChoiceField(Goal.Status.choices, required=False)
-    owner = serializers.CharField(
-        required=False, help_text="A member's user id, or `team` for team goals."
-    )
-    type = serializers.ChoiceField(Goal.Type.choices, required=False)
-    metric = serializers.CharField(required=False, max_length=40)
+    owner_type = serializers.ChoiceField(["team", "individual"], required=False)
+    user = id_field(required=False, help_text="Only this member's goals.")
+    goal_type = serializers.ChoiceField(Goal.Type.choices, required=False)
+    metric_name = serializers.CharField(required=False, max_length=40)
     sort = serializers.ChoiceField(list(selectors.SORTS), required=False)
 
-    def validate_owner(self, value: str) -> str:
-        if value != selectors.TEAM_OWNER and not value.isdigit():
-            raise serializers.ValidationError("Give a user id or `team`.")
-        return value
+    def filters(self) -> selectors.GoalFilters:
+        """The page's filters for these parameters (the page and the API filter alike)."""
+        data = self.validated_data
+        owner = str(data["user"]) if "user" in data else ""
+        if data.get("owner_type") == "team":
+            owner = selectors.TEAM_OWNER
+        return selectors.GoalFilters(
+            status=data.get("status", ""),
+            owner=owner,
+            goal_type=data.get("goal_type", ""),
+            metric=data.get("metric_name", ""),
+            sort=data.get("sort", "status"),
+        )
 
 
 class IndividualDashboardQuery(PeriodQuery):
@@ -157,12 +174,12 @@ class LeaderboardQuery(PeriodQuery):
     team = serializers.CharField(
         required=False, help_text="Team id, or `all` for every team whose leaderboard is on."
     )
-    by = serializers.ChoiceField(
+    ranks_by = serializers.ChoiceField(
         LeaderboardSetting.RanksBy.choices,
         required=False,
         help_text="Ranking across teams (one team uses its lead's choice).",
     )
-    metric = serializers.CharField(required=False, max_length=40)
+    metric_name = serializers.CharField(required=False, max_length=40)
 
     def validate_team(self, value: str) -> str:
         if value != leaderboard_selectors.ALL_TEAMS and not value.isdigit():
@@ -170,10 +187,10 @@ class LeaderboardQuery(PeriodQuery):
         return value
 
 
-def _query(serializer_class, request: Request) -> dict:
+def _query(serializer_class, request: Request):
     query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return query.validated_data
+    return query
 
 
 def _period(query: dict) -> tuple[GoalPeriod, list[GoalPeriod]]:
@@ -194,10 +211,11 @@ class TeamDashboardView(APIView):
     @extend_schema(
         summary="A team's dashboard: summary, headline metrics and one row per goal",
         parameters=[TeamDashboardQuery],
-        responses={200: TeamDashboardSerializer, 400: FIELD_ERRORS, **OBJECT_READ_ERRORS},
+        responses={200: TeamDashboardSerializer, **OBJECT_READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        query = _query(TeamDashboardQuery, request)
+        parameters = _query(TeamDashboardQuery, request)
+        query = parameters.validated_data
         if "team" in query:
             team = Team.objects.filter(pk=query["team"]).first()
         else:
@@ -211,7 +229,7 @@ class TeamDashboardView(APIView):
             team=team,
             period=period,
             periods=periods,
-            filters=selectors.GoalFilters.from_query(request.query_params),
+            filters=parameters.filters(),
             today=selectors.local_today(),
         )
         return Response(TeamDashboardSerializer(board).data)
@@ -223,10 +241,10 @@ class IndividualDashboardView(APIView):
     @extend_schema(
         summary="A person's goals and contributions to team goals (you, or a member you lead)",
         parameters=[IndividualDashboardQuery],
-        responses={200: IndividualDashboardSerializer, 400: FIELD_ERRORS, **OBJECT_READ_ERRORS},
+        responses={200: IndividualDashboardSerializer, **OBJECT_READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        query = _query(IndividualDashboardQuery, request)
+        query = _query(IndividualDashboardQuery, request).validated_data
         try:
             person = selectors.person_for_viewer(request.user, query.get("user", request.user.pk))
         except Http404:
@@ -248,10 +266,10 @@ class LeaderboardView(APIView):
     @extend_schema(
         summary="The leaderboard of a team (its lead's settings) or across teams",
         parameters=[LeaderboardQuery],
-        responses={200: LeaderboardSerializer, 400: FIELD_ERRORS, **OBJECT_READ_ERRORS},
+        responses={200: LeaderboardSerializer, **OBJECT_READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        query = _query(LeaderboardQuery, request)
+        query = _query(LeaderboardQuery, request).validated_data
         teams = leaderboard_selectors.leaderboard_teams(request.user)
         if not teams:
             raise NotFound("You are not on a team, so there is no leaderboard.")
@@ -265,7 +283,7 @@ class LeaderboardView(APIView):
             period=period,
             team=team,
             teams=teams,
-            ranks_by=query.get("by"),
-            metric_key=query.get("metric"),
+            ranks_by=query.get("ranks_by"),
+            metric_key=query.get("metric_name"),
         )
         return Response(LeaderboardSerializer(board).data)

@@ -15,7 +15,7 @@ from guardian.admin import GuardedModelAdmin
 
 from . import services, tasks
 from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone, ProgressHistory
-from .serializers import ADJUSTED_FIELDS
+from .services import AUDITED_FIELDS
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -35,6 +35,18 @@ class GoalAdminForm(forms.ModelForm):
         goal = construct_instance(self, copy.copy(self.instance))
         try:
             services.validate_goal(goal, creating=self.instance.pk is None)
+        except ValidationError as error:
+            add_service_errors(self, error)
+        return cleaned
+
+
+class MilestoneAdminForm(forms.ModelForm):
+    """A milestone's name is one line, as the pages and API require."""
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            services.milestone_name_check(cleaned.get("name") or "")
         except ValidationError as error:
             add_service_errors(self, error)
         return cleaned
@@ -70,6 +82,7 @@ class GoalPeriodAdmin(admin.ModelAdmin):
 
 class MilestoneInline(admin.TabularInline):
     model = Milestone
+    form = MilestoneAdminForm
     extra = 0
     fields = ["order", "name", "weight", "due_date", "done_at"]
 
@@ -153,7 +166,7 @@ class GoalAdmin(GuardedModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            fields += [*ADJUSTED_FIELDS, "period"]
+            fields += list(AUDITED_FIELDS)
         return fields
 
     def save_model(self, request, obj, form, change):

@@ -9,18 +9,20 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import (
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from goals_project.api import (
+    LIST_ERRORS,
+    OBJECT_READ_ERRORS,
+    OBJECT_WRITE_ERRORS,
+    WRITE_ERRORS,
+    service_errors,
+)
 from goals_project.people.models import User
 from goals_project.people.tokens import has_scope
 
@@ -32,6 +34,7 @@ from .serializers import (
     GoalCreateSerializer,
     GoalDetailSerializer,
     GoalFilterSerializer,
+    GoalPeriodInputSerializer,
     GoalPeriodSerializer,
     GoalPeriodUpdateSerializer,
     GoalSerializer,
@@ -69,38 +72,8 @@ class TokenScope(permissions.BasePermission):
 API_PERMISSIONS = [permissions.IsAuthenticated, TokenScope]
 EDIT_DENIED = "Only the team's leads and admins change this goal."
 
-ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
-FIELD_ERRORS = OpenApiResponse(
-    description="Invalid input: an object mapping each field at fault to its error messages.",
-    response={
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-    },
-)
-UNAUTHENTICATED = OpenApiResponse(ERROR, description="Not signed in, or the token is unknown.")
-FORBIDDEN = OpenApiResponse(
-    ERROR, description="Not allowed: the token lacks the scope or the role lacks the right."
-)
-NOT_FOUND = OpenApiResponse(ERROR, description="No such object, or you may not see it.")
-PAGE_NOT_FOUND = OpenApiResponse(ERROR, description="No such page of results.")
-READ_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN}
-LIST_ERRORS = {**READ_ERRORS, 404: PAGE_NOT_FOUND}
-OBJECT_READ_ERRORS = {**READ_ERRORS, 404: NOT_FOUND}
-WRITE_ERRORS = {400: FIELD_ERRORS, 401: UNAUTHENTICATED, 403: FORBIDDEN}
-OBJECT_WRITE_ERRORS = {**WRITE_ERRORS, 404: NOT_FOUND}
-
-
-# Model field names that the API spells differently.
-API_FIELD_NAMES = {"period_type": "type", "goal_type": "type"}
-
-
-def field_errors(error: DjangoValidationError) -> serializers.ValidationError:
-    """A service's ValidationError({field: msg}) as the API's 400 body: {field: [messages]}."""
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(
-            {API_FIELD_NAMES.get(k, k): v for k, v in error.message_dict.items()}
-        )
-    return serializers.ValidationError({"non_field_errors": error.messages})
+# A service's ValidationError as the API's 400 (fields spelt the API's way).
+field_errors = service_errors
 
 
 def deny(message: str) -> PermissionDenied:
@@ -123,7 +96,7 @@ def require(allowed: bool, message: str) -> None:
     ),
     create=extend_schema(
         summary="Create a goal period (admins)",
-        request=GoalPeriodSerializer,
+        request=GoalPeriodInputSerializer,
         responses={201: GoalPeriodSerializer, **WRITE_ERRORS},
     ),
     partial_update=extend_schema(
@@ -152,10 +125,10 @@ class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def create(self, request: Request) -> Response:
         require(access.can_manage_periods(request.user), "Only admins create goal periods.")
-        serializer = GoalPeriodSerializer(data=request.data)
+        serializer = GoalPeriodInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            period = services.period_create(**serializer.validated_data)
+            period = services.period_create(**serializer.service_arguments())
         except DjangoValidationError as error:
             raise field_errors(error) from None
         return Response(GoalPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
@@ -167,7 +140,7 @@ class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         try:
             period = services.period_update(
-                period=period, by=request.user, **serializer.validated_data
+                period=period, by=request.user, **serializer.service_arguments()
             )
         except DjangoValidationError as error:
             raise field_errors(error) from None
@@ -183,7 +156,7 @@ def _goal_list(user) -> QuerySet[Goal]:
     list=extend_schema(
         summary="List the goals you may see",
         parameters=[GoalFilterSerializer],
-        responses={200: GoalSerializer(many=True), 400: FIELD_ERRORS, **LIST_ERRORS},
+        responses={200: GoalSerializer(many=True), **LIST_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One goal", responses={200: GoalDetailSerializer, **OBJECT_READ_ERRORS}
@@ -237,7 +210,9 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         serializer = GoalCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = serializer.service_arguments()
+        if data.get("team") is None:
+            data["team"] = getattr(getattr(data["owner"], "membership", None), "team", None)
         require(
             access.can_create_goal(request.user, data["team"]),
             "Only the team's leads and admins create goals for this team.",
@@ -250,7 +225,6 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     {"parent": ["No such goal, or you may not see it."]}
                 )
             data["parent"] = parent
-        data["goal_type"] = data.pop("type")
         try:
             goal = services.goal_create(**data, created_by=request.user)
         except DjangoValidationError as error:
@@ -262,7 +236,7 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         require(access.can_edit_goal(request.user, goal), EDIT_DENIED)
         serializer = GoalUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
+        changes = serializer.service_arguments()
         reason = changes.pop("reason", "")
         try:
             goal = services.goal_update(goal=goal, by=request.user, reason=reason, **changes)
@@ -308,11 +282,11 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                             {"milestones_done": f"Goal {goal.pk} has no milestone {milestone_id}."}
                         )
                     services.milestone_complete(milestone=milestone, by=request.user)
-                if data.get("value") is not None or data.get("tasks_done") is not None:
+                if data.get("current_value") is not None or data.get("tasks_done") is not None:
                     services.manual_entry_add(
                         goal=goal,
                         by=request.user,
-                        value=data.get("value"),
+                        value=data.get("current_value"),
                         tasks_done=data.get("tasks_done"),
                         note=data.get("note", ""),
                     )
@@ -336,7 +310,7 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="A goal's progress history",
         parameters=[HistoryFilterSerializer],
-        responses={200: HistorySerializer(many=True), 400: FIELD_ERRORS, **OBJECT_READ_ERRORS},
+        responses={200: HistorySerializer(many=True), **OBJECT_READ_ERRORS},
     )
     @action(detail=True, methods=["get"])
     def history(self, request: Request, pk=None) -> Response:
@@ -367,7 +341,19 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             .order_by("-points", "member__name")
         )
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ContributionSerializer(page, many=True).data)
+        return self.get_paginated_response(contribution_rows(page, viewer=request.user))
+
+
+def contribution_rows(snapshots, *, viewer) -> list[dict]:
+    """Contribution rows for the viewer: a member's individual goal is named by its id only when
+    the viewer may see it (the same rule as the goal page)."""
+    individual_ids = [row.individual_goal_id for row in snapshots if row.individual_goal_id]
+    visible = set(
+        access.visible_goals(viewer, include_archived=True)
+        .filter(pk__in=individual_ids)
+        .values_list("pk", flat=True)
+    )
+    return ContributionSerializer(snapshots, many=True, context={"visible_goal_ids": visible}).data
 
 
 def _latest_contributions(person: User, *, viewer) -> QuerySet[ContributionSnapshot]:
@@ -401,4 +387,4 @@ class UserContributionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise NotFound("No such person, or you may not see them.") from None
         rows = _latest_contributions(person, viewer=request.user)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ContributionSerializer(page, many=True).data)
+        return self.get_paginated_response(contribution_rows(page, viewer=request.user))

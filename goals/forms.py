@@ -13,6 +13,7 @@ from metrics.registry import METRICS
 
 from .cascade import AIM_LABELS
 from .models import VALUE, Goal, GoalPeriod
+from .services import DESCRIPTION_MAX_LENGTH
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ADJUSTABLE = ("baseline", "target", "stretch_target", "weight", "period")
@@ -81,7 +82,11 @@ class GoalForm(forms.Form):
         help_text="A team goal of the same period this goal contributes to.",
     )
     name = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
     goal_type = forms.ChoiceField(label="Type", choices=Goal.Type.choices)
     metric_key = forms.ChoiceField(label="Metric", choices=metric_choices, required=False)
     direction = forms.ChoiceField(choices=Goal.Direction.choices, initial=Goal.Direction.INCREASE)
@@ -193,7 +198,11 @@ class GoalEditForm(forms.Form):
     """What can change on a goal without an adjustment (no reason needed)."""
 
     name = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
     direction = forms.ChoiceField(choices=Goal.Direction.choices)
     maintain_side = forms.ChoiceField(label="A maintain goal keeps", choices=Goal.Side.choices)
     task_target = forms.IntegerField(

@@ -1,5 +1,7 @@
 """Goal periods, goals, milestones, manual progress, history, contributions and adjustments."""
 
+import unicodedata
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,6 +13,18 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from goals_project.people.models import Team
 
 VALUE = {"max_digits": 18, "decimal_places": 4}
+# Periods fall inside this century: earlier or later dates are typing slips, and the first day
+# of the calendar has no "same period last year".
+PERIOD_EARLIEST = date(2000, 1, 1)
+PERIOD_LATEST = date(2099, 12, 31)
+
+
+def one_line_error(name: str, what: str) -> str | None:
+    """Why `name` is not one line of text, or None. Names become email subjects and headings:
+    a line break or another control character would make the email fail to send."""
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
+        return f"{what} is one line: no line breaks, tabs or other control characters."
+    return None
 
 
 class GoalPeriod(models.Model):
@@ -53,11 +67,20 @@ class GoalPeriod(models.Model):
         errors: dict[str, str] = {}
         if not (self.name or "").strip():
             errors["name"] = "A period needs a name."
+        elif one_line_error(self.name.strip(), "A period's name"):
+            errors["name"] = one_line_error(self.name.strip(), "A period's name")
+        for field_name in ("start", "end"):
+            day = getattr(self, field_name)
+            if day and not PERIOD_EARLIEST <= day <= PERIOD_LATEST:
+                errors[field_name] = (
+                    f"{day} is out of range: periods fall between {PERIOD_EARLIEST} and "
+                    f"{PERIOD_LATEST}."
+                )
         if self.period_type not in self.Type.values:
             errors["period_type"] = (
                 f"Unknown period type {self.period_type!r}: use monthly, quarterly or annual."
             )
-        if self.start and self.end and self.end <= self.start:
+        if self.start and self.end and self.end <= self.start and "end" not in errors:
             errors["end"] = "The end date must be after the start date."
         if not errors and self.start and self.end:
             overlapping = (

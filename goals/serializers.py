@@ -4,29 +4,35 @@ Serializers validate shape and types only; the business rules (overlapping perio
 a goal, reasons for adjustments) live in goals.services and answer with field errors.
 """
 
+import re
 from decimal import Decimal
 
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from goals_project.api import StrictInput
 from goals_project.people.models import Team, User
 
 from .models import (
     VALUE,
-    Adjustment,
     ContributionSnapshot,
     Goal,
     GoalPeriod,
     Milestone,
     ProgressHistory,
 )
+from .services import DESCRIPTION_MAX_LENGTH
 
-# Fields whose change is an adjustment: it needs a reason and leaves an audit row.
-ADJUSTED_FIELDS = ("target", "stretch_target", "baseline", "weight")
+# Fields whose change is an adjustment: it needs a reason and leaves an audit row (API names).
+ADJUSTED_FIELDS = ("target_value", "stretch_target_value", "baseline_value", "weight")
 PRIVATE_GOAL = "Private goal"
 # The largest id the database stores (64-bit keys): larger numbers are refused, not overflowed.
 MAX_ID = 2**63 - 1
+# Goal names are one line (they become email subjects); descriptions have a bound.
+NAME_MAX_LENGTH = 200
+# A decimal given as text: ASCII digits only ("١٠٠" or "1_000" are not what a person meant).
+DECIMAL_TEXT = r"^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
 class TextField(serializers.CharField):
@@ -38,24 +44,70 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class DecimalText(serializers.DecimalField):
-    """A decimal sent as a string ("104.5"), as the API sends them: a JSON number would pass
-    through binary floating point on many clients before it reaches us."""
+def _decimal_schema(max_digits: int, decimal_places: int, min_value=None) -> dict:
+    """OpenAPI (3.0) for a decimal input: a number within the column's range, or its text."""
+    bound = float(Decimal(10) ** (max_digits - decimal_places))
+    number = {"type": "number", "maximum": bound, "exclusiveMaximum": True}
+    if min_value is None:
+        number.update(minimum=-bound, exclusiveMinimum=True)
+    else:
+        number["minimum"] = float(min_value)
+    return {
+        "oneOf": [number, {"type": "string", "pattern": DECIMAL_TEXT}],
+        "description": (
+            f"A decimal: a JSON number (parsed exactly, never as a float) or a decimal string; "
+            f"at most {max_digits} digits, {decimal_places} after the point."
+        ),
+    }
 
-    default_error_messages = {"not_text": 'Send the number as a string, e.g. "104.5".'}
+
+class DecimalInput(serializers.DecimalField):
+    """A decimal sent as a JSON number (`105.5`, parsed exactly by the API's JSON parser) or as a
+    string (`"105.5"`, ASCII digits). Answers always give decimals as strings."""
+
+    default_error_messages = {"not_number": 'Send a number (105.5) or a decimal string ("105.5").'}
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_text")
+        if isinstance(data, bool) or not isinstance(data, str | int | Decimal):
+            self.fail("not_number")
+        if isinstance(data, str) and not re.match(DECIMAL_TEXT, data.strip(), re.ASCII):
+            self.fail("invalid")
         return super().to_internal_value(data)
 
 
+def decimal_input(*, max_digits: int, decimal_places: int, **kwargs) -> DecimalInput:
+    field_class = extend_schema_field(
+        _decimal_schema(max_digits, decimal_places, kwargs.get("min_value"))
+    )(type("DecimalInputField", (DecimalInput,), {}))
+    return field_class(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
+
+
 def id_field(**kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return StrictInteger(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class StrictInteger(serializers.IntegerField):
+    """A JSON integer (or, in a query string, its digits); not `true`, `"1.0"` or `2.5`."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or isinstance(data, Decimal) and data != data.to_integral():
+            self.fail("invalid")
+        if isinstance(data, str) and not re.match(r"^-?\d+$", data.strip(), re.ASCII):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBoolean(serializers.BooleanField):
+    """A JSON true or false, not "yes" or 1."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class NoBlankParameters:
-    """Query parameters given empty (`?type=`) are refused rather than silently ignored."""
+    """Query parameters given empty (`?goal_type=`) are refused rather than silently ignored."""
 
     def validate(self, attrs):
         blank = [name for name in self.fields if self.initial_data.get(name) == ""]
@@ -66,31 +118,61 @@ class NoBlankParameters:
         return super().validate(attrs)
 
 
-def value_field(**kwargs) -> serializers.DecimalField:
-    return DecimalText(**VALUE, **kwargs)
+def value_field(**kwargs) -> DecimalInput:
+    return decimal_input(**VALUE, **kwargs)
+
+
+def weight_field(**kwargs) -> DecimalInput:
+    return decimal_input(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), **kwargs)
+
+
+def name_field(**kwargs) -> TextField:
+    return TextField(max_length=NAME_MAX_LENGTH, help_text="One line.", **kwargs)
 
 
 class GoalPeriodSerializer(serializers.ModelSerializer):
-    name = TextField(max_length=100)
-    type = serializers.ChoiceField(source="period_type", choices=GoalPeriod.Type.choices)
+    """A goal period as the API answers it."""
+
+    start_date = serializers.DateField(source="start")
+    end_date = serializers.DateField(source="end")
 
     class Meta:
         model = GoalPeriod
-        fields = ["id", "name", "type", "start", "end", "status"]
-        read_only_fields = ["id"]
-        # The service checks overlaps (which covers the unique start) with a clearer message.
-        validators = []
+        fields = ["id", "name", "period_type", "start_date", "end_date", "status"]
+        read_only_fields = fields
 
 
-class GoalPeriodUpdateSerializer(serializers.Serializer):
+class GoalPeriodInputSerializer(StrictInput):
+    """A new goal period. Its status follows its dates unless given."""
+
+    name = TextField(max_length=100)
+    period_type = serializers.ChoiceField(choices=GoalPeriod.Type.choices)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    status = serializers.ChoiceField(choices=GoalPeriod.Status.choices, required=False)
+
+    def service_arguments(self) -> dict:
+        data = dict(self.validated_data)
+        data["start"], data["end"] = data.pop("start_date"), data.pop("end_date")
+        return data
+
+
+class GoalPeriodUpdateSerializer(StrictInput):
     """PATCH a period: every field optional. Moving the dates of a period that has goals needs a
     reason (each goal gets an adjustment row)."""
 
     name = TextField(max_length=100, required=False)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
     status = serializers.ChoiceField(choices=GoalPeriod.Status.choices, required=False)
     reason = TextField(required=False, allow_blank=True, max_length=2000)
+
+    def service_arguments(self) -> dict:
+        data = dict(self.validated_data)
+        for api_name, name in (("start_date", "start"), ("end_date", "end")):
+            if api_name in data:
+                data[name] = data.pop(api_name)
+        return data
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -104,29 +186,35 @@ class MilestoneSerializer(serializers.ModelSerializer):
         return milestone.done_at is not None
 
 
-class MilestoneInputSerializer(serializers.Serializer):
-    name = TextField(max_length=200)
-    weight = DecimalText(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False)
+class MilestoneInputSerializer(StrictInput):
+    name = name_field()
+    weight = weight_field(required=False)
     due_date = serializers.DateField(required=False, allow_null=True)
-
-
-class UserBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "name", "email"]
 
 
 class GoalSerializer(serializers.ModelSerializer):
     """A goal as the viewer may see it: a parent the viewer may not see shows as a private goal,
     without its id, name or numbers."""
 
-    type = serializers.CharField(source="goal_type")
     period_name = serializers.CharField(source="period.name")
     team_name = serializers.CharField(source="team.name")
-    owner = serializers.IntegerField(source="owner_id", allow_null=True)
-    owner_name = serializers.SerializerMethodField()
+    owner_type = serializers.SerializerMethodField()
+    user = serializers.IntegerField(source="owner_id", allow_null=True)
+    user_name = serializers.SerializerMethodField()
     parent = serializers.SerializerMethodField()
     parent_name = serializers.SerializerMethodField()
+    metric_name = serializers.CharField(source="metric_key")
+    target_direction = serializers.ChoiceField(source="direction", choices=Goal.Direction.choices)
+    baseline_value = serializers.DecimalField(**VALUE, source="baseline", allow_null=True)
+    target_value = serializers.DecimalField(**VALUE, source="target", allow_null=True)
+    stretch_target_value = serializers.DecimalField(
+        **VALUE, source="stretch_target", allow_null=True
+    )
+    task_count_target = serializers.IntegerField(source="task_target", allow_null=True)
+    progress_percentage = serializers.DecimalField(**VALUE, source="progress", allow_null=True)
+    expected_progress_percentage = serializers.DecimalField(
+        **VALUE, source="expected_progress", allow_null=True
+    )
     status_label = serializers.CharField(source="get_status_display")
     url = serializers.SerializerMethodField()
 
@@ -139,27 +227,28 @@ class GoalSerializer(serializers.ModelSerializer):
             "period_name",
             "team",
             "team_name",
-            "owner",
-            "owner_name",
+            "owner_type",
+            "user",
+            "user_name",
             "parent",
             "parent_name",
             "name",
             "description",
-            "type",
-            "metric_key",
-            "direction",
+            "goal_type",
+            "metric_name",
+            "target_direction",
             "maintain_side",
             "unit",
-            "baseline",
-            "target",
-            "stretch_target",
-            "task_target",
+            "baseline_value",
+            "target_value",
+            "stretch_target_value",
+            "task_count_target",
             "weight",
             "visibility",
             "show_in_leaderboard",
             "current_value",
-            "progress",
-            "expected_progress",
+            "progress_percentage",
+            "expected_progress_percentage",
             "status",
             "status_label",
             "last_calculated_at",
@@ -181,16 +270,22 @@ class GoalSerializer(serializers.ModelSerializer):
             )
         return bool(visible)
 
+    @extend_schema_field(serializers.ChoiceField(choices=["team", "individual"]))
+    def get_owner_type(self, goal: Goal) -> str:
+        return "team" if goal.owner_id is None else "individual"
+
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_parent(self, goal: Goal) -> int | None:
         return goal.parent_id if self._parent_visible(goal) else None
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_parent_name(self, goal: Goal) -> str | None:
         if goal.parent_id is None:
             return None
         return goal.parent.name if self._parent_visible(goal) else PRIVATE_GOAL
 
-    def get_owner_name(self, goal: Goal) -> str | None:
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_user_name(self, goal: Goal) -> str | None:
         return str(goal.owner) if goal.owner_id else None
 
     def get_url(self, goal: Goal) -> str:
@@ -205,21 +300,30 @@ class GoalDetailSerializer(GoalSerializer):
         read_only_fields = fields
 
 
-class GoalCreateSerializer(serializers.Serializer):
-    """A new goal. Leave `owner` empty for a team goal; an individual goal's owner must be on
-    the team."""
+class GoalCreateSerializer(StrictInput):
+    """A new goal: a team goal (`owner_type` team, or no `user`) or an individual goal (`user`,
+    a member of the team; `team` may then be left out)."""
 
     period = serializers.PrimaryKeyRelatedField(queryset=GoalPeriod.objects.all())
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
-    owner = serializers.PrimaryKeyRelatedField(
+    owner_type = serializers.ChoiceField(choices=["team", "individual"], required=False)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+    user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     parent = id_field(required=False, allow_null=True)
-    name = TextField(max_length=200)
-    description = TextField(required=False, allow_blank=True, default="")
-    type = serializers.ChoiceField(choices=Goal.Type.choices)
-    metric_key = TextField(max_length=40, required=False, allow_blank=True, default="")
-    direction = serializers.ChoiceField(
+    name = name_field()
+    description = TextField(
+        required=False, allow_blank=True, default="", max_length=DESCRIPTION_MAX_LENGTH
+    )
+    goal_type = serializers.ChoiceField(choices=Goal.Type.choices)
+    metric_name = TextField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The metric a metric goal tracks: nrr, grr, renewal_rate, nps, qbr_completion.",
+    )
+    target_direction = serializers.ChoiceField(
         choices=Goal.Direction.choices, required=False, default=Goal.Direction.INCREASE
     )
     maintain_side = serializers.ChoiceField(
@@ -233,41 +337,69 @@ class GoalCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="A goal measured by hand (a metric goal without metric_key): what its value "
+        help_text="A goal measured by hand (a metric goal without metric_name): what its value "
         "counts; manual entries outside the unit's range are refused.",
     )
-    baseline = value_field(required=False, allow_null=True)
-    target = value_field(required=False, allow_null=True)
-    stretch_target = value_field(required=False, allow_null=True)
-    task_target = serializers.IntegerField(
+    baseline_value = value_field(required=False, allow_null=True)
+    target_value = value_field(required=False, allow_null=True)
+    stretch_target_value = value_field(required=False, allow_null=True)
+    task_count_target = StrictInteger(
         required=False, allow_null=True, min_value=1, max_value=100000
     )
-    weight = DecimalText(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False)
+    weight = weight_field(required=False)
     visibility = serializers.ChoiceField(
         choices=Goal.Visibility.choices, required=False, default=Goal.Visibility.PUBLIC
     )
-    show_in_leaderboard = serializers.BooleanField(required=False, default=True)
-    milestones = MilestoneInputSerializer(many=True, required=False)
+    show_in_leaderboard = StrictBoolean(required=False, default=True)
+    milestones = MilestoneInputSerializer(many=True, required=False, max_length=200)
+
+    def validate(self, attrs):
+        user = attrs.get("user")
+        owner_type = attrs.get("owner_type")
+        if owner_type == "individual" and user is None:
+            raise serializers.ValidationError({"user": ["An individual goal needs its user."]})
+        if owner_type == "team" and user is not None:
+            raise serializers.ValidationError(
+                {"user": ["A team goal has no user: leave it out, or say owner_type individual."]}
+            )
+        if attrs.get("team") is None and user is None:
+            raise serializers.ValidationError({"team": ["This field is required."]})
+        return attrs
+
+    def service_arguments(self) -> dict:
+        """The validated body as goals.services.goal_create's arguments (parent excepted)."""
+        data = dict(self.validated_data)
+        data.pop("owner_type", None)
+        renamed = {
+            "user": "owner",
+            "metric_name": "metric_key",
+            "target_direction": "direction",
+            "baseline_value": "baseline",
+            "target_value": "target",
+            "stretch_target_value": "stretch_target",
+            "task_count_target": "task_target",
+        }
+        return {renamed.get(key, key): value for key, value in data.items()}
 
 
-class GoalUpdateSerializer(serializers.Serializer):
-    """PATCH a goal. Changing target, stretch_target, baseline or weight is an adjustment and
-    needs a `reason`."""
+class GoalUpdateSerializer(StrictInput):
+    """PATCH a goal. Changing target_value, stretch_target_value, baseline_value or weight is an
+    adjustment and needs a `reason`."""
 
-    name = TextField(max_length=200, required=False)
-    description = TextField(required=False, allow_blank=True)
-    direction = serializers.ChoiceField(choices=Goal.Direction.choices, required=False)
+    name = name_field(required=False)
+    description = TextField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    target_direction = serializers.ChoiceField(choices=Goal.Direction.choices, required=False)
     maintain_side = serializers.ChoiceField(choices=Goal.Side.choices, required=False)
     unit = serializers.ChoiceField(choices=Goal.Unit.choices, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Goal.Visibility.choices, required=False)
-    show_in_leaderboard = serializers.BooleanField(required=False)
-    baseline = value_field(required=False, allow_null=True)
-    target = value_field(required=False, allow_null=True)
-    stretch_target = value_field(required=False, allow_null=True)
-    task_target = serializers.IntegerField(
+    show_in_leaderboard = StrictBoolean(required=False)
+    baseline_value = value_field(required=False, allow_null=True)
+    target_value = value_field(required=False, allow_null=True)
+    stretch_target_value = value_field(required=False, allow_null=True)
+    task_count_target = StrictInteger(
         required=False, allow_null=True, min_value=1, max_value=100000
     )
-    weight = DecimalText(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False)
+    weight = weight_field(required=False)
     reason = TextField(required=False, allow_blank=False, max_length=2000)
 
     def validate(self, attrs):
@@ -278,23 +410,38 @@ class GoalUpdateSerializer(serializers.Serializer):
             )
         return attrs
 
+    def service_arguments(self) -> dict:
+        data = dict(self.validated_data)
+        renamed = {
+            "target_direction": "direction",
+            "baseline_value": "baseline",
+            "target_value": "target",
+            "stretch_target_value": "stretch_target",
+            "task_count_target": "task_target",
+        }
+        return {renamed.get(key, key): value for key, value in data.items()}
+
 
 class GoalFilterSerializer(NoBlankParameters, serializers.Serializer):
     """Query parameters of the goal list."""
 
     period = id_field(required=False)
     team = id_field(required=False)
-    owner = id_field(required=False)
-    type = serializers.ChoiceField(choices=Goal.Type.choices, required=False)
+    user = id_field(required=False, help_text="The owner of individual goals.")
+    owner_type = serializers.ChoiceField(choices=["team", "individual"], required=False)
+    goal_type = serializers.ChoiceField(choices=Goal.Type.choices, required=False)
     status = serializers.ChoiceField(choices=Goal.Status.choices, required=False)
 
     def filter(self, goals):
-        data = self.validated_data
+        data = dict(self.validated_data)
+        owner_type = data.pop("owner_type", None)
+        if owner_type is not None:
+            goals = goals.filter(owner__isnull=owner_type == "team")
         lookups = {
             "period": "period_id",
             "team": "team_id",
-            "owner": "owner_id",
-            "type": "goal_type",
+            "user": "owner_id",
+            "goal_type": "goal_type",
             "status": "status",
         }
         return goals.filter(Q(**{lookups[key]: value for key, value in data.items()}))
@@ -319,6 +466,15 @@ class HistoryFilterSerializer(NoBlankParameters, serializers.Serializer):
 
 class ProgressSerializer(serializers.ModelSerializer):
     goal = serializers.IntegerField(source="pk")
+    baseline_value = serializers.DecimalField(**VALUE, source="baseline", allow_null=True)
+    target_value = serializers.DecimalField(**VALUE, source="target", allow_null=True)
+    stretch_target_value = serializers.DecimalField(
+        **VALUE, source="stretch_target", allow_null=True
+    )
+    progress_percentage = serializers.DecimalField(**VALUE, source="progress", allow_null=True)
+    expected_progress_percentage = serializers.DecimalField(
+        **VALUE, source="expected_progress", allow_null=True
+    )
     status_label = serializers.CharField(source="get_status_display")
 
     class Meta:
@@ -326,11 +482,11 @@ class ProgressSerializer(serializers.ModelSerializer):
         fields = [
             "goal",
             "current_value",
-            "baseline",
-            "target",
-            "stretch_target",
-            "progress",
-            "expected_progress",
+            "baseline_value",
+            "target_value",
+            "stretch_target_value",
+            "progress_percentage",
+            "expected_progress_percentage",
             "status",
             "status_label",
             "forecast_value",
@@ -343,62 +499,74 @@ class ProgressSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ManualEntryInputSerializer(serializers.Serializer):
-    """Manual progress for a goal without a calculator: a value, a number of tasks done, or
-    milestones ticked as done."""
+class ManualEntryInputSerializer(StrictInput):
+    """Manual progress for a goal without a calculator: its current value, a number of tasks
+    done, or milestones ticked as done."""
 
-    value = value_field(required=False, allow_null=True)
-    tasks_done = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=100000
-    )
+    current_value = value_field(required=False, allow_null=True)
+    tasks_done = StrictInteger(required=False, allow_null=True, min_value=0, max_value=100000)
     milestones_done = serializers.ListField(child=id_field(), required=False, max_length=200)
     note = TextField(required=False, allow_blank=True, default="", max_length=2000)
 
     def validate(self, attrs):
         if (
-            attrs.get("value") is None
+            attrs.get("current_value") is None
             and attrs.get("tasks_done") is None
             and not attrs.get("milestones_done")
         ):
             raise serializers.ValidationError(
-                {"value": ["Give a value, a number of tasks done or milestones done."]}
+                {"current_value": ["Give a value, a number of tasks done or milestones done."]}
             )
         return attrs
 
 
 class HistorySerializer(serializers.ModelSerializer):
+    progress_percentage = serializers.DecimalField(**VALUE, source="progress", allow_null=True)
+    expected_progress_percentage = serializers.DecimalField(
+        **VALUE, source="expected_progress", allow_null=True
+    )
+
     class Meta:
         model = ProgressHistory
-        fields = ["as_of", "value", "progress", "expected_progress", "status", "recorded_at"]
+        fields = [
+            "as_of",
+            "value",
+            "progress_percentage",
+            "expected_progress_percentage",
+            "status",
+            "recorded_at",
+        ]
         read_only_fields = fields
 
 
 class ContributionSerializer(serializers.ModelSerializer):
+    """A member's share of a team metric goal. `individual_goal` is the member's own goal under
+    it, given only when the viewer may see that goal."""
+
     goal_name = serializers.CharField(source="goal.name")
-    member_name = serializers.CharField(source="member.__str__")
+    user = serializers.IntegerField(source="member_id")
+    user_name = serializers.CharField(source="member.__str__")
+    individual_goal = serializers.SerializerMethodField()
+    user_value = serializers.DecimalField(**VALUE, source="member_value", allow_null=True)
 
     class Meta:
         model = ContributionSnapshot
         fields = [
             "goal",
             "goal_name",
-            "member",
-            "member_name",
+            "user",
+            "user_name",
             "individual_goal",
             "as_of",
             "points",
             "share",
-            "member_value",
+            "user_value",
             "numerator",
             "denominator",
         ]
         read_only_fields = fields
 
-
-class AdjustmentSerializer(serializers.ModelSerializer):
-    changed_by = serializers.CharField(source="changed_by.__str__", allow_null=True)
-
-    class Meta:
-        model = Adjustment
-        fields = ["field", "old_value", "new_value", "reason", "changed_by", "changed_at"]
-        read_only_fields = fields
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_individual_goal(self, snapshot: ContributionSnapshot) -> int | None:
+        visible = self.context.get("visible_goal_ids", set())
+        return snapshot.individual_goal_id if snapshot.individual_goal_id in visible else None

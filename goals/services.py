@@ -24,7 +24,7 @@ from metrics.registry import get_metric
 
 from . import tasks
 from .comparison import previous_window, scope_values
-from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone
+from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone, one_line_error
 from .signals import milestone_completed
 from .units import goal_value_range
 
@@ -43,6 +43,8 @@ PLAIN_FIELDS = (
     "parent",
 )
 NUMBER_FIELDS = ("baseline", "target", "stretch_target", "weight")
+DESCRIPTION_MAX_LENGTH = 5000
+MILESTONES_NEEDED = "A milestone goal needs at least one milestone."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,11 +195,25 @@ def default_baseline(
     return scope_values([request])[request]
 
 
+def milestone_name_check(name: str) -> None:
+    """A milestone's name is one line (Django admin's milestone rows)."""
+    error = one_line_error(name.strip(), "A milestone's name")
+    if error:
+        raise ValidationError({"name": error})
+
+
 def validate_goal(goal: Goal, *, creating: bool) -> None:
     """Check a goal's fields together; raise ValidationError naming each field at fault."""
     errors: dict[str, str] = {}
     if not goal.name.strip():
         errors["name"] = "A goal needs a name."
+    elif one_line_error(goal.name, "A goal's name"):
+        errors["name"] = one_line_error(goal.name, "A goal's name")
+    if len(goal.description) > DESCRIPTION_MAX_LENGTH:
+        errors["description"] = (
+            f"Keep the description to {DESCRIPTION_MAX_LENGTH:,} characters "
+            f"(it has {len(goal.description):,})."
+        )
     if goal.goal_type not in Goal.Type.values:
         errors["goal_type"] = (
             f"Unknown goal type {goal.goal_type!r}: use metric, task or milestone."
@@ -261,6 +277,8 @@ def validate_goal(goal: Goal, *, creating: bool) -> None:
                 f"{goal.owner} is not a member of {parent.team}, the team of the parent goal."
             )
 
+    if goal.goal_type != Goal.Type.TASK and goal.task_target is not None:
+        errors["task_target"] = "Only a task goal has a number of tasks."
     if goal.goal_type == Goal.Type.TASK:
         if goal.task_target is None:
             errors["task_target"] = "A task goal needs the number of tasks to complete."
@@ -424,10 +442,26 @@ def goal_create(
         and goal.target is not None
     ):
         _default_baseline_into(goal)
-    validate_goal(goal, creating=True)
+    milestones = list(milestones)
+    try:
+        validate_goal(goal, creating=True)
+    except ValidationError as error:
+        if goal.goal_type == Goal.Type.MILESTONE and not milestones:
+            error.error_dict.setdefault("milestones", [ValidationError(MILESTONES_NEEDED)])
+        raise
+    if goal.goal_type == Goal.Type.MILESTONE and not milestones:
+        raise ValidationError({"milestones": MILESTONES_NEEDED})
+    if goal.goal_type != Goal.Type.MILESTONE and milestones:
+        raise ValidationError({"milestones": "Only a milestone goal has milestones."})
     goal.save()
-    for milestone in milestones:
-        _milestone_create(goal=goal, **milestone)
+    for index, milestone in enumerate(milestones):
+        try:
+            _milestone_create(goal=goal, **milestone)
+        except ValidationError as error:
+            # Named by its place in the list (the transaction takes the goal back too).
+            raise ValidationError(
+                {f"milestones.{index}.{key}": value for key, value in error.message_dict.items()}
+            ) from None
     backfill = goal.goal_type == Goal.Type.METRIC and bool(goal.metric_key)
     tasks.enqueue_recalculation([goal.pk], backfill=backfill)
     return goal
@@ -586,6 +620,8 @@ def _validate_milestone(
         )
     if not name.strip():
         errors["name"] = "A milestone needs a name."
+    elif one_line_error(name.strip(), "A milestone's name"):
+        errors["name"] = one_line_error(name.strip(), "A milestone's name")
     if weight is None or weight <= 0:
         errors["weight"] = "The weight must be above zero."
     period = goal.period

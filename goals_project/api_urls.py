@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from checkins import api as checkins_api
 from goals import api as goals_api
+from goals_project.api import error_body
 
 
 @csrf_exempt  # it changes nothing; a POST to an unknown path is a 404, not a CSRF failure
@@ -21,7 +22,7 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             match = None
         if match is not None and match.func is not api_not_found:
             return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return JsonResponse(error_body("Not found.", "not_found"), status=404)
 
 
 router = SimpleRouter()

@@ -309,11 +309,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Bodies are JSON only (goals_project/api.py: exact decimals, bounded nesting).
+    "DEFAULT_PARSER_CLASSES": ["goals_project.api.JSONParser"],
+    "EXCEPTION_HANDLER": "goals_project.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "goals_project.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Django's own refusals (a CSRF failure) answer the API's JSON error shape on /api/ paths.
+CSRF_FAILURE_VIEW = "goals_project.api.csrf_failure"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Goalpost API",
     "DESCRIPTION": "Team goal tracking for Customer Success teams.",

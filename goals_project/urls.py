@@ -6,6 +6,8 @@ from goals_project.people.forms import AdminLoginForm
 from goals_project.people.views import favicon
 
 admin.site.login_form = AdminLoginForm
+# A malformed or oversize request answers JSON on API paths (an HTML page elsewhere).
+handler400 = "goals_project.api.bad_request"
 admin.site.site_header = "Goalpost administration"
 admin.site.site_title = "Goalpost admin"
 

@@ -3,6 +3,9 @@ engine, and a CSV upload page per import kind that shows the import's row errors
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,11 +33,51 @@ class ImportForm(forms.Form):
     file = forms.FileField(help_text="UTF-8 CSV with a header row.")
 
 
+def as_cell(value) -> str:
+    """A form value as the text an import cell would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+class CustomerDataForm(forms.ModelForm):
+    """An admin edit of customer data follows the import's rules for each column it has (the
+    same parsers: amounts, scores, dates not in the future...), so no surface accepts what
+    another refuses."""
+
+    import_kind = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        columns = KINDS[self.import_kind].columns
+        for name in self.fields:
+            if name in columns and name in cleaned:
+                try:
+                    columns[name](as_cell(cleaned[name]))
+                except ValueError as error:
+                    self.add_error(name, str(error))
+        return cleaned
+
+
+def form_for(kind: str) -> type[CustomerDataForm]:
+    return type(f"{kind.title()}Form", (CustomerDataForm,), {"import_kind": kind})
+
+
 class CustomerDataAdmin(admin.ModelAdmin):
-    """Saves and deletes tell the goals engine whose books changed, after commit."""
+    """Saves and deletes tell the goals engine whose books changed, after commit; edits follow
+    the import's rules (`CustomerDataForm`)."""
 
     import_kinds: tuple[str, ...] = ()
     change_list_template = "admin/metrics/change_list.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if self.import_kinds:
+            kwargs.setdefault("form", form_for(self.import_kinds[0]))
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def owners(self, obj, form=None) -> set[int | None]:
         previous = form.initial.get("customer") if form is not None else None
@@ -74,6 +117,7 @@ class CustomerDataAdmin(admin.ModelAdmin):
 
 class ArrRecordInline(admin.TabularInline):
     model = ArrRecord
+    form = form_for("arr")
     extra = 0
     fields = ["effective_date", "arr"]
     ordering = ["-effective_date"]

@@ -1,8 +1,9 @@
 """POST /api/data/<kind>/: the import as JSON, for other systems (a CRM sync, a billing feed).
 
-The body is a JSON list of objects with the kind's CSV columns as fields. All or nothing, like
-the command: 400 with the row errors ({row, column, reason}, rows numbered from 1) and nothing
-written, or 200 with how many rows were created, updated and left unchanged.
+The body is a JSON list of objects with the kind's CSV columns as fields (strings, numbers or
+null). All or nothing, like the command: 400 in the API's error shape with the row errors
+(`{row, field, message}`, rows numbered from 1; the first 50) and nothing written, or 200 with how
+many rows were created, updated and left unchanged.
 
 Staff only: a staff session, or a staff user's API token with the `import` scope.
 """
@@ -10,18 +11,13 @@ Staff only: a staff session, or a staff user's API token with the `import` scope
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.decorators import api_view, parser_classes, permission_classes
-from rest_framework.parsers import JSONParser
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from goals_project.api import INVALID, NOT_FOUND, WRITE_ERRORS, error_body
 from goals_project.people.tokens import has_scope
 
 from .importing import KINDS, MAX_REPORTED_ERRORS, ImportRejected, import_json
@@ -37,12 +33,6 @@ class StaffWithImportScope(permissions.BasePermission):
         return bool(user and user.is_authenticated and user.is_staff) and has_scope(
             request, "import"
         )
-
-
-class ImportRowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField()
-    column = serializers.CharField()
-    reason = serializers.CharField()
 
 
 @extend_schema(
@@ -72,23 +62,13 @@ class ImportRowErrorSerializer(serializers.Serializer):
                 "unchanged": serializers.IntegerField(),
             },
         ),
-        400: OpenApiResponse(
-            inline_serializer(
-                "ImportErrors",
-                fields={
-                    "detail": serializers.CharField(),
-                    "error_count": serializers.IntegerField(),
-                    "errors": ImportRowErrorSerializer(many=True),
-                },
-            ),
-            description=f"Nothing was written; the first {MAX_REPORTED_ERRORS} row errors.",
-        ),
-        403: OpenApiResponse(description="Not staff, or the token lacks the import scope."),
+        **WRITE_ERRORS,
+        400: INVALID,
+        404: NOT_FOUND,
     },
     description=__doc__,
 )
 @api_view(["POST"])
-@parser_classes([JSONParser])
 @permission_classes([StaffWithImportScope])
 def import_data(request: Request, kind: str) -> Response:
     if kind not in KINDS:
@@ -97,14 +77,19 @@ def import_data(request: Request, kind: str) -> Response:
         result = import_json(kind, request.data)
     except ImportRejected as rejected:
         return Response(
-            {
-                "detail": f"Nothing was imported: {len(rejected.errors)} error(s).",
-                "error_count": len(rejected.errors),
-                "errors": [
-                    {"row": error.row, "column": error.column, "reason": error.reason}
+            error_body(
+                f"Nothing was imported: {len(rejected.errors)} error(s)"
+                + (
+                    f"; the first {MAX_REPORTED_ERRORS} are listed."
+                    if len(rejected.errors) > MAX_REPORTED_ERRORS
+                    else "."
+                ),
+                "invalid",
+                [
+                    {"row": error.row, "field": error.column, "message": error.reason}
                     for error in rejected.errors[:MAX_REPORTED_ERRORS]
                 ],
-            },
+            ),
             status=status.HTTP_400_BAD_REQUEST,
         )
     return Response(

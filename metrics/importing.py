@@ -14,8 +14,8 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -43,7 +43,16 @@ IMPORT_MAX_LINES = 250_000
 LOOKUP_CHUNK = 900
 # A cell starting with one of these is a formula to a spreadsheet; exports prefix a quote.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: Python would read "١٠٠" (Arabic-Indic) or "1_000" as 100 and 1000, which is
+# not what a person typing into a spreadsheet meant.
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+WHOLE_NUMBER = re.compile(r"^[+-]?\d+$", re.ASCII)
+ISO_DATETIME = re.compile(r"^[\d:.+\-TZ ]+$", re.ASCII)
+# Dates in the future: an ARR change may be booked ahead (up to a year); an NPS response or a
+# completed QBR cannot have happened yet (a day of slack for time zones).
+MAX_ARR_DAYS_AHEAD = 366
+MAX_EVENT_DAYS_AHEAD = 1
 
 
 @dataclass(frozen=True)
@@ -134,13 +143,30 @@ def iso_date(value: str) -> date:
     raise ValueError(f"bad date {value!r}: use YYYY-MM-DD")
 
 
+def _not_later_than(day: date, days_ahead: int, value: str) -> None:
+    latest = timezone.localdate() + timedelta(days=days_ahead)
+    if day > latest:
+        raise ValueError(
+            f"{value} is in the future: at most {days_ahead} day(s) ahead ({latest} today)"
+        )
+
+
+def arr_date(value: str) -> date:
+    """An ARR effective date: booked ahead by a year at most."""
+    day = iso_date(value)
+    _not_later_than(day, MAX_ARR_DAYS_AHEAD, value)
+    return day
+
+
 def timestamp(value: str) -> datetime:
     """An ISO date (local midnight) or datetime; without an offset it is local time."""
     try:
         if ISO_DATE.match(value):
             moment = datetime.combine(date.fromisoformat(value), time.min)
-        else:
+        elif ISO_DATETIME.match(value):
             moment = datetime.fromisoformat(value)
+        else:
+            raise ValueError(value)
     except ValueError:
         raise ValueError(
             f"bad date or datetime {value!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]"
@@ -150,31 +176,36 @@ def timestamp(value: str) -> datetime:
     return moment
 
 
-def optional_timestamp(value: str) -> datetime | None:
-    return timestamp(value) if value else None
+def past_timestamp(value: str) -> datetime:
+    """When something happened (an NPS response, a QBR held): not in the future."""
+    moment = timestamp(value)
+    _not_later_than(timezone.localdate(moment), MAX_EVENT_DAYS_AHEAD, value)
+    return moment
+
+
+def optional_past_timestamp(value: str) -> datetime | None:
+    return past_timestamp(value) if value else None
 
 
 def money(value: str) -> Decimal:
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"not a number: {value!r}") from None
-    if not amount.is_finite():
+    """An ARR amount: 0 or more, at most 2 decimals, below 10^12 (what the column stores). The
+    size is checked before any rounding, which would overflow for 28 digits or more."""
+    if not NUMBER.match(value):
         raise ValueError(f"not a number: {value!r}")
+    amount = Decimal(value)
     if amount < 0:
         raise ValueError(f"negative ARR {value}: ARR is 0 or more (0 means churned)")
+    if amount and amount.adjusted() >= 12:
+        raise ValueError(f"{value} is too large: ARR is below 1,000,000,000,000")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"{value} has more than 2 decimal places")
-    if amount >= Decimal(10) ** 12:
-        raise ValueError(f"{value} is too large")
     return amount
 
 
 def score(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"not a whole number: {value!r}") from None
+    if not WHOLE_NUMBER.match(value):
+        raise ValueError(f"not a whole number: {value!r}")
+    number = int(value)
     if not 0 <= number <= 10:
         raise ValueError(f"score {number} is outside 0-10")
     return number
@@ -291,7 +322,7 @@ class CustomerRecordKind(Kind):
 class ArrKind(CustomerRecordKind):
     name = "arr"
     model = ArrRecord
-    columns = {"customer_external_id": text(100), "effective_date": iso_date, "arr": money}
+    columns = {"customer_external_id": text(100), "effective_date": arr_date, "arr": money}
     key = ("customer_external_id", "effective_date")
     values = ("arr",)
 
@@ -310,7 +341,7 @@ class NpsKind(CustomerRecordKind):
     columns = {
         "customer_external_id": text(100),
         "respondent": text(200),
-        "responded_at": timestamp,
+        "responded_at": past_timestamp,
         "score": score,
     }
     key = ("customer_external_id", "respondent", "responded_at")
@@ -323,7 +354,7 @@ class QbrKind(CustomerRecordKind):
     columns = {
         "customer_external_id": text(100),
         "scheduled_date": iso_date,
-        "completed_at": optional_timestamp,
+        "completed_at": optional_past_timestamp,
     }
     key = ("customer_external_id", "scheduled_date")
     values = ("completed_at",)
@@ -462,6 +493,8 @@ def parse_records(
                 raw = (record.get(column) or "").strip()
                 if "\x00" in raw:  # PostgreSQL text cannot hold it; refuse it as a bad cell
                     raise ValueError("contains a NUL character")
+                if not _is_text(raw):
+                    raise ValueError("contains a lone surrogate (\\ud800-\\udfff): not text")
                 row[column] = parse(raw)
             except ValueError as error:
                 errors.append(RowError(number, column, str(error)))
@@ -481,6 +514,15 @@ def parse_records(
             continue
         seen[key] = number
     return rows, errors
+
+
+def _is_text(value: str) -> bool:
+    """False for a string holding a lone surrogate, which no database column can store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_csv(kind: Kind, data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -621,6 +663,7 @@ def json_records(kind: Kind, items: Any) -> tuple[list[tuple[int, dict[str, str]
             elif isinstance(value, str):
                 record[column] = value
             elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                # A JSON number as the digits it was sent with (the API parses them exactly).
                 record[column] = str(value)
             else:
                 problems.append(RowError(number, str(column), "must be a string, a number or null"))

@@ -7,24 +7,24 @@ your own win or acknowledging someone else's is a 403.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from goals.api import (
-    API_PERMISSIONS,
-    ERROR,
-    FIELD_ERRORS,
+from goals.api import API_PERMISSIONS
+from goals.serializers import NoBlankParameters, TextField, id_field
+from goals_project.api import (
+    CONFLICT,
+    LIST_ERRORS,
     OBJECT_READ_ERRORS,
     OBJECT_WRITE_ERRORS,
-    READ_ERRORS,
-    field_errors,
+    StrictInput,
+    error_body,
+    service_errors,
 )
-from goals.serializers import NoBlankParameters, id_field
 from goals_project.pagination import StrictPageNumberPagination
 from goals_project.people.models import User
 
@@ -39,9 +39,30 @@ class PersonSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "email"]
 
 
+class AchievementGoalSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    team = serializers.IntegerField(source="team_id")
+    team_name = serializers.CharField(source="team.name")
+    user = serializers.IntegerField(source="owner_id", allow_null=True)
+    user_name = serializers.SerializerMethodField()
+    period = serializers.IntegerField(source="period_id")
+    period_name = serializers.CharField(source="period.name")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_user_name(self, goal) -> str | None:
+        return goal.owner.get_full_name() if goal.owner_id else None
+
+
+class MilestoneBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
 class AchievementSerializer(serializers.ModelSerializer):
-    goal = serializers.SerializerMethodField()
-    milestone = serializers.SerializerMethodField()
+    achievement_type = serializers.ChoiceField(source="kind", choices=Achievement.Kind.choices)
+    goal = AchievementGoalSerializer()
+    milestone = MilestoneBriefSerializer(allow_null=True)
     credited = PersonSerializer(many=True, read_only=True)
     summary = serializers.SerializerMethodField(help_text="The win in one sentence.")
     celebration_count = serializers.IntegerField(read_only=True)
@@ -51,7 +72,7 @@ class AchievementSerializer(serializers.ModelSerializer):
         model = Achievement
         fields = [
             "id",
-            "kind",
+            "achievement_type",
             "goal",
             "milestone",
             "achieved_at",
@@ -63,21 +84,6 @@ class AchievementSerializer(serializers.ModelSerializer):
             "you_celebrated",
         ]
 
-    def get_goal(self, achievement: Achievement) -> dict:
-        goal = achievement.goal
-        return {
-            "id": goal.pk,
-            "name": goal.name,
-            "team": goal.team.name,
-            "owner": goal.owner.email if goal.owner_id else None,
-            "period": goal.period.name,
-        }
-
-    def get_milestone(self, achievement: Achievement) -> dict | None:
-        if achievement.milestone_id is None:
-            return None
-        return {"id": achievement.milestone_id, "name": achievement.milestone.name}
-
     def get_summary(self, achievement: Achievement) -> str:
         return selectors.achievement_sentence(achievement)
 
@@ -87,7 +93,7 @@ class AchievementFilterSerializer(NoBlankParameters, serializers.Serializer):
     team = id_field(required=False, help_text="Team id")
     period = id_field(required=False, help_text="Goal period id")
     goal = id_field(required=False, help_text="Goal id")
-    kind = serializers.ChoiceField(choices=Achievement.Kind.choices, required=False)
+    achievement_type = serializers.ChoiceField(choices=Achievement.Kind.choices, required=False)
 
 
 AchievementPage = inline_serializer(
@@ -101,8 +107,8 @@ AchievementPage = inline_serializer(
 )
 
 
-class CelebrateSerializer(serializers.Serializer):
-    message = serializers.CharField(
+class CelebrateSerializer(StrictInput):
+    message = TextField(
         max_length=services.CELEBRATION_MESSAGE_MAX,
         required=False,
         allow_blank=True,
@@ -131,9 +137,9 @@ def _achievement(request: Request, achievement_id: int) -> Achievement:
 
 @extend_schema(
     summary="List the achievements you may see",
-    description="Newest first; paginated. Filters: team, period, goal, kind.",
+    description="Newest first; paginated. Filters: team, period, goal, achievement_type.",
     parameters=[AchievementFilterSerializer],
-    responses={200: AchievementPage, 400: FIELD_ERRORS, **READ_ERRORS},
+    responses={200: AchievementPage, **LIST_ERRORS},
     tags=["recognition"],
 )
 @api_view(["GET"])
@@ -147,7 +153,7 @@ def achievement_list(request: Request) -> Response:
         team_id=chosen.get("team"),
         period_id=chosen.get("period"),
         goal_id=chosen.get("goal"),
-        kind=chosen.get("kind"),
+        kind=chosen.get("achievement_type"),
     ).prefetch_related(Prefetch("credited", queryset=User.objects.order_by("name", "email")))
     paginator = StrictPageNumberPagination()
     page = paginator.paginate_queryset(achievements, request)
@@ -178,17 +184,10 @@ def achievement_acknowledge(request: Request, achievement_id: int) -> Response:
 @extend_schema(
     summary="Celebrate an achievement (a kudos, once per person)",
     request=CelebrateSerializer,
-    responses={
-        201: CelebrationSerializer,
-        409: OpenApiResponse(ERROR, description="You have already celebrated this achievement."),
-        415: OpenApiResponse(ERROR, description="The body is not JSON (send application/json)."),
-        **OBJECT_WRITE_ERRORS,
-    },
+    responses={201: CelebrationSerializer, 409: CONFLICT, **OBJECT_WRITE_ERRORS},
     tags=["recognition"],
 )
 @api_view(["POST"])
-# The body is a JSON object: a form-encoded or multipart body is a 415, never read as empty.
-@parser_classes([JSONParser])
 @permission_classes(API_PERMISSIONS)
 def achievement_celebrate(request: Request, achievement_id: int) -> Response:
     achievement = get_achievement_for_user(request.user, achievement_id)
@@ -201,7 +200,7 @@ def achievement_celebrate(request: Request, achievement_id: int) -> Response:
     except DjangoPermissionDenied as error:
         raise PermissionDenied(str(error)) from None
     except DjangoValidationError as error:
-        raise field_errors(error) from None
+        raise service_errors(error) from None
     except services.AlreadyCelebrated as error:
-        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(error_body(str(error), "conflict"), status=status.HTTP_409_CONFLICT)
     return Response(CelebrationSerializer(celebration).data, status=status.HTTP_201_CREATED)

@@ -3,6 +3,7 @@ import time_machine
 
 from checkins.models import CheckIn, SupportRequest
 from goals_project.people.tokens import api_token_create
+from tests.api_support import field_errors
 
 from ..factories import GoalFactory
 from .conftest import WEDNESDAY
@@ -26,36 +27,48 @@ def test_check_in_through_the_api_creates_then_updates(client, member, member_go
     url = f"/api/goals/{member_goal.pk}/check-ins/"
     created = client.post(
         url,
-        {"confidence": 4, "note": "On it", "tasks_done": 3},
+        {"confidence_level": 4, "progress_notes": "On it", "tasks_done": 3},
         content_type="application/json",
         **auth,
     )
     assert created.status_code == 201
     assert created.json()["week"] == "2026-W48"
     assert created.json()["tasks_done"] == 3
-    updated = client.post(url, {"confidence": 5}, content_type="application/json", **auth)
+    assert created.json()["progress_notes"] == "On it"
+    updated = client.post(url, {"confidence_level": 5}, content_type="application/json", **auth)
     assert updated.status_code == 200
     assert updated.json()["id"] == created.json()["id"]
     listing = client.get(url, **auth).json()
     assert listing["count"] == 1
-    assert listing["results"][0]["confidence"] == 5
+    assert listing["results"][0]["confidence_level"] == 5
     assert listing["results"][0]["tasks_done"] == 3  # kept from the first save this week
 
 
 @pytest.mark.parametrize(
     ("payload", "field", "message"),
     [
-        ({"confidence": 6}, "confidence", "Ensure this value is less than or equal to 5."),
-        ({}, "confidence", "This field is required."),
         (
-            {"confidence": 3, "note": "x" * 2001},
-            "note",
+            {"confidence_level": 6},
+            "confidence_level",
+            "Ensure this value is less than or equal to 5.",
+        ),
+        ({}, "confidence_level", "This field is required."),
+        (
+            {"confidence_level": 3, "progress_notes": "x" * 2001},
+            "progress_notes",
             "Ensure this field has no more than 2000 characters.",
         ),
         (
-            {"confidence": 3, "value": "12"},
-            "value",
+            {"confidence_level": 3, "current_value": "12"},
+            "current_value",
             "Only a metric goal takes a value; enter tasks done or tick milestones instead.",
+        ),
+        (
+            # Once accepted and silently dropped: the help asked for was never sent.
+            {"confidence_level": 3, "support_request": "Call me"},
+            "support_request",
+            "Unknown field: the fields are blockers, confidence_level, current_value, "
+            "milestones_done, progress_notes, support_addressee, support_needed, tasks_done.",
         ),
     ],
 )
@@ -68,9 +81,22 @@ def test_invalid_check_ins_are_400_with_the_field(
         content_type="application/json",
         **bearer(member, "write"),
     )
-    assert response.status_code == 400
-    assert response.json()[field] == [message]
+    assert field_errors(response) == {field: [message]}
     assert not CheckIn.objects.exists()
+    assert not SupportRequest.objects.exists()
+
+
+def test_help_asked_with_a_check_in_opens_a_support_request(client, member, lead, member_goal):
+    response = client.post(
+        f"/api/goals/{member_goal.pk}/check-ins/",
+        {"confidence_level": 2, "support_needed": "Intro to their CFO?"},
+        content_type="application/json",
+        **bearer(member, "read", "write"),
+    )
+    assert response.status_code == 201
+    [asked] = response.json()["support_requests"]
+    assert (asked["message"], asked["addressee_name"]) == ("Intro to their CFO?", "Team leads")
+    assert SupportRequest.objects.get().message == "Intro to their CFO?"
 
 
 def test_api_rights(client, member, other_member, teammate_goal, quarter):
@@ -80,7 +106,7 @@ def test_api_rights(client, member, other_member, teammate_goal, quarter):
     assert (
         client.post(
             f"/api/goals/{hidden.pk}/check-ins/",
-            {"confidence": 3},
+            {"confidence_level": 3},
             content_type="application/json",
             **auth,
         ).status_code
@@ -88,14 +114,14 @@ def test_api_rights(client, member, other_member, teammate_goal, quarter):
     )
     forbidden = client.post(
         f"/api/goals/{teammate_goal.pk}/check-ins/",
-        {"confidence": 3},
+        {"confidence_level": 3},
         content_type="application/json",
         **auth,
     )
     assert forbidden.status_code == 403
     read_only = client.post(
         f"/api/goals/{teammate_goal.pk}/check-ins/",
-        {"confidence": 3},
+        {"confidence_level": 3},
         content_type="application/json",
         **bearer(member, "read"),
     )
@@ -152,18 +178,20 @@ def test_a_form_encoded_body_is_refused_not_read_as_empty(client, member, lead, 
 
 @pytest.mark.parametrize(
     ("payload", "field"),
-    [({"confidence": 3, "note": 12}, "note"), ({"message": 12}, "message")],
+    [
+        ({"confidence_level": 3, "progress_notes": 12}, "progress_notes"),
+        ({"message": 12}, "message"),
+    ],
 )
 def test_text_fields_take_strings_only(client, member, member_goal, payload, field):
-    kind = "check-ins" if "confidence" in payload else "support-requests"
+    kind = "check-ins" if "confidence_level" in payload else "support-requests"
     response = client.post(
         f"/api/goals/{member_goal.pk}/{kind}/",
         payload,
         content_type="application/json",
         **bearer(member, "write"),
     )
-    assert response.status_code == 400
-    assert response.json()[field] == ["Not a valid string."]
+    assert field_errors(response) == {field: ["Not a valid string."]}
 
 
 def test_a_page_that_is_not_a_number_is_404(client, member):

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboards.models import LeaderboardSetting
 from goals.models import Goal
+from tests.api_support import field_errors
 from tests.factories import MembershipFactory
 
 from .conftest import metric_goal
@@ -37,10 +38,20 @@ def test_team_dashboard_has_the_pages_numbers_and_visibility(client, member, tea
     assert [goal["name"] for goal in data["goals"]] == ["Mo NRR", "Team NRR"]
     assert data["total_goals"] == 2
     team_row = data["goals"][1]
-    assert team_row["value"] == "103.7000" and team_row["status"] == "on_track"
-    assert team_row["target"] == "105.0000" and team_row["stretch_target"] == "108.0000"
+    assert team_row["current_value"] == "103.7000" and team_row["status"] == "on_track"
+    assert team_row["target_value"] == "105.0000"
+    assert team_row["stretch_target_value"] == "108.0000"
+    assert (team_row["owner_type"], team_row["user"], team_row["metric_name"]) == (
+        "team",
+        None,
+        "nrr",
+    )
     filtered = client.get("/api/goals/dashboard/team", {"status": "at_risk"}).json()
     assert [goal["name"] for goal in filtered["goals"]] == ["Mo NRR"]
+    teams_only = client.get("/api/goals/dashboard/team", {"owner_type": "team"}).json()
+    assert [goal["name"] for goal in teams_only["goals"]] == ["Team NRR"]
+    mine = client.get("/api/goals/dashboard/team", {"user": member.pk}).json()
+    assert [goal["name"] for goal in mine["goals"]] == ["Mo NRR"]
 
 
 def test_individual_dashboard_explains_contributions(client, member, lead, teammate, goals):
@@ -60,8 +71,8 @@ def test_leaderboard_api_ranks_and_hides_what_the_page_hides(client, member, tea
     LeaderboardSetting.objects.create(team=team, enabled=True, ranks_by="progress")
     client.force_login(member)
     data = client.get("/api/goals/leaderboard").json()
-    assert data["enabled"] is True and data["metric_key"] == "nrr"
-    assert [(e["rank"], e["member_name"]) for e in data["entries"]] == [(1, "Mo Member")]
+    assert data["enabled"] is True and data["metric_name"] == "nrr"
+    assert [(e["rank"], e["user_name"]) for e in data["entries"]] == [(1, "Mo Member")]
 
 
 @pytest.mark.parametrize(
@@ -81,7 +92,7 @@ def test_bad_parameters_name_the_field(client, member, goals, url, query, code):
     response = client.get(url, query)
     assert response.status_code == code
     if code == 400:
-        assert set(response.json()) == set(query)
+        assert set(field_errors(response)) == set(query)
 
 
 def test_other_team_and_anonymous(client, other_member, team, goals):

@@ -12,12 +12,34 @@ from django.test.utils import CaptureQueriesContext
 from goals import services
 from goals.models import Adjustment, Goal
 from goals_project.people.tokens import api_token_create
+from tests.api_support import error, field_errors
 from tests.factories import MembershipFactory
 from tests.metrics.builders import customer
 
 from .engine_support import nrr_goal, task_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
+
+CREATE_FIELDS = {
+    "period",
+    "owner_type",
+    "team",
+    "user",
+    "parent",
+    "name",
+    "description",
+    "goal_type",
+    "metric_name",
+    "target_direction",
+    "baseline_value",
+    "target_value",
+    "stretch_target_value",
+    "task_count_target",
+    "weight",
+    "visibility",
+    "show_in_leaderboard",
+    "milestones",
+}
 
 
 class Api:
@@ -43,31 +65,35 @@ def new_goal(api, q1, team, **fields):
         "period": q1.pk,
         "team": team.pk,
         "name": "Grow NRR",
-        "type": "metric",
-        "metric_key": "nrr",
-        "baseline": "100",
-        "target": "110",
+        "goal_type": "metric",
+        "metric_name": "nrr",
+        "baseline_value": "100",
+        "target_value": "110",
     } | fields
     return api.post("/api/goals/", body)
 
 
 def test_periods_admins_create_everyone_reads(admin_user, lead, q1):
     admin, lead_api = Api(admin_user), Api(lead)
-    body = {"name": "Q2 2026", "type": "quarterly", "start": "2026-04-01", "end": "2026-06-30"}
+    body = {
+        "name": "Q2 2026",
+        "period_type": "quarterly",
+        "start_date": "2026-04-01",
+        "end_date": "2026-06-30",
+    }
     assert lead_api.post("/api/goal-periods/", body).status_code == 403
     created = admin.post("/api/goal-periods/", body)
     assert created.status_code == 201
     assert created.json() | {"id": 0} == {
         "id": 0,
         "name": "Q2 2026",
-        "type": "quarterly",
-        "start": "2026-04-01",
-        "end": "2026-06-30",
+        "period_type": "quarterly",
+        "start_date": "2026-04-01",
+        "end_date": "2026-06-30",
         "status": "planning",
     }
     overlap = admin.post("/api/goal-periods/", body | {"name": "Again"})
-    assert overlap.status_code == 400
-    assert "overlap" in overlap.json()["start"][0], overlap.json()
+    assert "overlap" in field_errors(overlap)["start_date"][0]
     listing = lead_api.get("/api/goal-periods/").json()
     assert listing["count"] == 2 and [p["name"] for p in listing["results"]] == [
         "Q2 2026",
@@ -82,12 +108,14 @@ def test_periods_admins_create_everyone_reads(admin_user, lead, q1):
 
 def test_a_lead_creates_a_goal_and_reads_it_back_with_strings_for_decimals(q1, team, lead, member):
     api = Api(lead)
-    response = new_goal(api, q1, team, owner=member.pk, stretch_target="112.5")
+    response = new_goal(api, q1, team, user=member.pk, stretch_target_value="112.5")
     assert response.status_code == 201, response.json()
     goal = response.json()
-    assert goal["owner"] == member.pk and goal["owner_name"] == "Mo Member"
-    assert goal["target"] == "110.0000" and goal["stretch_target"] == "112.5000"
-    assert goal["type"] == "metric" and goal["status"] in {"no_data", "behind", "on_track"}
+    assert goal["owner_type"] == "individual"
+    assert goal["user"] == member.pk and goal["user_name"] == "Mo Member"
+    assert goal["target_value"] == "110.0000" and goal["stretch_target_value"] == "112.5000"
+    assert goal["target_direction"] == "increase" and goal["metric_name"] == "nrr"
+    assert goal["goal_type"] == "metric" and goal["status"] in {"no_data", "behind", "on_track"}
     assert goal["url"] == f"/api/goals/{goal['id']}/"
     assert goal["created_at"].startswith("2026-02-15T12:00:00")
     assert api.get(f"/api/goals/{goal['id']}/").json()["name"] == "Grow NRR"
@@ -96,20 +124,22 @@ def test_a_lead_creates_a_goal_and_reads_it_back_with_strings_for_decimals(q1, t
 @pytest.mark.parametrize(
     "fields,errors",
     [
-        ({"type": "quest"}, {"type": ['"quest" is not a valid choice.']}),
-        ({"target": "abc"}, {"target": ["A valid number is required."]}),
+        ({"goal_type": "quest"}, {"goal_type": ['"quest" is not a valid choice.']}),
+        ({"target_value": "abc"}, {"target_value": ["A valid number is required."]}),
         (
-            {"baseline": "120"},
-            {"target": ["A goal to increase needs a target above its baseline (120)."]},
+            {"baseline_value": "120"},
+            {"target_value": ["A goal to increase needs a target above its baseline (120)."]},
         ),
-        ({"metric_key": "churn"}, {"metric_key": None}),
+        ({"metric_name": "churn"}, {"metric_name": None}),
         ({"period": 999999}, {"period": ['Invalid pk "999999" - object does not exist.']}),
+        (
+            {"target": "110"},
+            {"target": [f"Unknown field: the fields are {', '.join(sorted(CREATE_FIELDS))}."]},
+        ),
     ],
 )
 def test_bad_goal_input_answers_400_with_field_errors(q1, team, lead, fields, errors):
-    response = new_goal(Api(lead), q1, team, **fields)
-    assert response.status_code == 400
-    body = response.json()
+    body = field_errors(new_goal(Api(lead), q1, team, **fields))
     assert set(body) == set(errors)
     for field, messages in errors.items():
         assert messages is None or body[field] == messages
@@ -121,8 +151,10 @@ def test_a_lead_may_not_create_goals_for_another_team_nor_a_member_at_all(
 ):
     denied = new_goal(Api(lead), q1, other_team)
     assert denied.status_code == 403
-    assert denied.json() == {
-        "detail": "Only the team's leads and admins create goals for this team."
+    assert error(denied) == {
+        "detail": "Only the team's leads and admins create goals for this team.",
+        "code": "permission_denied",
+        "errors": [],
     }
     assert new_goal(Api(member), q1, team).status_code == 403
 
@@ -130,8 +162,7 @@ def test_a_lead_may_not_create_goals_for_another_team_nor_a_member_at_all(
 def test_a_parent_the_caller_cannot_see_is_refused(q1, team, other_team, lead, admin_user):
     hidden = task_goal(q1, other_team, "SMB tasks", 2, by=admin_user)
     response = new_goal(Api(lead), q1, team, parent=hidden.pk)
-    assert response.status_code == 400
-    assert response.json() == {"parent": ["No such goal, or you may not see it."]}
+    assert field_errors(response) == {"parent": ["No such goal, or you may not see it."]}
 
 
 def test_the_list_filters_and_paginates_what_the_caller_may_see(
@@ -144,22 +175,22 @@ def test_the_list_filters_and_paginates_what_the_caller_may_see(
     api = Api(member)
     names = {g["name"] for g in api.get("/api/goals/").json()["results"]}
     assert names == {"Tasks Mo Member", "Tasks Tia Mate"}
-    mine = api.get("/api/goals/", {"owner": member.pk}).json()
+    mine = api.get("/api/goals/", {"user": member.pk}).json()
     assert mine["count"] == 1 and mine["results"][0]["name"] == "Tasks Mo Member"
-    assert api.get("/api/goals/", {"type": "metric"}).json()["count"] == 0
+    assert api.get("/api/goals/", {"goal_type": "metric"}).json()["count"] == 0
+    assert api.get("/api/goals/", {"owner_type": "team"}).json()["count"] == 0
     assert Api(lead).get("/api/goals/", {"team": team.pk}).json()["count"] == 3
     assert (
         Api(admin_user).get("/api/goals/", {"period": q1.pk, "status": "no_data"}).json()["count"]
         >= 0
     )
     bad = api.get("/api/goals/", {"period": "soon", "status": "great"})
-    assert bad.status_code == 400
-    assert bad.json() == {
+    assert field_errors(bad) == {
         "period": ["A valid integer is required."],
         "status": ['"great" is not a valid choice.'],
     }
     page = Api(admin_user).get("/api/goals/", {"page": 99})
-    assert page.status_code == 404 and page.json() == {"detail": "Invalid page."}
+    assert page.status_code == 404 and error(page)["detail"] == "Invalid page."
 
 
 def test_the_goal_list_costs_the_same_queries_for_many_goals(q1, other_team, admin_user):
@@ -181,13 +212,14 @@ def test_the_goal_list_costs_the_same_queries_for_many_goals(q1, other_team, adm
 def test_patch_needs_a_reason_for_adjusted_fields_and_records_it(q1, team, lead):
     api = Api(lead)
     goal = new_goal(api, q1, team).json()
-    missing = api.patch(f"/api/goals/{goal['id']}/", {"target": "115"})
-    assert missing.status_code == 400
-    assert missing.json() == {"reason": ["A reason is required to change target."]}
+    missing = api.patch(f"/api/goals/{goal['id']}/", {"target_value": "115"})
+    assert field_errors(missing) == {"reason": ["A reason is required to change target_value."]}
     renamed = api.patch(f"/api/goals/{goal['id']}/", {"name": "NRR 2026"})
     assert renamed.status_code == 200 and renamed.json()["name"] == "NRR 2026"
-    adjusted = api.patch(f"/api/goals/{goal['id']}/", {"target": "115", "reason": "New pricing"})
-    assert adjusted.status_code == 200 and adjusted.json()["target"] == "115.0000"
+    adjusted = api.patch(
+        f"/api/goals/{goal['id']}/", {"target_value": "115", "reason": "New pricing"}
+    )
+    assert adjusted.status_code == 200 and adjusted.json()["target_value"] == "115.0000"
     row = Adjustment.objects.get(goal_id=goal["id"])
     assert (row.field, row.old_value, row.new_value, row.reason) == (
         "target",
@@ -213,14 +245,16 @@ def test_manual_progress_and_refresh(q1, team, lead, member, teammate):
         Api(teammate).post(f"/api/goals/{goal.pk}/progress/", {"tasks_done": 1}).status_code == 403
     )
     empty = owner.post(f"/api/goals/{goal.pk}/progress/", {})
-    assert empty.status_code == 400
-    assert empty.json() == {"value": ["Give a value, a number of tasks done or milestones done."]}
+    assert field_errors(empty) == {
+        "current_value": ["Give a value, a number of tasks done or milestones done."]
+    }
     assert owner.post(f"/api/goals/{goal.pk}/progress/", {"tasks_done": 2}).status_code == 201
     refreshed = owner.post(f"/api/goals/{goal.pk}/refresh/")
     assert refreshed.status_code == 200
     assert refreshed.json()["current_value"] == "2.0000"
-    assert refreshed.json()["progress"] == "50.0000"
-    assert owner.get(f"/api/goals/{goal.pk}/progress/").json()["progress"] == "50.0000"
+    assert refreshed.json()["progress_percentage"] == "50.0000"
+    progress = owner.get(f"/api/goals/{goal.pk}/progress/").json()
+    assert progress["progress_percentage"] == "50.0000" and progress["goal"] == goal.pk
 
 
 def test_milestones_done_through_the_api(q1, team, lead, member):
@@ -236,15 +270,13 @@ def test_milestones_done_through_the_api(q1, team, lead, member):
     plan = goal.milestones.get(name="Plan")
     api = Api(member)
     unknown = api.post(f"/api/goals/{goal.pk}/progress/", {"milestones_done": [999999]})
-    assert (
-        unknown.status_code == 400 and "no milestone 999999" in unknown.json()["milestones_done"][0]
-    )
+    assert "no milestone 999999" in field_errors(unknown)["milestones_done"][0]
     assert (
         api.post(f"/api/goals/{goal.pk}/progress/", {"milestones_done": [plan.pk]}).status_code
         == 201
     )
     progress = api.post(f"/api/goals/{goal.pk}/refresh/").json()
-    assert progress["progress"] == "25.0000"
+    assert progress["progress_percentage"] == "25.0000"
 
 
 def test_history_contributions_and_a_users_contributions(
@@ -263,10 +295,10 @@ def test_history_contributions_and_a_users_contributions(
     reversed_window = api.get(
         f"/api/goals/{goal.pk}/history/", {"from": "2026-03-01", "to": "2026-02-01"}
     )
-    assert reversed_window.status_code == 400 and "to" in reversed_window.json()
+    assert "to" in field_errors(reversed_window)
     assert api.get(f"/api/goals/{goal.pk}/history/", {"from": "yesterday"}).status_code == 400
     contributions = api.get(f"/api/goals/{goal.pk}/contributions/").json()["results"]
-    points = {row["member_name"]: Decimal(row["points"]) for row in contributions}
+    points = {row["user_name"]: Decimal(row["points"]) for row in contributions}
     assert points["Mo Member"] == Decimal("82.5000") and points["Tia Mate"] == Decimal("25.0000")
     mine = Api(member).get(f"/api/users/{member.pk}/contributions/").json()["results"]
     assert [(row["goal_name"], row["points"]) for row in mine] == [("Team NRR", "82.5000")]
@@ -278,7 +310,7 @@ def test_token_scopes_limit_what_a_token_does(q1, team, lead):
     assert reader.get("/api/goals/").status_code == 200
     refused = new_goal(reader, q1, team)
     assert refused.status_code == 403
-    assert refused.json() == {"detail": "This API token lacks the `write` scope."}
+    assert error(refused)["detail"] == "This API token lacks the `write` scope."
     importer = Api(lead, scopes=["import"])
     assert importer.get("/api/goals/").status_code == 403
 
@@ -289,7 +321,7 @@ def test_session_calls_need_the_csrf_token(q1, team, lead):
     assert client.get("/api/goals/").status_code == 200
     response = client.post("/api/goals/", {}, content_type="application/json")
     assert response.status_code == 403
-    assert "CSRF" in response.json()["detail"]
+    assert "CSRF" in error(response)["detail"]
 
 
 def test_schema_and_docs_are_served_without_a_cdn(client):
@@ -312,6 +344,8 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
         "401",
         "403",
         "404",
+        "413",
+        "415",
     }
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
@@ -325,7 +359,7 @@ def test_unknown_api_paths_answer_json_and_a_missing_slash_redirects(client, lea
     for path in ("/api/goals/0.5/", "/api/goals/99999999999999999999999/", "/api/nothing/"):
         response = client.get(path)
         assert response.status_code == 404
-        assert response.json() == {"detail": "Not found."} or "detail" in response.json()
+        assert error(response)["code"] == "not_found"
     assert client.delete("/api/goals/abc/").status_code == 404
     redirect = client.get("/api/goals")
     assert redirect.status_code == 301 and redirect.url == "/api/goals/"
@@ -335,13 +369,66 @@ def test_a_page_must_be_one_number_and_text_must_be_text(q1, team, lead, member)
     api = Api(lead)
     for query in ("page=", "page=1&page=2", "page=x"):
         response = api.get(f"/api/goals/?{query}")
-        assert response.status_code == 404 and response.json() == {"detail": "Invalid page."}
+        assert response.status_code == 404 and error(response)["detail"] == "Invalid page."
     assert api.get("/api/goals/?page=1").status_code == 200
     refused = new_goal(api, q1, team, name=7)
-    assert refused.status_code == 400 and refused.json() == {"name": ["Not a valid string."]}
+    assert field_errors(refused) == {"name": ["Not a valid string."]}
 
 
-def test_decimals_travel_as_strings_both_ways(q1, team, lead):
-    refused = new_goal(Api(lead), q1, team, target=110)
-    assert refused.status_code == 400
-    assert refused.json() == {"target": ['Send the number as a string, e.g. "104.5".']}
+def test_decimals_are_numbers_or_strings_in_and_strings_out(q1, team, lead):
+    api = Api(lead)
+    # JSON numbers are parsed exactly (0.1 + 0.2 style floats never happen on the way in).
+    created = api.post(
+        "/api/goals/",
+        f'{{"period": {q1.pk}, "team": {team.pk}, "name": "Exact", "goal_type": "metric",'
+        ' "metric_name": "nrr", "baseline_value": 100.1, "target_value": 110.3,'
+        ' "stretch_target_value": 1.123e2, "weight": 1}',
+    )
+    assert created.status_code == 201, created.json()
+    goal = created.json()
+    assert (goal["baseline_value"], goal["target_value"], goal["stretch_target_value"]) == (
+        "100.1000",
+        "110.3000",
+        "112.3000",
+    )
+    assert goal["weight"] == "1.00"
+    stored = Goal.objects.get(pk=goal["id"])
+    assert stored.target == Decimal("110.3") and stored.baseline == Decimal("100.1")
+    for refused_value in (True, "١١٠", "1_10", [110], {"v": 1}):
+        refused = new_goal(api, q1, team, name="Again", target_value=refused_value)
+        assert set(field_errors(refused)) == {"target_value"}, refused_value
+    too_precise = new_goal(api, q1, team, name="Again", target_value=110.00001)
+    assert set(field_errors(too_precise)) == {"target_value"}
+    not_json = api.post("/api/goals/", '{"target_value": NaN}')
+    assert not_json.status_code == 400 and error(not_json)["code"] == "parse_error"
+
+
+def test_unknown_fields_are_refused_by_name(q1, team, lead):
+    api = Api(lead)
+    refused = new_goal(api, q1, team, colour="blue", targte_value="9")
+    assert set(field_errors(refused)) == {"colour", "targte_value"}
+    goal = new_goal(api, q1, team).json()
+    patch = api.patch(f"/api/goals/{goal['id']}/", {"nickname": "x"})
+    assert set(field_errors(patch)) == {"nickname"}
+    assert not Goal.objects.filter(name="x").exists()
+
+
+def test_page_size_up_to_the_documented_maximum(q1, team, lead, admin_user):
+    for number in range(3):
+        task_goal(q1, team, f"Tasks {number}", 3, by=lead)
+    api = Api(admin_user)
+    page = api.get("/api/goals/", {"page_size": 2}).json()
+    assert page["count"] == 3 and len(page["results"]) == 2 and "page_size=2" in page["next"]
+    assert len(api.get("/api/goals/", {"page_size": 200}).json()["results"]) == 3
+    for bad in ("0", "201", "abc", "-1"):
+        assert set(field_errors(api.get("/api/goals/", {"page_size": bad}))) == {"page_size"}
+
+
+def test_malformed_and_oversize_bodies_answer_the_error_shape(lead, settings):
+    api = Api(lead)
+    malformed = api.post("/api/goals/", '{"name": ')
+    assert malformed.status_code == 400 and error(malformed)["code"] == "parse_error"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    oversize = api.post("/api/goals/", '{"name": "%s"}' % ("x" * 2000))
+    assert oversize.status_code == 413 and error(oversize)["code"] == "too_large"
+    assert oversize["Content-Type"] == "application/json"

@@ -248,20 +248,22 @@ def test_api_import_rejects_bad_rows_with_the_row_errors(client, admin_user, boo
     # Malformed objects are reported as such; well-formed ones are checked cell by cell.
     assert response.json() == {
         "detail": "Nothing was imported: 4 error(s).",
-        "error_count": 4,
+        "code": "invalid",
         "errors": [
             {
                 "row": 2,
-                "column": "arr",
-                "reason": "negative ARR -1: ARR is 0 or more (0 means churned)",
+                "field": "arr",
+                "message": "negative ARR -1: ARR is 0 or more (0 means churned)",
             },
             {
                 "row": 3,
-                "column": "x",
-                "reason": "unknown field: the fields are customer_external_id, effective_date, arr",
+                "field": "x",
+                "message": (
+                    "unknown field: the fields are customer_external_id, effective_date, arr"
+                ),
             },
-            {"row": 4, "column": "effective_date", "reason": "missing field"},
-            {"row": 4, "column": "arr", "reason": "must be a string, a number or null"},
+            {"row": 4, "field": "effective_date", "message": "missing field"},
+            {"row": 4, "field": "arr", "message": "must be a string, a number or null"},
         ],
     }
     assert snapshot() == before
@@ -272,7 +274,7 @@ def test_api_body_must_be_a_list(client, admin_user):
     response = post(client, "arr", {"customer_external_id": "ACME"})
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"row": 0, "column": "(body)", "reason": "send a JSON list of objects"}
+        {"row": 0, "field": "(body)", "message": "send a JSON list of objects"}
     ]
 
 

@@ -64,7 +64,11 @@ def test_a_revoked_token_no_longer_authenticates(client, member):
     client.logout()
     denied = client.get("/api/goals/", **bearer(secret))
     assert denied.status_code == 401
-    assert denied.json() == {"detail": "This API token is unknown or revoked."}
+    assert denied.json() == {
+        "detail": "This API token is unknown or revoked.",
+        "code": "authentication_failed",
+        "errors": [],
+    }
 
 
 def test_nobody_revokes_someone_elses_token(client, member, teammate):

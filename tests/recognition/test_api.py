@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from goals.models import Goal
 from goals_project.people.tokens import api_token_create
 from recognition.models import Achievement, Celebration
+from tests.api_support import error, field_errors
 
 from ..factories import GoalFactory
 from .conftest import reach
@@ -34,13 +35,14 @@ def test_list_shows_visible_achievements_with_filters(api, win, team_goal, membe
     assert everything["count"] == 3
     first = everything["results"][0]
     assert first["summary"] == "Enterprise reached the target of “Team NRR”, 2 days early"
-    assert first["goal"]["team"] == "Enterprise"
+    assert first["goal"]["team_name"] == "Enterprise"
+    assert first["achievement_type"] == "achieved"
     assert {person["email"] for person in first["credited"]} == {
         "lead@example.com",
         "member@example.com",
         "mate@example.com",
     }
-    exceeded = api.get("/api/goals/achievements/", {"kind": "exceeded"}).json()
+    exceeded = api.get("/api/goals/achievements/", {"achievement_type": "exceeded"}).json()
     assert [row["id"] for row in exceeded["results"]] == [win.pk]
     assert exceeded["results"][0]["value"] == "91.0000"
     assert exceeded["results"][0]["you_celebrated"] is False
@@ -51,9 +53,8 @@ def test_list_shows_visible_achievements_with_filters(api, win, team_goal, membe
 
 def test_list_rejects_a_bad_filter_naming_it(api, member):
     api.force_authenticate(member)
-    response = api.get("/api/goals/achievements", {"kind": "huge"})
-    assert response.status_code == 400
-    assert "kind" in response.json()
+    response = api.get("/api/goals/achievements", {"achievement_type": "huge"})
+    assert set(field_errors(response)) == {"achievement_type"}
 
 
 def test_list_does_not_query_per_achievement(
@@ -77,9 +78,15 @@ def test_celebrate_once_then_409(api, win, teammate):
 
     again = api.post(f"/api/achievements/{win.pk}/celebrate/", {}, format="json")
     assert again.status_code == 409
-    assert again.json() == {"detail": "You have already celebrated this achievement."}
+    assert error(again) == {
+        "detail": "You have already celebrated this achievement.",
+        "code": "conflict",
+        "errors": [],
+    }
     assert Celebration.objects.count() == 1
-    listed = api.get("/api/goals/achievements", {"kind": "exceeded"}).json()["results"][0]
+    listed = api.get("/api/goals/achievements", {"achievement_type": "exceeded"}).json()["results"][
+        0
+    ]
     assert (listed["celebration_count"], listed["you_celebrated"]) == (1, True)
 
 
@@ -88,8 +95,7 @@ def test_celebrate_validates_the_message(api, win, teammate):
     response = api.post(
         f"/api/achievements/{win.pk}/celebrate", {"message": "x" * 141}, format="json"
     )
-    assert response.status_code == 400
-    assert "message" in response.json()
+    assert set(field_errors(response)) == {"message"}
 
 
 @pytest.mark.parametrize(
@@ -164,8 +170,7 @@ def test_the_list_is_documented_as_the_page_it_returns(api, member):
 def test_list_refuses_an_impossible_id_naming_the_filter(api, member, name, value):
     api.force_authenticate(member)
     response = api.get("/api/goals/achievements", {name: value})
-    assert response.status_code == 400
-    assert list(response.json()) == [name]
+    assert list(field_errors(response)) == [name]
 
 
 @pytest.mark.sqlite_parity
@@ -186,5 +191,5 @@ def test_celebrate_takes_a_json_object_only(api, win, teammate):
     assert "multipart/form-data" in form.json()["detail"]
     not_an_object = api.post(url, "false", content_type="application/json")
     assert not_an_object.status_code == 400
-    assert "Expected a dictionary" in str(not_an_object.json())
+    assert "Expected a dictionary" in error(not_an_object)["detail"]
     assert not Celebration.objects.filter(achievement=win).exists()

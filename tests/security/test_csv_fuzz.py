@@ -145,7 +145,7 @@ def test_the_api_import_refuses_bad_rows_whole(client, admin_user, acme, body, r
     errors = response.json()["errors"]
     assert errors and errors[0]["row"] == 1
     if reason:
-        assert errors[0]["reason"] == reason
+        assert errors[0]["message"] == reason
     assert snapshot() == before
 
 
@@ -163,5 +163,6 @@ def test_the_api_refuses_a_body_over_the_upload_limit(client, admin_user, acme):
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {secret}",
     )
-    assert response.status_code == 400
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
     assert snapshot() == before

@@ -166,7 +166,7 @@ def test_absurd_ids_are_404_not_500(admin_client, url, guess):
 
 
 @pytest.mark.parametrize(
-    "query", ["kind=", "goal=", "goal=99999999999999999999", "team=0", "page=abc"]
+    "query", ["achievement_type=", "goal=", "goal=99999999999999999999", "team=0", "page=abc"]
 )
 def test_the_achievement_list_refuses_blank_and_impossible_filters(client, member, query):
     client.force_login(member)

@@ -36,7 +36,11 @@ def writes(goal):
         ("delete", f"/api/goals/{goal.pk}/", None),
         ("post", f"/api/goals/{goal.pk}/progress/", {"tasks_done": 3}),
         ("post", f"/api/goals/{goal.pk}/refresh/", None),
-        ("post", f"/api/goals/{goal.pk}/check-ins/", {"note": "x", "confidence": 3}),
+        (
+            "post",
+            f"/api/goals/{goal.pk}/check-ins/",
+            {"progress_notes": "x", "confidence_level": 3},
+        ),
         ("post", "/api/goal-periods/", {"name": "x"}),
     ]
 
@@ -58,7 +62,7 @@ def test_an_import_token_imports_but_reads_nothing_else(client, admin_user, goal
     assert call(client, secret, "get", "/api/goals/").status_code == 403
     refused = call(client, secret, "post", "/api/data/arr/", ARR)
     assert refused.status_code == 400  # past the permission check: the row itself is wrong
-    assert refused.json()["errors"][0]["column"] == "customer_external_id"
+    assert refused.json()["errors"][0]["field"] == "customer_external_id"
 
 
 def test_a_write_token_cannot_import(client, admin_user):
