@@ -237,3 +237,121 @@ def test_the_period_form_refuses_a_period_in_year_one(admin_client):
     assert page.status_code == 200
     assert "between" in page.text
     assert not GoalPeriod.objects.exists()
+
+
+# --- what the pages refuse, the API and admin refuse too (one path: the services) --------------
+
+
+def new_goal(client, lead, period, **fields):
+    secret = api_token_create(user=lead, name="rw", scopes=["read", "write"])[1]
+    body = {
+        "period": period.pk,
+        "team": lead.membership.team_id,
+        "name": "Launch the playbook",
+        "goal_type": "milestone",
+        "milestones": [{"name": "Draft"}],
+    } | fields
+    return post_json(client, "/api/goals/", body, secret)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"milestones": []}, "milestones"),
+        ({"description": "x" * 1_000_000}, "description"),
+        (
+            {
+                "goal_type": "metric",
+                "metric_name": "nrr",
+                "baseline_value": 100,
+                "target_value": 105,
+                "task_count_target": 7,
+                "milestones": None,
+            },
+            "task_count_target",
+        ),
+        ({"name": "Line one\nline two"}, "name"),
+        ({"name": "Tab\tseparated"}, "name"),
+        ({"milestones": [{"name": "Draft\r\nthen ship"}]}, "milestones.0.name"),
+    ],
+)
+def test_the_api_refuses_what_the_goal_form_refuses(client, lead, quarter, fields, field):
+    fields = {key: value for key, value in fields.items() if value is not None}
+    if fields.get("goal_type") == "metric":
+        fields.setdefault("milestones", [])
+    response = new_goal(client, lead, quarter, **fields)
+    errors = {error["field"] for error in response.json().get("errors", [])}
+    assert response.status_code == 400 and field in errors, response.json()
+    assert not Goal.objects.exists()
+
+
+def test_the_services_refuse_them_for_every_caller(lead, quarter):
+    from django.core.exceptions import ValidationError
+
+    from goals import services
+
+    with pytest.raises(ValidationError) as refused:
+        services.goal_create(
+            period=quarter,
+            team=lead.membership.team,
+            name="No steps",
+            goal_type="milestone",
+            created_by=lead,
+        )
+    assert "milestones" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services.goal_create(
+            period=quarter,
+            team=lead.membership.team,
+            name="Two\nlines",
+            goal_type="task",
+            task_target=3,
+            created_by=lead,
+        )
+    assert "one line" in refused.value.message_dict["name"][0]
+
+
+def test_the_admin_goal_form_applies_the_services_rules(admin_client, lead, quarter):
+    page = admin_client.post(
+        reverse("admin:goals_goal_add"),
+        {
+            "period": quarter.pk,
+            "team": lead.membership.team_id,
+            "name": "Two\nlines",
+            "goal_type": "task",
+            "task_target": 3,
+            "direction": "increase",
+            "weight": "1",
+            "visibility": "public",
+            "show_in_leaderboard": "on",
+            "milestones-TOTAL_FORMS": "0",
+            "milestones-INITIAL_FORMS": "0",
+            "adjustments-TOTAL_FORMS": "0",
+            "adjustments-INITIAL_FORMS": "0",
+            "history-TOTAL_FORMS": "0",
+            "history-INITIAL_FORMS": "0",
+        },
+    )
+    assert page.status_code == 200
+    assert "one line" in page.text
+    assert not Goal.objects.exists()
+
+
+def test_the_goal_page_refuses_a_name_on_two_lines(client, lead, quarter):
+    client.force_login(lead)
+    page = client.post(
+        reverse("goals:goal_create"),
+        {
+            "period": quarter.pk,
+            "team": lead.membership.team_id,
+            "name": "Two\nlines",
+            "goal_type": "task",
+            "task_target": 3,
+            "direction": "increase",
+            "weight": "1",
+            "visibility": "public",
+        },
+    )
+    assert page.status_code == 200
+    assert "one line" in page.text
+    assert not Goal.objects.exists()
