@@ -215,6 +215,11 @@ class GoalSerializer(serializers.ModelSerializer):
     expected_progress_percentage = serializers.DecimalField(
         **VALUE, source="expected_progress", allow_null=True
     )
+    unit = serializers.ChoiceField(
+        choices=Goal.Unit.choices,
+        allow_blank=True,
+        help_text="What a goal measured by hand counts (blank for a metric or a task goal).",
+    )
     status_label = serializers.CharField(source="get_status_display")
     url = serializers.SerializerMethodField()
 

@@ -31,6 +31,8 @@ CREATE_FIELDS = {
     "goal_type",
     "metric_name",
     "target_direction",
+    "maintain_side",
+    "unit",
     "baseline_value",
     "target_value",
     "stretch_target_value",

@@ -321,6 +321,7 @@ def test_the_admin_goal_form_applies_the_services_rules(admin_client, lead, quar
             "goal_type": "task",
             "task_target": 3,
             "direction": "increase",
+            "maintain_side": "floor",
             "weight": "1",
             "visibility": "public",
             "show_in_leaderboard": "on",
