@@ -30,6 +30,7 @@ from goals_project.people.models import User
 from goals_project.people.selectors import team_members
 from metrics.registry import Metric, evaluate, get_metric
 
+from . import tasks
 from .comparison import previous_window, scope_values
 from .models import Goal
 from .services import goal_create
@@ -243,39 +244,42 @@ def cascade_create(*, parent: Goal, by: User, rows: list[dict]) -> list[Goal]:
         {"name": m.name, "weight": m.weight, "due_date": m.due_date}
         for m in parent.milestones.all()
     ]
-    for row in rows:
-        member = row["member"]
-        direction, side = AIMS.get(row.get("aim") or "", (parent.direction, parent.maintain_side))
-        try:
-            with transaction.atomic():
-                created.append(
-                    goal_create(
-                        period=parent.period,
-                        team=parent.team,
-                        owner=member,
-                        parent=parent,
-                        name=row["name"],
-                        goal_type=parent.goal_type,
-                        metric_key=parent.metric_key,
-                        direction=direction,
-                        maintain_side=side,
-                        unit=parent.unit,
-                        description=parent.description,
-                        baseline=row.get("baseline"),
-                        target=row.get("target"),
-                        stretch_target=row.get("stretch_target"),
-                        task_target=row.get("task_target"),
-                        weight=row.get("weight") or Decimal(1),
-                        visibility=parent.visibility,
-                        show_in_leaderboard=parent.show_in_leaderboard,
-                        milestones=milestones,
-                        created_by=by,
+    # One backfill pass for all the new goals (and one recalculation), after commit.
+    with tasks.one_recalculation_for_all():
+        for row in rows:
+            member = row["member"]
+            aim = row.get("aim") or ""
+            direction, side = AIMS.get(aim, (parent.direction, parent.maintain_side))
+            try:
+                with transaction.atomic():
+                    created.append(
+                        goal_create(
+                            period=parent.period,
+                            team=parent.team,
+                            owner=member,
+                            parent=parent,
+                            name=row["name"],
+                            goal_type=parent.goal_type,
+                            metric_key=parent.metric_key,
+                            direction=direction,
+                            maintain_side=side,
+                            unit=parent.unit,
+                            description=parent.description,
+                            baseline=row.get("baseline"),
+                            target=row.get("target"),
+                            stretch_target=row.get("stretch_target"),
+                            task_target=row.get("task_target"),
+                            weight=row.get("weight") or Decimal(1),
+                            visibility=parent.visibility,
+                            show_in_leaderboard=parent.show_in_leaderboard,
+                            milestones=milestones,
+                            created_by=by,
+                        )
                     )
-                )
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                field = "aim" if field in ("direction", "maintain_side") else field
-                errors[f"m{member.pk}_{field}"] = " ".join(messages)
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    field = "aim" if field in ("direction", "maintain_side") else field
+                    errors[f"m{member.pk}_{field}"] = " ".join(messages)
     if not rows:
         errors["members"] = "Choose at least one member."
     if errors:

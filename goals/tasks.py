@@ -5,7 +5,9 @@ Without a broker (CELERY_TASK_ALWAYS_EAGER) every task runs in-process, at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from celery import current_app, shared_task
 from django.conf import settings
@@ -57,13 +59,39 @@ def calibrate_forecasts() -> bool:
     return calibration_refresh()
 
 
+# Set within `one_recalculation_for_all()`: the goal ids to recalculate and to backfill.
+_batch: ContextVar[tuple[set[int], set[int]] | None] = ContextVar("recalc_batch", default=None)
+
+
 def enqueue_recalculation(goal_ids: Iterable[int], *, backfill: bool = False) -> None:
     """After the current transaction commits, recalculate (or backfill) these goals."""
     ids = sorted(set(goal_ids))
     if not ids:
         return
+    batch = _batch.get()
+    if batch is not None:
+        batch[1 if backfill else 0].update(ids)
+        return
     task = backfill_goals if backfill else recalculate_goals
     transaction.on_commit(lambda: task.delay(ids))
+
+
+@contextmanager
+def one_recalculation_for_all() -> Iterator[None]:
+    """Within the block, every goal a service enqueues joins one task (one backfill, one
+    recalculation) sent after commit: cascading to six members backfills their six goals in one
+    pass over the days instead of six."""
+    if _batch.get() is not None:  # already inside a batch: it sends everything
+        yield
+        return
+    recalculate, backfill = set(), set()
+    token = _batch.set((recalculate, backfill))
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    enqueue_recalculation(backfill, backfill=True)
+    enqueue_recalculation(recalculate - backfill)
 
 
 def enqueue_for_owners(owner_ids: Iterable[int]) -> list[int]:

@@ -52,3 +52,37 @@
     }
   });
 })();
+
+// Forms that start slow work and load a new page (creating goals, cascading, carrying over)
+// say so on their button while the server works: data-busy="Creating the goal…". (htmx
+// actions use hx-disabled-elt and a .busy indicator instead.)
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.matches("form[data-busy]")) {
+      return;
+    }
+    var button = event.submitter || form.querySelector("button[type=submit]");
+    if (!button) {
+      return;
+    }
+    // After the form data is taken, so the button's own name and value still go with it.
+    window.setTimeout(function () {
+      button.dataset.idleLabel = button.textContent;
+      button.textContent = form.getAttribute("data-busy");
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+    }, 0);
+  });
+
+  // Back to a page from the browser's cache: its buttons work again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("button[aria-busy=true]").forEach(function (button) {
+      button.textContent = button.dataset.idleLabel || button.textContent;
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    });
+  });
+})();
