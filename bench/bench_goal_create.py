@@ -130,7 +130,8 @@ def one_round(client, *, team, period, members, built: bool) -> tuple[float, flo
 
 def run(client, *, label: str, built: bool, **arguments) -> None:
     rounds = [one_round(client, built=built, **arguments) for _ in range(ROUNDS)]
-    create, create_built, cascade, cascade_built = (statistics.median(c) for c in zip(*rounds))
+    medians = (statistics.median(column) for column in zip(*rounds, strict=True))
+    create, create_built, cascade, cascade_built = medians
     print(f"{label}: create a team NRR goal {create * 1000:,.0f} ms", end="")
     print(f" (history built {create_built * 1000:,.0f} ms)" if built else "", end="")
     print(f"; cascade to {MEMBERS} members {cascade * 1000:,.0f} ms", end="")
