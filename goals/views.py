@@ -42,6 +42,7 @@ from .forms import (
 )
 from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone
 from .permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
+from .recalc import recalculate_goals
 from .selectors import ordered_period_queryset, periods_in_order
 
 MILESTONE_PREFIX = "milestones"
@@ -345,7 +346,14 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
 GOAL_REGIONS = ("progress_panel", "goal_title", "goal_panels", "manual_entries")
 
 
-def _goal_regions(request: HttpRequest, goal: Goal, **extra) -> HttpResponse:
+def _goal_regions(
+    request: HttpRequest, goal: Goal, *, changed: bool = False, **extra
+) -> HttpResponse:
+    """Every region of the goal page, out of band. After a change the goal is recalculated in
+    the request (one goal, milliseconds), so the answer shows its new status even when the
+    queued recalculation runs on a worker a moment later (it then finds nothing to change)."""
+    if changed:
+        recalculate_goals([goal.pk])
     goal.refresh_from_db()
     context = _detail_context(request, goal, oob=True, **extra)
     response = HttpResponse()
@@ -493,7 +501,7 @@ def milestone_tick(request: HttpRequest, goal_id: int, milestone_id: int) -> Htt
         milestone=milestone, by=request.user, done=request.POST.get("done") == "yes"
     )
     if request.htmx:
-        return _goal_regions(request, goal)
+        return _goal_regions(request, goal, changed=True)
     return redirect("goals:goal_detail", goal.pk)
 
 
@@ -514,7 +522,7 @@ def goal_progress(request: HttpRequest, goal_id: int) -> HttpResponse:
             saved = True
             form = ManualEntryForm(goal=goal)
     if request.htmx:
-        return _goal_regions(request, goal, entry_form=form, entry_saved=saved)
+        return _goal_regions(request, goal, changed=saved, entry_form=form, entry_saved=saved)
     if saved:
         messages.success(request, "Progress recorded.")
         return redirect("goals:goal_detail", goal.pk)
