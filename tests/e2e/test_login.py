@@ -4,6 +4,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from ..factories import UserFactory
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -23,7 +25,8 @@ def test_demo_lead_logs_in_and_sees_the_home_page(page: Page, live_server, demo)
     expect(page.get_by_text("Enterprise (lead)")).to_be_visible()
 
 
-def test_wrong_password_shows_the_error(page: Page, live_server, demo):
+def test_wrong_password_shows_the_error(page: Page, live_server, transactional_db):
+    UserFactory(email="elena.lead@goalpost.example")
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill("elena.lead@goalpost.example")
     page.get_by_label("Password").fill("not-the-password")

@@ -66,7 +66,7 @@ def test_an_arr_import_is_celebrated(page: Page, live_server, nrr_goal):
     bell = page.get_by_role("link", name="Notifications")
     expect(bell.locator(".count")).to_have_text("2 unread")  # the win and the first badge
     bell.click()
-    expect(page.get_by_text("You earned the badge “First goal”")).to_be_visible()
+    expect(page.get_by_role("link", name="You earned the badge “First goal”")).to_be_visible()
     page.get_by_role("link", name="You reached the target of “Grow NRR”").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ana reached the target")
     expect(page.get_by_role("button", name="Celebrate")).to_have_count(0)
@@ -92,4 +92,5 @@ def test_an_arr_import_is_celebrated(page: Page, live_server, nrr_goal):
     page.goto(f"{live_server.url}/recognition/teams/{team_id}/celebrations/")
     expect(page.locator(".win.is-new")).to_have_css("animation-name", "none")
     page.goto(f"{live_server.url}/recognition/notifications/")
-    expect(page.get_by_text("Ben Okafor celebrated your win on “Grow NRR”")).to_be_visible()
+    kudos = page.get_by_role("link", name="Ben Okafor celebrated your win on “Grow NRR”")
+    expect(kudos).to_be_visible()
