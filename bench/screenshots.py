@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.screenshots      # or: python -m bench.screenshots http://host:port
 
 Logs in as the Enterprise lead and saves, in docs/screenshots/: the team dashboard, a team goal's
-page (chart and contributions), its chart at phone width, and the leaderboard.
+page (chart and contributions), a milestone goal's page, the leaderboard; at phone width (390 px)
+the goal chart, the dashboard's first screen with the menu open and the check-in's first screen.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def shoot(page: Page, name: str) -> None:
     print(f"saved {path.relative_to(ROOT)}")
 
 
+def first_screen(page: Page, name: str) -> None:
+    """What a phone shows before any scrolling."""
+    path = OUT / name
+    page.screenshot(path=str(path))
+    print(f"saved {path.relative_to(ROOT)}")
+
+
 def main(base: str) -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -62,9 +70,23 @@ def main(base: str) -> None:
         page.wait_for_selector("#live")
         shoot(page, "leaderboard.png")
 
+        page.goto(f"{base}/")
+        page.locator("table.goal-table tr", has_text="Milestone").first.locator("a").first.click()
+        page.wait_for_selector("#goal-chart .main-svg")
+        page.wait_for_timeout(500)
+        shoot(page, "goal-milestones.png")
+
         phone = browser.new_context(
             viewport=PHONE, device_scale_factor=2, storage_state=context.storage_state()
         ).new_page()
+        phone.goto(f"{base}/")
+        phone.wait_for_selector("table.goal-table")
+        phone.get_by_role("button", name="Menu").click()
+        phone.wait_for_timeout(300)
+        first_screen(phone, "team-dashboard-phone.png")
+        phone.goto(f"{base}/check-in/")
+        phone.wait_for_selector(".checkin-card")
+        first_screen(phone, "checkin-phone.png")
         phone.goto(goal_url)
         phone.wait_for_selector("#goal-chart .main-svg")
         phone.wait_for_timeout(500)
