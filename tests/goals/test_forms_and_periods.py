@@ -91,7 +91,7 @@ def test_a_roll_up_goal_offers_no_manual_entry_and_the_api_refuses_one(
     client.force_login(lead)
     assert "Record progress" not in client.get(f"/goals/{rollup.pk}/").text
     answer = client.post(
-        f"/api/goals/{rollup.pk}/progress/", {"value": "5"}, content_type="application/json"
+        f"/api/goals/{rollup.pk}/progress/", {"current_value": 5}, content_type="application/json"
     )
     assert answer.status_code == 400
     assert "adds up its cascaded goals" in str(answer.json())
