@@ -108,16 +108,17 @@ def goal_progress_figure(
     unit_title: str,
     target: Decimal | None,
     stretch: Decimal | None,
-    pace_start: Decimal | None,
-    pace_end: Decimal | None,
+    pace: Sequence[Point],
     forecast: ForecastBand | None,
     previous: Sequence[Point] = (),
     previous_name: str = "",
     markers: Sequence[Marker] = (),
+    value_range: tuple[Decimal | None, Decimal | None] = (None, None),
 ) -> dict:
     """The goal chart: measured value, target and stretch lines, the expected pace, the forecast
     with its 80% band to the period end, last period's line at the same elapsed day (faint), and
-    markers for adjustments and check-ins whose hover shows the note."""
+    markers for adjustments and check-ins whose hover shows the note. The y-axis spans what is
+    drawn, within `value_range` (the metric's: a completion rate never runs past 100 %)."""
     traces = []
     period_x = [start, end]
     if forecast is not None and forecast.low is not None and forecast.high is not None:
@@ -143,12 +144,12 @@ def goal_progress_figure(
                 opacity=0.35,
             )
         )
-    if pace_start is not None and pace_end is not None:
+    if pace:
         traces.append(
             _line(
                 "Expected pace",
-                period_x,
-                [_float(pace_start), _float(pace_end)],
+                [point.day for point in pace],
+                [_float(point.value) for point in pace],
                 line={"color": MUTED, "dash": "dot", "width": 1.5},
             )
         )
@@ -211,7 +212,32 @@ def goal_progress_figure(
             )
     # A day of room after the period end keeps the forecast's end marker inside the plot.
     x_range = [start, end + timedelta(days=1)]
-    return _figure(traces, y_title=unit_title, xaxis={"gridcolor": GRID, "range": x_range})
+    yaxis = {"title": {"text": unit_title}, "gridcolor": GRID, "zeroline": False}
+    y_range = _y_range(traces, value_range)
+    if y_range is not None:
+        yaxis["range"] = y_range
+    return _figure(
+        traces, y_title=unit_title, xaxis={"gridcolor": GRID, "range": x_range}, yaxis=yaxis
+    )
+
+
+def _y_range(
+    traces: Sequence[dict], value_range: tuple[Decimal | None, Decimal | None]
+) -> list[float] | None:
+    """What the traces draw, padded by a twentieth of its span and kept within the range the
+    values can take (None when nothing is drawn: plotly picks)."""
+    drawn = [y for trace in traces for y in trace.get("y", []) if isinstance(y, int | float)]
+    if not drawn:
+        return None
+    low, high = min(drawn), max(drawn)
+    pad = (high - low) / 20 or max(abs(high) / 20, 1.0)
+    low, high = low - pad, high + pad
+    floor, ceiling = value_range
+    if floor is not None:
+        low = max(low, float(floor))
+    if ceiling is not None:
+        high = min(high, float(ceiling) + pad)
+    return [low, high]
 
 
 def contributions_figure(
@@ -236,12 +262,40 @@ def contributions_figure(
 
 
 def progress_trend_figure(*, series: Sequence[tuple[str, Sequence[Point]]]) -> dict:
-    """Progress (percent of the way to target) of several goals over the period."""
+    """Progress (percent of the way to target) of several goals over the period, as clamped by
+    the caller (goals.display.PROGRESS_RANGE): the axis runs from 0 to the highest point (at
+    least past the 100 % target line), whatever one goal did below its baseline."""
     traces = [
         _line(name, [point.day for point in points], [_float(point.value) for point in points])
         for name, points in series
     ]
-    return _figure(traces, y_title="Progress %", height=300, showlegend=True)
+    highest = max(
+        (float(point.value) for _, points in series for point in points if point.value is not None),
+        default=100.0,
+    )
+    axis = {
+        "title": {"text": "Progress %"},
+        "gridcolor": GRID,
+        "zeroline": False,
+        "range": [0, max(highest, 100.0) * 1.08],
+    }
+    target_line = {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "y0": 100,
+        "y1": 100,
+        "line": {"color": GREEN, "dash": "dash", "width": 1},
+    }
+    return _figure(
+        traces,
+        y_title="Progress %",
+        height=300,
+        showlegend=True,
+        yaxis=axis,
+        shapes=[target_line],
+    )
 
 
 def health_trend_figure(

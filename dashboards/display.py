@@ -5,8 +5,11 @@ Values stay Decimal until this point; these functions only decide how a leader r
 
 from decimal import Decimal
 
+from goals.display import goal_unit, signed_change, with_unit
 from goals.models import Goal, GoalPeriod
 from metrics.registry import get_metric
+
+__all__ = ["goal_unit", "signed_change", "with_unit"]  # how goals read values, used here too
 
 NO_DATA = "no data"
 ONE_PLACE = Decimal("0.1")
@@ -35,46 +38,10 @@ def metric_short_label(key: str) -> str:
     return key.upper() if key in {"nrr", "grr", "nps"} else metric_label(key)
 
 
-def goal_unit(goal: Goal) -> str:
-    """The unit a goal's value is read in: the metric's unit, tasks, or percent for milestones."""
-    if goal.goal_type == Goal.Type.TASK:
-        return "tasks"
-    if goal.goal_type == Goal.Type.MILESTONE:
-        return "%"
-    if goal.metric_key:
-        try:
-            return get_metric(goal.metric_key).unit
-        except KeyError:
-            return ""
-    return ""
-
-
 def number(value: Decimal | None, places: int = 1) -> str:
     if value is None:
         return NO_DATA
     return f"{value:,.{places}f}"
-
-
-def with_unit(value: Decimal | None, unit: str) -> str:
-    """104.2%, 32.0 pts, 3 tasks, or "no data"."""
-    if value is None:
-        return NO_DATA
-    if unit == "%":
-        return f"{value:,.1f}%"
-    if unit == "points":
-        return f"{value:,.1f} pts"
-    if unit == "tasks":
-        return f"{value:,.0f} tasks"
-    return f"{value:,.1f}{' ' + unit if unit else ''}"
-
-
-def signed_change(value: Decimal | None, unit: str) -> str:
-    """+1.3 pts / -0.4 pts: a change of a percentage is in percentage points."""
-    if value is None:
-        return ""
-    word = "tasks" if unit == "tasks" else "pts"
-    places = 0 if unit == "tasks" else 1
-    return f"{value:+,.{places}f} {word}"
 
 
 def percent(value: Decimal | None, places: int = 0) -> str:

@@ -20,6 +20,7 @@ from goals.comparison import goal_comparison
 from goals.display import counted_progress
 from goals.models import Adjustment, ContributionSnapshot, Goal
 from goals_project.people.models import User
+from metrics.registry import METRICS
 
 from . import display
 from .charts import (
@@ -290,12 +291,34 @@ def _forecast_unit(goal: Goal, unit: str) -> tuple[str, Decimal]:
     return unit, Decimal(1)
 
 
-def _pace(goal: Goal) -> tuple[Decimal | None, Decimal | None]:
+def _pace(goal: Goal) -> list[Point]:
+    """The expected pace as the chart draws it: from the baseline to the target for a level
+    metric, from 0 along the metric's own pace for an accumulating one (QBR completion fills
+    up through each quarter), 0 to 100 % for tasks and milestones; none for a maintain goal
+    (its target line is what it holds)."""
+    period = goal.period
     if _uses_progress_scale(goal):
-        return Decimal(0), HUNDRED
-    if goal.direction == Goal.Direction.MAINTAIN:
-        return None, None  # the target line is the pace
-    return goal.baseline, goal.target
+        return [Point(period.start, Decimal(0)), Point(period.end, HUNDRED)]
+    if goal.direction == Goal.Direction.MAINTAIN or goal.target is None:
+        return []
+    metric = METRICS.get(goal.metric_key)
+    if metric is not None and metric.accumulates:
+        origin = metric.value_range[0] or Decimal(0)
+        days = [
+            period.start + timedelta(days=n) for n in range(0, (period.end - period.start).days, 7)
+        ]
+        return [
+            Point(
+                day,
+                origin
+                + metric.expected_share(start=period.start, end=period.end, as_of=day)
+                * (goal.target - origin),
+            )
+            for day in [*days, period.end]
+        ]
+    if goal.baseline is None:
+        return []
+    return [Point(period.start, goal.baseline), Point(period.end, goal.target)]
 
 
 def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
@@ -324,7 +347,6 @@ def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
             if (offset := (point.day - previous.period.start).days) <= length
         ]
     progress_scale = _uses_progress_scale(goal)
-    pace_start, pace_end = _pace(goal)
     unit = display.goal_unit(goal)
     unit_title = "Progress %" if progress_scale else (display.metric_label(goal.metric_key) or "")
     if not progress_scale and unit:
@@ -336,8 +358,14 @@ def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
         unit_title=unit_title,
         target=HUNDRED if progress_scale else goal.target,
         stretch=None if progress_scale else goal.stretch_target,
-        pace_start=pace_start,
-        pace_end=pace_end,
+        pace=_pace(goal),
+        value_range=(
+            (Decimal(0), None)
+            if progress_scale
+            else METRICS[goal.metric_key].value_range
+            if goal.metric_key in METRICS
+            else (None, None)
+        ),
         forecast=_forecast(goal, points),
         previous=previous_points,
         previous_name=f"{earlier[0].period.name} (same day)" if earlier else "",

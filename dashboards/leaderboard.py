@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from goals.access import is_admin, visible_goals
+from goals.display import PROGRESS_RANGE, clamped
 from goals.models import ContributionSnapshot, Goal, GoalPeriod
 from goals_project.people.models import Team, User
 from goals_project.people.selectors import is_lead_of, membership_of
@@ -108,17 +109,32 @@ def rank(scored: Sequence[tuple[Decimal, dict]]) -> list[tuple[int, bool, Decima
     return result
 
 
+def progress_score_text(progress: Decimal) -> str:
+    """A progress score as the leaderboard shows it: clamped to PROGRESS_RANGE, and saying so."""
+    low, high = PROGRESS_RANGE
+    if progress < low:
+        return f"{low:,.1f}% · below baseline"
+    if progress > high:
+        return f"{high:,.1f}%+ · past target"
+    return f"{progress:,.1f}%"
+
+
 def _progress_scores(goals: Sequence[Goal]) -> list[tuple[Decimal, dict]]:
+    """Each member's best goal, ranked by progress clamped to PROGRESS_RANGE: a goal 8 times
+    past a target set a hair above its baseline does not outrank one solidly past its own."""
     best: dict[int, Goal] = {}
     for goal in goals:
         if goal.progress is None:
             continue
-        if goal.owner_id not in best or goal.progress > best[goal.owner_id].progress:
+        if goal.owner_id not in best or clamped(goal.progress) > clamped(
+            best[goal.owner_id].progress
+        ):
             best[goal.owner_id] = goal
     return [
         (
-            goal.progress,
+            clamped(goal.progress),
             {
+                "score_text": progress_score_text(goal.progress),
                 "id": goal.owner_id,
                 "name": goal.owner.get_full_name(),
                 "team": goal.team.name,
@@ -213,7 +229,7 @@ def leaderboard(
             member_name=entry["name"],
             team_name=entry["team"],
             score=score,
-            score_display=f"{score:,.1f}{unit}",
+            score_display=entry.get("score_text") or f"{score:,.1f}{unit}",
             detail=entry["detail"],
             goal_url=entry["url"],
         )

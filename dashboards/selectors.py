@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from goals.access import is_admin, visible_goals
-from goals.display import count_progress
+from goals.display import ProgressReading, clamped, count_progress, progress_reading
 from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
 from goals.selectors import current_period, periods_in_order
 from goals_project.people.models import Membership, Team, User
@@ -112,9 +112,8 @@ class GoalRow:
     target_display: str
     stretch_display: str
     progress: Decimal | None
-    progress_display: str
-    bar_width: str
-    pace_position: str | None
+    progress_display: str  # as it reads: "64%", "below baseline", "1.9 pts under the 90% floor"
+    reading: ProgressReading
     expected_display: str
     status: str
     status_label: str
@@ -214,12 +213,6 @@ def history_by_goal(
     return {goal_id: list(days.values()) for goal_id, days in by_goal.items()}
 
 
-def _bar_width(progress: Decimal | None) -> str:
-    if progress is None:
-        return "0"
-    return f"{min(max(progress, Decimal(0)), Decimal(100)):.1f}"
-
-
 def goal_row(goal: Goal, *, history: Sequence[HistoryPoint] = ()) -> GoalRow:
     """A goal in the dashboards' words; `week_ago_value` is read when the query annotated it."""
     unit = display.goal_unit(goal)
@@ -235,6 +228,7 @@ def goal_row(goal: Goal, *, history: Sequence[HistoryPoint] = ()) -> GoalRow:
     )
     probability = goal.forecast_target_probability
     owner = goal.owner
+    reading = progress_reading(goal)
     return GoalRow(
         goal=goal,
         url=goal_url(goal.pk),
@@ -263,12 +257,9 @@ def goal_row(goal: Goal, *, history: Sequence[HistoryPoint] = ()) -> GoalRow:
             display.with_unit(goal.stretch_target, unit) if goal.stretch_target is not None else ""
         ),
         progress=goal.progress,
-        progress_display=display.percent(goal.progress),
-        bar_width=_bar_width(goal.progress),
-        pace_position=(
-            _bar_width(goal.expected_progress) if goal.expected_progress is not None else None
-        ),
-        expected_display=display.percent(goal.expected_progress),
+        progress_display=reading.text,
+        reading=reading,
+        expected_display=reading.expected,
         status=goal.status,
         status_label=goal.get_status_display(),
         forecast_display=display.forecast_words(goal, unit),
@@ -562,7 +553,8 @@ def individual_dashboard(
     rows = [goal_row(goal, history=history.get(goal.pk, ())) for goal in goals]
     rows.sort(key=_sort_key("status"))
     trend = [
-        (goal.name, [Point(row.as_of, row.progress) for row in history[goal.pk]])
+        # Clamped: one goal far below its baseline must not stretch everyone's axis.
+        (goal.name, [Point(row.as_of, clamped(row.progress)) for row in history[goal.pk]])
         for goal in goals
         if len(history.get(goal.pk, ())) >= 2
     ]

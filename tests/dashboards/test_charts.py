@@ -17,6 +17,7 @@ from dashboards.charts import (
     progress_trend_figure,
     sparkline_svg,
 )
+from goals.display import clamped
 
 START = dt.date(2026, 10, 1)
 END = dt.date(2026, 12, 31)
@@ -37,8 +38,7 @@ def test_goal_figure_is_valid_and_has_every_line():
         unit_title="NRR (%)",
         target=Decimal(105),
         stretch=Decimal(108),
-        pace_start=Decimal(100),
-        pace_end=Decimal(105),
+        pace=[Point(START, Decimal(100)), Point(END, Decimal(105))],
         forecast=ForecastBand(history[-1], END, Decimal("112.5"), Decimal(110), Decimal(115), "9%"),
         previous=[Point(day, Decimal(99)) for day in DAYS],
         previous_name="Q3 2026 (same day)",
@@ -82,13 +82,40 @@ def test_goal_figure_without_forecast_or_stretch_leaves_them_out():
         unit_title="Progress %",
         target=Decimal(100),
         stretch=None,
-        pace_start=None,
-        pace_end=None,
+        pace=[],
         forecast=None,
     )
     assert [trace.name for trace in valid(figure).data] == ["Target", "Value"]
     # A single point is drawn as a marker, or it would be invisible.
     assert figure["data"][1]["mode"] == "lines+markers"
+
+
+def test_the_value_axis_spans_what_is_drawn_within_the_metric_range():
+    figure = goal_progress_figure(
+        history=[Point(day, Decimal(90) + n) for n, day in enumerate(DAYS)],
+        start=START,
+        end=END,
+        unit_title="QBR completion (%)",
+        target=Decimal(95),
+        stretch=None,
+        pace=[],
+        forecast=ForecastBand(
+            Point(DAYS[-1], Decimal(99)), END, Decimal(100), Decimal(97), Decimal(100), ""
+        ),
+        value_range=(Decimal(0), Decimal(100)),
+    )
+    low, high = figure["layout"]["yaxis"]["range"]
+    assert 85 < low < 90 and 100 <= high < 101  # not 0..150 for a band brushing the cap
+
+
+def test_the_progress_trend_axis_is_not_stretched_by_a_goal_far_below_its_baseline():
+    series = [
+        ("Fine", [Point(DAYS[0], Decimal(20)), Point(DAYS[1], Decimal(45))]),
+        ("Far below", [Point(DAYS[0], clamped(Decimal(-350))), Point(DAYS[1], Decimal(0))]),
+    ]
+    figure = progress_trend_figure(series=series)
+    assert figure["layout"]["yaxis"]["range"] == [0, pytest.approx(108)]
+    assert [trace.y for trace in valid(figure).data] == [(20.0, 45.0), (0.0, 0.0)]
 
 
 def test_contributions_waterfall_totals_the_team_value():

@@ -58,6 +58,24 @@ def test_ranks_progress_on_the_same_metric_with_ties(client, member, team, indiv
     assert "Lena NPS" not in html
 
 
+def test_progress_ranks_clamped_to_a_stated_range_and_equal_caps_tie(
+    client, member, teammate, lead, team, quarter
+):
+    metric_goal(team, quarter, owner=member, name="Mo NRR", progress=Decimal("806"))
+    metric_goal(team, quarter, owner=teammate, name="Tia NRR", progress=Decimal("151"))
+    metric_goal(team, quarter, owner=lead, name="Lena NRR", progress=Decimal("-2941"))
+    turn_on(team)
+    client.force_login(member)
+    html = client.get(reverse("leaderboard")).content.decode()
+    # 806 % and 151 % both count as 150 %: a target a hair above the baseline wins nothing.
+    assert board_of(html) == [
+        ("1 tie", "Mo Member", "150.0%+ · past target"),
+        ("1 tie", "Tia Mate", "150.0%+ · past target"),
+        ("3", "Lena Lead", "0.0% · below baseline"),
+    ]
+    assert "Progress counts from 0 % (at or below the baseline) to 150 %" in html
+
+
 def test_opted_out_and_invisible_goals_never_appear(
     client, member, teammate, team, quarter, individual_goals
 ):

@@ -63,7 +63,7 @@ def test_lead_cascades_with_the_suggested_rows_then_adjusts_the_target(
     expect(history).to_contain_text("Two expansions signed early")
     expect(history.locator("tbody tr").first).to_contain_text("108")
     expect(history.locator("tbody tr").first).to_contain_text("110")
-    expect(page.locator("#progress-panel")).to_contain_text("→ 110.0")
+    expect(page.locator("#progress-panel")).to_contain_text("→ 110%")
 
 
 def test_lead_carries_the_team_goals_into_next_quarter(page: Page, live_server, cs_team, team_nrr):
