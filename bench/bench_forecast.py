@@ -4,11 +4,12 @@ For every full calendar quarter of the org's history (seven, from the first quar
 history starts to the last one closed), every metric, every CSM and every team, the daily
 period-to-date series is replayed through the metric engine (one call per metric and day, all
 scopes at once), and a forecast is made at days 15, 30, 45, 60 and 75 from the points up to that
-day and compared with the value on the quarter's last day. Two forecasts side by side:
+day and compared with the value on the quarter's last day. Forecasts side by side:
 
 - calibrated random walk (goals/forecast.py, the code the recalculation runs): calibrated on the
   quarters before the one forecast (at most GOAL_FORECAST_CALIBRATION_QUARTERS, as in production;
   the first quarter has none, like a new org, and uses normal errors);
+- the same random walk without calibration (normal errors, drift by the metric's shape);
 - least squares: the forecast before it, a line through the points with a Student-t prediction
   band.
 
@@ -156,7 +157,7 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s"
     )
     history = settings.GOAL_FORECAST_CALIBRATION_QUARTERS
-    new, old, llt = Scores(), Scores(), Scores()
+    new, raw, old, llt = Scores(), Scores(), Scores(), Scores()
     z_band = stats.norm.ppf(0.9)
     for metric_key, metric in METRICS.items():
         replay = time.perf_counter()
@@ -206,18 +207,21 @@ def main() -> None:
                     )
                     for row, series in enumerate(stats_at)
                 ]
-                forecasts = forecast_trends(trends, calibration)
-                for scores in (new, old):
+                calibrated = forecast_trends(trends, calibration)
+                uncalibrated = forecast_trends(trends)
+                for scores in (new, raw, old):
                     scores.asked[day] = scores.asked.get(day, 0) + int(np.sum(~np.isnan(end)))
-                for row, forecast in enumerate(forecasts):
+                for row in range(len(trends)):
                     if np.isnan(end[row]):
                         continue
                     target = targets[row]
                     reached = None if target is None else end[row] >= target
-                    if forecast is not None:
-                        new.made[day] = new.made.get(day, 0) + 1
+                    for scores, forecast in ((new, calibrated[row]), (raw, uncalibrated[row])):
+                        if forecast is None:
+                            continue
+                        scores.made[day] = scores.made.get(day, 0) + 1
                         chance = forecast.target_probability
-                        new.add(
+                        scores.add(
                             day,
                             metric_key,
                             period.teams[row],
@@ -272,7 +276,7 @@ def main() -> None:
             f"  {metric_key}: {len(periods)} quarters replayed in {replayed:.1f} s "
             f"({sum(len(p.values[0]) for p in periods) + 1} engine calls)"
         )
-    report(new, old, llt if WITH_LLT else None)
+    report(new, raw, old, llt if WITH_LLT else None)
 
 
 def _scored(table: np.ndarray) -> np.ndarray:
@@ -285,8 +289,12 @@ def _brier(table: np.ndarray) -> tuple[float, int]:
     return float(np.mean((scored[:, 3] - scored[:, 4]) ** 2)), len(scored)
 
 
-def report(new: Scores, old: Scores, llt: Scores | None) -> None:
-    methods = [("calibrated random walk", new), ("least squares (before)", old)]
+def report(new: Scores, raw: Scores, old: Scores, llt: Scores | None) -> None:
+    methods = [
+        ("calibrated random walk", new),
+        ("random walk, normal errors", raw),
+        ("least squares (before)", old),
+    ]
     if llt is not None:
         methods.append((f"local linear trend (1 scope in {LLT_EVERY})", llt))
     tables = {name: scores.table() for name, scores in methods}

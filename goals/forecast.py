@@ -193,13 +193,15 @@ def _reach_chance(
     with np.errstate(divide="ignore", invalid="ignore"):
         standard = (mark - central) / np.where(exact, 1.0, spread)
     below = stats.norm.cdf(standard)  # P(end < mark)
-    for index, quantiles in enumerate(errors):
-        if quantiles is not None and not np.isnan(standard[index]):
-            side = "right" if decrease[index] else "left"
-            # The share of past errors below the mark, half a level's step away from 0 and 1.
-            below[index] = (np.searchsorted(quantiles, standard[index], side=side) + 0.5) / (
-                len(quantiles) + 1
-            )
+    calibrated = [index for index, quantiles in enumerate(errors) if quantiles is not None]
+    if calibrated:
+        past = np.array([errors[index] for index in calibrated])
+        mark_at = standard[calibrated][:, None]
+        # The share of past errors below the mark (at or below it for a decrease goal), half a
+        # level's step away from 0 and 1.
+        under = np.where(decrease[calibrated][:, None], past <= mark_at, past < mark_at)
+        share = (under.sum(axis=1) + 0.5) / (past.shape[1] + 1)
+        below[calibrated] = np.where(np.isnan(mark_at[:, 0]), below[calibrated], share)
     reached = np.where(decrease, central <= mark, central >= mark)
     chance = np.where(exact, np.where(reached, 1.0, 0.0), np.where(decrease, below, 1 - below))
     # Outside the metric's range the end value cannot get there, or cannot miss.

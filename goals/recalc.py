@@ -628,20 +628,20 @@ def _history_stats(writes: list[_Write]) -> dict[int, SeriesStats]:
         with connection.cursor() as cursor:
             cursor.execute(
                 # Per goal, a range scan of the (goal, as_of, calc_version) index: no join. The
-                # latest rows come out in day order, so the window needs no sort of its own.
-                "SELECT g.id, s.n, s.first_day, s.first_value, s.last_day, s.last_value, "
-                "s.squared_rate FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::date[]) "
-                "AS g(id, first, last, skipped) CROSS JOIN LATERAL (SELECT count(*) AS n, "
-                "min(day) AS first_day, min(value) FILTER (WHERE previous_day IS NULL) AS "
-                "first_value, max(day) AS last_day, min(value) FILTER (WHERE next_day IS NULL) "
-                "AS last_value, coalesce(sum((value - previous_value) ^ 2 / (day - "
-                "previous_day)), 0) AS squared_rate FROM (SELECT day, value, lag(day) OVER w "
-                "AS previous_day, lag(value) OVER w AS previous_value, lead(day) OVER w AS "
-                "next_day FROM (SELECT DISTINCT ON (as_of) as_of - g.first AS day, "
-                f"CAST(value AS double precision) AS value FROM {history} WHERE goal_id = g.id "
-                "AND as_of BETWEEN g.first AND g.last AND as_of IS DISTINCT FROM g.skipped "
-                "ORDER BY as_of, calc_version DESC) AS latest WHERE value IS NOT NULL "
-                "WINDOW w AS (ORDER BY day)) AS changes) AS s",
+                # latest rows come out in day order, so the window needs no sort of its own; the
+                # latest value is the first plus the changes (they telescope).
+                "SELECT g.id, s.n, s.first_day, s.first_value, s.last_day, s.first_value + "
+                "s.change, s.squared_rate FROM unnest(%s::bigint[], %s::date[], %s::date[], "
+                "%s::date[]) AS g(id, first, last, skipped) CROSS JOIN LATERAL (SELECT count(*) "
+                "AS n, min(day) AS first_day, max(day) AS last_day, min(value) FILTER (WHERE "
+                "previous_day IS NULL) AS first_value, coalesce(sum(value - previous_value), 0) "
+                "AS change, coalesce(sum((value - previous_value) ^ 2 / (day - previous_day)), "
+                "0) AS squared_rate FROM (SELECT day, value, lag(day) OVER w AS previous_day, "
+                "lag(value) OVER w AS previous_value FROM (SELECT DISTINCT ON (as_of) as_of, as_of "
+                f"- g.first AS day, CAST(value AS double precision) AS value FROM {history} WHERE "
+                "goal_id = g.id AND as_of BETWEEN g.first AND g.last AND as_of IS DISTINCT FROM "
+                "g.skipped ORDER BY as_of, calc_version DESC) AS latest WHERE value IS NOT NULL "
+                "WINDOW w AS (ORDER BY as_of)) AS changes) AS s",
                 [
                     _array_literal([goal.pk for goal in goals]),
                     _array_literal([goal.period.start for goal in goals]),
