@@ -24,7 +24,6 @@ from django.http import Http404, HttpRequest, JsonResponse
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 API_PREFIX = "/api/"
 # Deeper than any real body (a goal with milestones is 3 levels); json's recursion stops far later.
@@ -196,6 +195,11 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES (this module's parser)
+    # when it is first imported, so a top-level import is a cycle whenever this module is the
+    # first to load DRF (the CSRF failure view during `check --deploy`).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
