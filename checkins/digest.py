@@ -4,6 +4,7 @@ Both go through `_deliver`, which records one DigestDelivery row per (user, week
 it with a conditional UPDATE before sending: a second run, or a second worker, skips what was sent
 or is being sent; a claim left by a worker that died is retried once its lease has run out."""
 
+import copy
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -12,10 +13,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
+from goals.display import chance, goal_unit, progress_reading, short, signed_change, with_unit
 from goals.models import Goal
 from goals_project.people.models import Membership, User
 
@@ -24,7 +27,6 @@ from .emails import absolute_url, build_email
 from .models import CheckIn, Delivery, DigestDelivery, NotificationKind, SupportRequest
 from .preferences import delivery_for, wants_digest
 from .selectors import (
-    WORSE_STATUSES,
     MissedCheckIn,
     expected_to_check_in,
     has_checked_in,
@@ -129,41 +131,78 @@ def _deliver(
 # --- the Monday digest ---------------------------------------------------------------------
 
 
+# Worst first: a table of goals opens with what needs attention.
+STATUS_ORDER = [
+    Goal.Status.BEHIND,
+    Goal.Status.AT_RISK,
+    Goal.Status.ON_TRACK,
+    Goal.Status.ACHIEVED,
+    Goal.Status.EXCEEDED,
+    Goal.Status.NO_DATA,
+]
+# The status chips' colours, as inline styles (email clients ignore stylesheets); the same as
+# the site's chips (static/css/goalpost.css).
+CHIP_COLOURS = {
+    Goal.Status.EXCEEDED: ("#e0e9ff", "#1d4ed8"),
+    Goal.Status.ACHIEVED: ("#e0e9ff", "#1d4ed8"),
+    Goal.Status.ON_TRACK: ("#e3f4ea", "#1e7a46"),
+    Goal.Status.AT_RISK: ("#fff3d6", "#8a5a00"),
+    Goal.Status.BEHIND: ("#fde7e5", "#b42318"),
+    Goal.Status.NO_DATA: ("#eef0f4", "#5b6475"),
+}
+
+
 @dataclass
 class GoalLine:
-    """One goal in a digest, as it stood on the week's Monday (from its history; the goal's
-    current state when it has none). The forecast is only known for the current week."""
+    """One goal in a digest as it stood on the week's Monday (from its history; the goal's
+    current state when it has none), in its own unit. The forecast is only known for the
+    current week."""
 
-    goal: Goal
+    goal: Goal  # with Monday's value, progress and status
+    url: str
     value: Decimal | None
-    change: Decimal | None
-    progress_change: Decimal | None
+    change: Decimal | None  # since a week earlier, in the goal's unit
     status: str
+    value_text: str  # "102.0%", "4 tasks", "2 milestones"
+    target_text: str  # "104%", "floor 90%", "5 tasks"
+    change_text: str  # "+0.3 pts", "-2 tasks", "no change", "" when unknown
+    progress_text: str  # "64%", "below baseline", "1.9 pts under the 90% floor"
     current_week: bool = True
 
     @property
-    def target(self) -> Decimal | int | None:
-        return self.goal.task_target if self.goal.goal_type == Goal.Type.TASK else self.goal.target
+    def owner_name(self) -> str:
+        return self.goal.owner.get_full_name() if self.goal.owner_id else ""
 
     @property
     def status_label(self) -> str:
         return Goal.Status(self.status).label
 
     @property
-    def forecast_value(self) -> Decimal | None:
-        return self.goal.forecast_value if self.current_week else None
+    def chip_style(self) -> str:
+        background, colour = CHIP_COLOURS[self.status]
+        return (
+            f"display:inline-block;padding:1px 8px;border-radius:10px;background:{background};"
+            f"color:{colour};font-size:12px;font-weight:600;white-space:nowrap"
+        )
 
     @property
-    def forecast_probability(self) -> Decimal | None:
-        return self.goal.forecast_target_probability if self.current_week else None
+    def forecast_text(self) -> str:
+        """ "lands at 103.5% (62% chance of the target)", this week only."""
+        goal = self.goal
+        if not self.current_week or goal.forecast_value is None:
+            return ""
+        text = f"lands at {with_unit(goal.forecast_value, goal_unit(goal))}"
+        if goal.forecast_target_probability is not None:
+            text += f" ({chance(goal.forecast_target_probability)} chance of the target)"
+        return text
 
 
 @dataclass
 class LeadPart:
     team_name: str
     status_counts: list[tuple[str, int]]
-    movers: list[GoalLine]
-    at_risk: list[GoalLine]
+    lines: list[GoalLine]  # every open goal of the team, worst status first
+    movers: list[GoalLine]  # the biggest changes since last week, in each goal's unit
     missed: list[MissedCheckIn]
     open_requests: list[SupportRequest]
 
@@ -184,33 +223,82 @@ class Digest:
         return iso_week_label(self.week_start)
 
 
+def _texts(goal: Goal) -> tuple[str, str]:
+    """(value, target) in the goal's unit, as of the goal's (Monday) state."""
+    if goal.goal_type == Goal.Type.TASK:
+        done = int(goal.current_value or 0)
+        return (
+            f"{done} task{pluralize(done)}",
+            f"{goal.task_target} task{pluralize(goal.task_target)}",
+        )
+    if goal.goal_type == Goal.Type.MILESTONE:
+        total = getattr(goal, "milestones_total", 0) or 0
+        done = getattr(goal, "milestones_done", 0) or 0
+        return f"{done} milestone{pluralize(done)}", f"{total} milestone{pluralize(total)}"
+    unit = goal_unit(goal)
+    if goal.target is None:
+        target = "–"
+    elif goal.direction == Goal.Direction.MAINTAIN:
+        side = "ceiling" if goal.maintain_side == Goal.Side.CEILING else "floor"
+        target = f"{side} {short(goal.target, unit)}"
+    else:
+        target = short(goal.target, unit)
+    return with_unit(goal.current_value, unit), target
+
+
 def _lines(goals: Iterable[Goal], week_start: date) -> list[GoalLine]:
     current_week = week_start >= current_week_start()
     lines = []
-    for goal in goals:
-        value = goal.value_now if goal.value_now is not None else goal.current_value
-        change = (
-            value - goal.value_week_ago
-            if value is not None and goal.value_week_ago is not None
-            else None
+    for stored in goals:
+        goal = copy.copy(stored)  # as it stood on Monday
+        goal.current_value = (
+            stored.value_now if stored.value_now is not None else stored.current_value
         )
-        progress_change = (
-            goal.progress_now - goal.progress_week_ago
-            if goal.progress_now is not None and goal.progress_week_ago is not None
-            else None
+        if stored.progress_now is not None:
+            goal.progress = stored.progress_now
+        goal.status = stored.status_now or stored.status
+        if goal.goal_type == Goal.Type.MILESTONE:
+            # A milestone goal's value is a done weight: its change reads in progress points.
+            now, before, unit = stored.progress_now, stored.progress_week_ago, "%"
+        else:
+            now, before, unit = goal.current_value, stored.value_week_ago, goal_unit(goal)
+        change = now - before if now is not None and before is not None else None
+        value_text, target_text = _texts(goal)
+        lines.append(
+            GoalLine(
+                goal=goal,
+                url=absolute_url(reverse("goals:goal_detail", args=[goal.pk])),
+                value=goal.current_value,
+                change=change,
+                status=goal.status,
+                value_text=value_text,
+                target_text=target_text,
+                change_text="no change" if change == 0 else signed_change(change, unit),
+                progress_text=progress_reading(goal).text,
+                current_week=current_week,
+            )
         )
-        status = goal.status_now or goal.status
-        lines.append(GoalLine(goal, value, change, progress_change, status, current_week))
-    return lines
+    rank = {status: index for index, status in enumerate(STATUS_ORDER)}
+    return sorted(lines, key=lambda line: (rank.get(line.status, 99), line.goal.name.lower()))
 
 
 def _goal_rows(goals: QuerySet[Goal], week_start: date) -> list[GoalLine]:
+    milestones = Count("milestones", distinct=True)
+    done = Count("milestones", filter=Q(milestones__done_at__isnull=False), distinct=True)
     return _lines(
         with_weekly_change(goals.filter(open_in_week_q(week_start)), week_start)
+        .annotate(milestones_total=milestones, milestones_done=done)
         .select_related("owner", "period")
         .order_by("name", "pk"),
         week_start,
     )
+
+
+def movers(lines: list[GoalLine], *, shown: int = MOVERS_SHOWN) -> list[GoalLine]:
+    """The goals that moved most since last week, by the size of the change in their own unit
+    (percentage points, tasks, days...), largest first."""
+    moved = [line for line in lines if line.change]
+    return sorted(moved, key=lambda line: (-abs(line.change), line.goal.name.lower()))[:shown]
 
 
 def _sections(user: User, week_start: date, is_lead: bool) -> list[dict]:
@@ -233,18 +321,13 @@ def _sections(user: User, week_start: date, is_lead: bool) -> list[dict]:
 def _lead_part(user: User, membership: Membership, week_start: date) -> LeadPart:
     rows = _goal_rows(Goal.objects.filter(team_id=membership.team_id), week_start)
     counts = Counter(row.status for row in rows)
-    movers = sorted(
-        (row for row in rows if row.progress_change),
-        key=lambda row: abs(row.progress_change),
-        reverse=True,
-    )[:MOVERS_SHOWN]
     return LeadPart(
         team_name=membership.team.name,
         status_counts=[
             (label, counts[status]) for status, label in Goal.Status.choices if counts[status]
         ],
-        movers=movers,
-        at_risk=[row for row in rows if row.status in WORSE_STATUSES],
+        lines=rows,
+        movers=movers(rows),
         missed=missed_checkins(
             team_id=membership.team_id, week_start=week_start - timedelta(7), exclude_user=user
         ),

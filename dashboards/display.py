@@ -5,11 +5,12 @@ Values stay Decimal until this point; these functions only decide how a leader r
 
 from decimal import Decimal
 
-from goals.display import goal_unit, signed_change, with_unit
+from goals.display import chance, goal_unit, percent, signed_change, with_unit
 from goals.models import Goal, GoalPeriod
 from metrics.registry import get_metric
 
-__all__ = ["goal_unit", "signed_change", "with_unit"]  # how goals read values, used here too
+# How goals read values, used here too.
+__all__ = ["chance", "goal_unit", "percent", "signed_change", "with_unit"]
 
 NO_DATA = "no data"
 ONE_PLACE = Decimal("0.1")
@@ -42,22 +43,6 @@ def number(value: Decimal | None, places: int = 1) -> str:
     if value is None:
         return NO_DATA
     return f"{value:,.{places}f}"
-
-
-def percent(value: Decimal | None, places: int = 0) -> str:
-    if value is None:
-        return NO_DATA
-    return f"{value:,.{places}f}%"
-
-
-def chance(value: Decimal | None) -> str:
-    """A forecast's chance: "62%", and "under 1%" / "over 99%" for a calibrated chance that
-    rounds to 0 or 100 but is not certain (0% and 100% are kept for what cannot or must happen)."""
-    if value is not None and 0 < value < 1:
-        return "under 1%"
-    if value is not None and 99 < value < 100:
-        return "over 99%"
-    return percent(value)
 
 
 def money(amount: Decimal | None) -> str:

@@ -144,6 +144,22 @@ def short(value: Decimal, unit: str) -> str:
     return text
 
 
+def percent(value: Decimal | None, places: int = 0) -> str:
+    if value is None:
+        return NO_DATA
+    return f"{value:,.{places}f}%"
+
+
+def chance(value: Decimal | None) -> str:
+    """A forecast's chance: "62%", and "under 1%" / "over 99%" for a calibrated chance that
+    rounds to 0 or 100 but is not certain (0% and 100% are kept for what cannot or must happen)."""
+    if value is not None and 0 < value < 1:
+        return "under 1%"
+    if value is not None and 99 < value < 100:
+        return "over 99%"
+    return percent(value)
+
+
 def clamped(progress: Decimal | None) -> Decimal | None:
     """Progress within PROGRESS_RANGE (what charts draw and leaderboards rank)."""
     if progress is None:

@@ -27,17 +27,6 @@ def goal_checkins(goal: Goal) -> dict:
 
 
 @register.filter
-def signed(number) -> str:
-    """A change with its sign and up to two decimals: +1.5, -0.25, 0."""
-    if number is None or number == "":
-        return "–"
-    text = f"{number:.2f}".rstrip("0").rstrip(".")
-    if text in ("0", "-0"):
-        return "0"
-    return text if text.startswith("-") else f"+{text}"
-
-
-@register.filter
 def status_label(status: str | None) -> str:
     """'at_risk' -> 'At risk' (a goal status as people read it)."""
     return Goal.Status(status).label if status in Goal.Status.values else ""

@@ -73,28 +73,34 @@ def outbox_by_recipient():
 
 
 @time_machine.travel(MONDAY_9AM, tick=False)
-def test_member_and_lead_digests(week_of_data, highlights):
+def test_member_and_lead_digests(week_of_data, highlights, member_goal):
     report = send_weekly_updates(week_start=MONDAY)
     assert sorted(report.sent) == ["lead@example.com", "mate@example.com", "member@example.com"]
     emails = outbox_by_recipient()
 
     mine = emails["member@example.com"]
     assert mine.subject == "Your Goalpost week 2026-W49"
+    goal_url = f"http://127.0.0.1:8000/goals/{member_goal.pk}/"
     assert (
-        "- Close 10 onboarding tasks: 5 (target 10), change since last week +3, On track, "
-        "forecast 9.20 at period end (64% chance of reaching the target)" in mine.body
+        "- [On track] Close 10 onboarding tasks: 5 tasks vs target 10 tasks, +3 tasks since last "
+        f"week; 50%; lands at 9 tasks (64% chance of the target)\n  {goal_url}" in mine.body
     )
     assert "Check in for this week: http://127.0.0.1:8000/check-in/" in mine.body
     assert "You did not check in last week." not in mine.body
     html = mine.alternatives[0].content
-    assert "<td>Close 10 onboarding tasks</td>" in html and "+3" in html
+    assert f'<a href="{goal_url}"' in html and ">Close 10 onboarding tasks</a>" in html
+    assert ">+3 tasks</td>" in html and ">On track</span>" in html
 
     theirs = emails["lead@example.com"]
     assert theirs.subject == "Your Goalpost week 2026-W49: Enterprise and your goals"
     body = theirs.body
     assert "Status: On track 1, At risk 1" in body
-    assert "- Close 10 onboarding tasks (Mo Member): +30 points of progress" in body
-    assert "At risk or behind:\n- Tia's tasks (Tia Mate): At risk" in body
+    # The team's goals, worst first, each with its owner, value against target and change.
+    team_table = body[body.index("TEAM ENTERPRISE") : body.index("Biggest movers")]
+    assert team_table.index(
+        "[At risk] Tia's tasks (Tia Mate): 4 tasks vs target 10 tasks, no change since last week"
+    ) < team_table.index("[On track] Close 10")
+    assert "Biggest movers:\n- Close 10 onboarding tasks (Mo Member): +3 tasks to 5 tasks" in body
     assert "Missed check-ins last week:\n- Tia Mate (2 weeks in a row)" in body
     assert "- Mo Member on Close 10 onboarding tasks (Open): Legal review?" in body
     assert "CONTRIBUTION HIGHLIGHTS\n- Mo Member +3 tasks" in body
@@ -110,12 +116,12 @@ def test_a_digest_sent_again_for_a_past_week_shows_that_week_not_today(week_of_d
     send_weekly_updates(week_start=MONDAY)
     emails = outbox_by_recipient()
     assert (
-        "- Close 10 onboarding tasks: 5 (target 10), change since last week +3, On track\n"
-        in emails["member@example.com"].body  # W49's status, and no forecast of today's
+        "- [On track] Close 10 onboarding tasks: 5 tasks vs target 10 tasks, +3 tasks since last "
+        "week; 50%\n" in emails["member@example.com"].body  # W49's status, no forecast of today's
     )
     body = emails["lead@example.com"].body
     assert "Status: On track 1, At risk 1" in body
-    assert "At risk or behind:\n- Tia's tasks (Tia Mate): At risk" in body
+    assert "- [At risk] Tia's tasks (Tia Mate): 4 tasks vs target 10 tasks" in body
 
 
 @time_machine.travel(MONDAY_9AM, tick=False)

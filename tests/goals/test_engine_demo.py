@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from goals.display import progress_reading
 from goals.models import Goal, GoalPeriod, ManualEntry, Milestone, ProgressHistory
 
 from .engine_support import fast_password_hashing  # noqa: F401
@@ -41,6 +42,22 @@ def test_demo_goals_are_calculated_with_history_and_seeded_once():
     assert nrr.forecast_value is not None and nrr.contributions.exists()
     umbrella = Goal.objects.get(name="Enterprise customer programme")
     assert umbrella.children.count() == 2 and umbrella.progress is not None
+
+    # Each case of a maintain goal: a breached floor, a holding one, one the forecast breaks.
+    floors = {
+        goal.team.name: (goal.status, progress_reading(goal).text)
+        for goal in goals.filter(direction="maintain").select_related("team")
+    }
+    assert floors["Enterprise"][0] == "behind"
+    assert floors["Enterprise"][1].endswith("pts under the 90% floor")
+    assert floors["Mid-Market"] == ("on_track", "100% · holds the 85% floor")
+    # SMB holds by a hair: at risk on the days the forecast's band dips under its floor.
+    assert floors["SMB"][1] == "100% · holds the 80% floor"
+    assert floors["SMB"][0] in ("on_track", "at_risk")
+    # QBR completion follows its pace through the quarter: on track, not "behind at 7 %".
+    qbrs = Goal.objects.get(name="Enterprise QBR completion")
+    assert qbrs.status == "on_track" and qbrs.target <= 100
+    assert 0 < qbrs.progress <= 100 and 0 < qbrs.expected_progress < 100
 
     # Metric goals are named with the metric's label, acronyms in capitals.
     named = set(
