@@ -18,7 +18,15 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.display import chance, goal_unit, progress_reading, short, signed_change, with_unit
+from goals.display import (
+    STATUS_ORDER,
+    chance,
+    goal_unit,
+    progress_reading,
+    short,
+    signed_change,
+    with_unit,
+)
 from goals.models import Goal
 from goals_project.people.models import Membership, User
 
@@ -131,15 +139,6 @@ def _deliver(
 # --- the Monday digest ---------------------------------------------------------------------
 
 
-# Worst first: a table of goals opens with what needs attention.
-STATUS_ORDER = [
-    Goal.Status.BEHIND,
-    Goal.Status.AT_RISK,
-    Goal.Status.ON_TRACK,
-    Goal.Status.ACHIEVED,
-    Goal.Status.EXCEEDED,
-    Goal.Status.NO_DATA,
-]
 # The status chips' colours, as inline styles (email clients ignore stylesheets); the same as
 # the site's chips (static/css/goalpost.css).
 CHIP_COLOURS = {

@@ -19,7 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from goals.access import is_admin, visible_goals
-from goals.display import ProgressReading, clamped, count_progress, progress_reading
+from goals.display import (
+    STATUS_ORDER,
+    ProgressReading,
+    clamped,
+    count_progress,
+    progress_reading,
+)
 from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
 from goals.selectors import current_period, periods_in_order
 from goals_project.people.models import Membership, Team, User
@@ -28,15 +34,6 @@ from goals_project.people.selectors import is_lead_of, membership_of
 from . import display
 from .charts import Point, progress_trend_figure, sparkline_svg
 
-# Worst first: sorting by status puts the goals that need attention on top.
-STATUS_ORDER = [
-    Goal.Status.BEHIND,
-    Goal.Status.AT_RISK,
-    Goal.Status.ON_TRACK,
-    Goal.Status.ACHIEVED,
-    Goal.Status.EXCEEDED,
-    Goal.Status.NO_DATA,
-]
 ON_TRACK_OR_BETTER = {Goal.Status.ON_TRACK, Goal.Status.ACHIEVED, Goal.Status.EXCEEDED}
 SORTS = {
     "status": "Status (needs attention first)",

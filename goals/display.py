@@ -63,6 +63,15 @@ PROGRESS_RANGE = (Decimal(0), Decimal(150))
 # With a stretch target, the bar's first 80 % run to the target and the rest is the stretch zone.
 STRETCH_ZONE_START = Decimal(80)
 
+# Worst first: sorting by status puts the goals that need attention on top (dashboards, digests).
+STATUS_ORDER = [
+    Goal.Status.BEHIND,
+    Goal.Status.AT_RISK,
+    Goal.Status.ON_TRACK,
+    Goal.Status.ACHIEVED,
+    Goal.Status.EXCEEDED,
+    Goal.Status.NO_DATA,
+]
 # How a goal measured by hand reads its unit (see Goal.Unit).
 UNIT_WORDS = {
     Goal.Unit.COUNT: "count",

@@ -17,6 +17,7 @@ from metrics.importing import import_records
 from recognition import services
 from recognition.models import Achievement, BadgeAward, Celebration, Notification
 from recognition.selectors import celebrations_for_team
+from tests.goals.engine_support import nrr_goal as engine_nrr_goal
 from tests.metrics.builders import customer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
@@ -45,18 +46,9 @@ def account(member):
     return customer(member, {JANUARY: 1000}, external_id="ACME")
 
 
-def nrr_goal(period, owner, lead, **fields) -> Goal:
-    goal = goal_create(
-        period=period,
-        owner=owner,
-        name="Grow my NRR",
-        goal_type="metric",
-        metric_key="nrr",
-        baseline="100",
-        target="110",
-        created_by=lead,
-        **fields,
-    )
+def nrr_goal(period, owner, lead) -> Goal:
+    """The member's goal to grow NRR from 100 to 110, calculated with its daily history."""
+    goal = engine_nrr_goal(period, by=lead, owner=owner, name="Grow my NRR")
     recalc.backfill_history([goal.pk])
     goal.refresh_from_db()
     return goal
