@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from goals.access import get_goal_for_user, is_admin, visible_goals
-from goals.display import count_progress
+from goals.display import count_progress_of
 from goals.models import Goal
 from goals_project.people.models import User
 from goals_project.people.selectors import is_lead_of, membership_of
@@ -34,12 +34,7 @@ class GoalCard:
     @property
     def counted(self) -> str:
         """A task or milestone goal's progress in counts ("3 of 5 tasks")."""
-        milestones = getattr(self.goal, "milestone_list", None) or []
-        return count_progress(
-            self.goal,
-            milestones_done=sum(1 for milestone in milestones if milestone.done_at),
-            milestones_total=len(milestones),
-        )
+        return count_progress_of(self.goal, getattr(self.goal, "milestone_list", None) or [])
 
 
 def _teammates_by_team(user: User, goals: list[Goal]) -> dict[int, list[User]]:

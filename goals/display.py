@@ -17,6 +17,7 @@ rankings show it readably:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,7 +25,7 @@ from django.db.models import Count, Q
 
 from metrics.registry import get_metric
 
-from .models import Goal
+from .models import Goal, Milestone
 
 
 def count_progress(
@@ -42,6 +43,15 @@ def count_progress(
         plural = "s" if milestones_total != 1 else ""
         return f"{done} of {milestones_total} milestone{plural}{share}"
     return ""
+
+
+def count_progress_of(goal: Goal, milestones: Sequence[Milestone]) -> str:
+    """`count_progress` from the goal's milestones already loaded (no query)."""
+    return count_progress(
+        goal,
+        milestones_done=sum(1 for milestone in milestones if milestone.done_at),
+        milestones_total=len(milestones),
+    )
 
 
 def counted_progress(goal: Goal) -> str:

@@ -27,7 +27,7 @@ from metrics.registry import METRICS, evaluate
 from . import access, services
 from .cascade import cascade_create, cascade_suggestions, rule_text
 from .comparison import previous_window
-from .display import counted_progress
+from .display import count_progress_of
 from .forms import (
     AdjustForm,
     CarryOverForm,
@@ -367,11 +367,12 @@ def _detail_context(request: HttpRequest, goal: Goal, **extra) -> dict:
     can_update = access.can_update_progress(user, goal)
     can_share = access.can_share_goal(user, goal)
     children = access.visible_goals(user).filter(parent=goal).select_related("owner")
+    milestones = list(goal.milestones.all())
     context = {
         "goal": goal,
         "parent": access.parent_for_user(user, goal),
         "children": children,
-        "milestones": list(goal.milestones.all()),
+        "milestones": milestones,
         "entries": ManualEntry.objects.filter(goal=goal).select_related("created_by")[:10],
         "adjustments": Adjustment.objects.filter(goal=goal).select_related("changed_by"),
         "metric": METRICS.get(goal.metric_key),
@@ -381,7 +382,7 @@ def _detail_context(request: HttpRequest, goal: Goal, **extra) -> dict:
         "takes_entries": not services.manual_entry_refusal(goal),
         # A new calculated goal whose history a task is still building (the page polls).
         "building": bool(goal.metric_key) and goal.last_calculated_at is None,
-        "counted": counted_progress(goal),
+        "counted": count_progress_of(goal, milestones),
         "entry_form": ManualEntryForm(goal=goal) if can_update else None,
         "shared_users": goal_shared_users(goal) if can_share else [],
         "shared_teams": goal_shared_teams(goal) if can_share else [],
