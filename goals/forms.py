@@ -159,7 +159,9 @@ class GoalForm(forms.Form):
         if not team_id and teams.count() == 1:
             team_id = str(teams.first().pk)
             self.initial.setdefault("team", team_id)
-        if team_id.isdigit():
+        # Members and parent goals only of a team the user may manage: a team id typed into
+        # the query string or the htmx request lists nothing of another team.
+        if team_id.isdigit() and teams.filter(pk=int(team_id)).exists():
             self.fields["owner"].queryset = User.objects.filter(
                 membership__team_id=team_id, is_active=True
             ).order_by("name", "email")

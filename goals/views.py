@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -270,12 +270,20 @@ def _milestone_rows_redrawn(data, add: bool) -> MilestoneFormSet:
     return MilestoneFormSet(initial=rows, prefix=MILESTONE_PREFIX)
 
 
+def _require_manageable_team(teams, raw_team: str | None) -> None:
+    """A team named in the goal form's request that the user may not manage is a 404, as any
+    object they may not see (its members and goals are never listed)."""
+    if raw_team and not teams.filter(pk=access.parse_id(raw_team) or 0).exists():
+        raise Http404("No such team.")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_create(request: HttpRequest) -> HttpResponse:
     """Create a goal: one form whose fields follow the type (htmx redraws the type's fields)."""
     teams = access.editable_teams(request.user)
     access.require(teams.exists(), "Only team leads and admins create goals.")
+    _require_manageable_team(teams, request.POST.get("team") or request.GET.get("team"))
     initial = {k: request.GET[k] for k in ("period", "team", "owner", "parent") if k in request.GET}
     initial.setdefault("goal_type", Goal.Type.METRIC)
     if "period" not in initial:
@@ -314,7 +322,9 @@ def goal_create(request: HttpRequest) -> HttpResponse:
 def goal_form_fields(request: HttpRequest) -> HttpResponse:
     """htmx: the goal form's type-dependent fields for what is chosen so far (no validation:
     errors appear when the form is submitted)."""
-    access.require(access.editable_teams(request.user).exists(), "Only leads create goals.")
+    teams = access.editable_teams(request.user)
+    access.require(teams.exists(), "Only leads create goals.")
+    _require_manageable_team(teams, request.POST.get("team"))
     bound = _goal_form(request, request.POST)
     # Redraw from the chosen values without validating, so no error shows before a submit.
     initial = {name: bound[name].value() for name in bound.fields}

@@ -11,6 +11,7 @@ from goals.models import Goal, GoalPeriod
 from goals.permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
 from goals_project.people.models import Membership, User
 from goals_project.people.services import membership_set
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +188,53 @@ def test_permission_matrix(client, period, team, personas, persona, endpoint, vi
     expected = _expected(persona, action, visibility)
     expected = {OK: success, "anonymous": anonymous}.get(expected, expected)
     assert response.status_code == expected, response.content[:300]
+
+
+# The new-goal form's choices (members to own a goal, team goals to cascade from) come only from
+# teams the user may manage: another team named in the query string or the htmx redraw is a 404
+# and none of its people or goals are listed.
+
+NEW_GOAL_FORMS = {
+    "page": ("get", "/goals/new/"),
+    "fields": ("post", "/goals/new/fields/"),
+}
+
+
+def _new_goal_expected(persona: str, team: str) -> int:
+    if persona == "admin" or (persona == "lead" and team == "own"):
+        return 200
+    if persona == "lead":
+        return 404
+    return 403  # members create no goals at all
+
+
+@pytest.mark.parametrize("form", list(NEW_GOAL_FORMS))
+@pytest.mark.parametrize("team_asked", ["own", "other"])
+@pytest.mark.parametrize("persona", ["admin", "lead", "owner", "other_member"])
+def test_new_goal_form_choices_matrix(
+    client, period, team, other_team, personas, persona, team_asked, form
+):
+    make_goal(period, team, visibility="private", name="Enterprise secret plan")
+    make_goal(period, other_team, visibility="private", name="SMB secret plan")
+    MembershipFactory(team=other_team, user__name="Sam Smalltown")
+    asked = team if team_asked == "own" else other_team
+    client.force_login(personas[persona])
+    method, url = NEW_GOAL_FORMS[form]
+    data = {"team": asked.pk, "period": period.pk, "goal_type": "metric"}
+    response = getattr(client, method)(url, data)
+    expected = _new_goal_expected(persona, team_asked)
+    assert response.status_code == expected
+    text = response.content.decode()
+    if expected == 200:
+        wanted, unwanted = (
+            ("Enterprise secret plan", "SMB secret plan")
+            if asked == team
+            else ("SMB secret plan", "Enterprise secret plan")
+        )
+        assert wanted in text and unwanted not in text
+        member, stranger = (
+            ("Mo Member", "Sam Smalltown") if asked == team else ("Sam Smalltown", "Mo Member")
+        )
+        assert member in text and stranger not in text
+    else:
+        assert "SMB secret plan" not in text and "Sam Smalltown" not in text
