@@ -10,6 +10,7 @@ from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
 from goals_project.people.models import User
 from goals_project.people.selectors import membership_of
 
+from .access import visible_support_requests
 from .models import CheckIn, SupportRequest
 from .weeks import current_week_start
 
@@ -71,15 +72,19 @@ def checkin_tally(user: User, week_start: date) -> tuple[int, int]:
     return saved.count(), goals.count()
 
 
-def checkins_for_goal(goal: Goal, *, limit: int = 20) -> list[CheckIn]:
-    """The goal's latest check-ins, newest week first, with who wrote them and any help asked."""
+def checkins_for_goal(goal: Goal, viewer: User, *, limit: int = 20) -> list[CheckIn]:
+    """The goal's latest check-ins, newest week first, with who wrote them and the help asked
+    that the viewer may read (`readable_support_requests`: the one rule of checkins.access)."""
     return list(
         CheckIn.objects.filter(goal=goal)
         .select_related("user")
         .prefetch_related(
             Prefetch(
                 "support_requests",
-                queryset=SupportRequest.objects.select_related("addressee").order_by("created_at"),
+                queryset=visible_support_requests(viewer)
+                .select_related("addressee")
+                .order_by("created_at"),
+                to_attr="readable_support_requests",
             )
         )
         .order_by("-week_start", "-updated_at")[:limit]

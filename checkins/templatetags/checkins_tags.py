@@ -1,4 +1,5 @@
-"""`{% checkins_nav %}` (navigation links) and `{% goal_checkins goal %}` (a goal's history)."""
+"""`{% checkins_nav %}` (navigation links) and `{% goal_checkins goal viewer %}` (a goal's
+history as the viewer may read it)."""
 
 from django import template
 
@@ -22,8 +23,8 @@ def checkins_nav(context) -> dict:
 
 
 @register.inclusion_tag("checkins/_goal_checkins.html")
-def goal_checkins(goal: Goal) -> dict:
-    return {"checkins": checkins_for_goal(goal)}
+def goal_checkins(goal: Goal, viewer) -> dict:
+    return {"checkins": checkins_for_goal(goal, viewer)}
 
 
 @register.filter
