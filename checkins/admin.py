@@ -31,12 +31,26 @@ class CheckInAdmin(admin.ModelAdmin):
 
 @admin.register(SupportRequest)
 class SupportRequestAdmin(admin.ModelAdmin):
-    list_display = ["goal", "requester", "addressee", "status", "created_at", "resolved_at"]
-    list_filter = ["status", "goal__team"]
+    list_display = [
+        "goal",
+        "requester",
+        "addressee",
+        "status",
+        "created_at",
+        "resolved_at",
+        "email_failed_at",
+    ]
+    list_filter = ["status", "goal__team", ("email_failed_at", admin.EmptyFieldListFilter)]
     search_fields = ["goal__name", "requester__email", "message", "reply"]
     raw_id_fields = ["goal", "checkin", "requester", "addressee", "replied_by", "resolved_by"]
     list_select_related = ["goal", "requester", "addressee"]
-    readonly_fields = ["created_at", "acknowledged_at", "resolved_at"]
+    readonly_fields = [
+        "created_at",
+        "acknowledged_at",
+        "resolved_at",
+        "email_error",
+        "email_failed_at",
+    ]
 
 
 @admin.register(NotificationSettings)

@@ -18,6 +18,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
+from goals.access import visible_goals
 from goals.display import (
     STATUS_ORDER,
     chance,
@@ -41,6 +42,7 @@ from .selectors import (
     missed_checkins,
     open_in_week_q,
     support_requests_for,
+    with_goal_labels,
     with_weekly_change,
 )
 from .weeks import current_week_start, iso_week_label
@@ -318,7 +320,7 @@ def _sections(user: User, week_start: date, is_lead: bool) -> list[dict]:
 
 
 def _lead_part(user: User, membership: Membership, week_start: date) -> LeadPart:
-    rows = _goal_rows(Goal.objects.filter(team_id=membership.team_id), week_start)
+    rows = _goal_rows(visible_goals(user).filter(team_id=membership.team_id), week_start)
     counts = Counter(row.status for row in rows)
     return LeadPart(
         team_name=membership.team.name,
@@ -330,7 +332,7 @@ def _lead_part(user: User, membership: Membership, week_start: date) -> LeadPart
         missed=missed_checkins(
             team_id=membership.team_id, week_start=week_start - timedelta(7), exclude_user=user
         ),
-        open_requests=list(support_requests_for(user)),
+        open_requests=with_goal_labels(user, support_requests_for(user)),
     )
 
 
@@ -339,20 +341,21 @@ def build_digest(user: User, week_start: date) -> Digest:
     membership = getattr(user, "membership", None)
     is_lead = bool(membership and membership.is_lead)
     last_week = week_start - timedelta(days=7)
-    waiting = [] if is_lead else list(support_requests_for(user))
+    waiting = [] if is_lead else with_goal_labels(user, support_requests_for(user))
     if delivery_for(user, NotificationKind.SUPPORT_UPDATE) == Delivery.OFF:
         my_requests = []
     else:
-        my_requests = list(
+        my_requests = with_goal_labels(
+            user,
             SupportRequest.objects.filter(requester=user)
             .filter(Q(acknowledged_at__date__gte=last_week) | Q(resolved_at__date__gte=last_week))
             .select_related("goal")
-            .order_by("-created_at")
+            .order_by("-created_at"),
         )
     return Digest(
         user=user,
         week_start=week_start,
-        goals=_goal_rows(Goal.objects.filter(owner=user), week_start),
+        goals=_goal_rows(visible_goals(user).filter(owner=user), week_start),
         lead=_lead_part(user, membership, week_start) if is_lead else None,
         waiting_for_me=waiting,
         my_requests=my_requests,

@@ -99,6 +99,9 @@ class SupportRequest(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # An email about the request that failed after its retries (admins see it in the list).
+    email_error = models.TextField(blank=True)
+    email_failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -4,7 +4,10 @@ notification centre listens) and the immediate emails the recipients asked for."
 import logging
 
 from django.urls import reverse
+from django.utils import timezone
 
+from goals.access import can_view_goal
+from goals.mentions import mention
 from goals_project.people.models import User
 from goals_project.people.selectors import team_leads
 
@@ -23,12 +26,50 @@ def _send_signal(signal, sender, **kwargs) -> None:
             logger.error("Signal receiver %r failed", receiver, exc_info=result)
 
 
-def _send_email(recipient: User, template: str, context: dict) -> None:
+def _send_email(support_request: SupportRequest, recipient: User, template: str, by=None) -> None:
+    """Queue the email (a task retried with backoff; its last failure is recorded on the
+    request, where admins see it). Sending errors never undo or fail the request itself."""
+    from .tasks import support_email_send
+
     try:
-        build_email(to=recipient, template=template, context=context).send()
+        support_email_send.delay(
+            support_request_id=support_request.pk,
+            recipient_id=recipient.pk,
+            template=template,
+            by_id=by.pk if by is not None else None,
+        )
     except Exception:
-        # The request itself is saved and visible in the queue; a mail outage only loses the ping.
         logger.exception("Could not email %s (%s)", recipient.email, template)
+
+
+def support_email(
+    *, support_request_id: int, recipient_id: int, template: str, by_id: int | None = None
+) -> None:
+    """Send one support-request email, naming the goal as the recipient may read it."""
+    support_request = SupportRequest.objects.select_related("goal", "requester").get(
+        pk=support_request_id
+    )
+    recipient = User.objects.get(pk=recipient_id)
+    goal = support_request.goal
+    context = {
+        "support_request": support_request,
+        "goal": goal,
+        "goal_label": mention(goal, visible=can_view_goal(recipient, goal)),
+        "by": User.objects.filter(pk=by_id).first() if by_id else None,
+        "queue_url": absolute_url(reverse("checkins:attention")),
+        "checkin_url": absolute_url(reverse("checkins:week")),
+    }
+    build_email(to=recipient, template=template, context=context).send()
+
+
+def support_email_failed(*, support_request_id: int, recipient_id: int, error: BaseException):
+    """The retries are spent: record it on the request (Django admin, "email failed")."""
+    recipient = User.objects.filter(pk=recipient_id).first()
+    SupportRequest.objects.filter(pk=support_request_id).update(
+        email_failed_at=timezone.now(),
+        email_error=f"To {recipient.email if recipient else recipient_id}: "
+        f"{type(error).__name__}: {error}"[:1000],
+    )
 
 
 def support_request_recipients(support_request: SupportRequest) -> list[User]:
@@ -45,14 +86,9 @@ def checkin_submitted(checkin: CheckIn) -> None:
 
 def support_request_opened(support_request: SupportRequest) -> None:
     _send_signal(signals.support_request_opened, SupportRequest, support_request=support_request)
-    context = {
-        "support_request": support_request,
-        "goal": support_request.goal,
-        "queue_url": absolute_url(reverse("checkins:attention")),
-    }
     for recipient in support_request_recipients(support_request):
         if delivery_for(recipient, NotificationKind.SUPPORT_REQUEST) == Delivery.IMMEDIATE:
-            _send_email(recipient, "support_request", context)
+            _send_email(support_request, recipient, "support_request")
 
 
 def support_request_changed(
@@ -69,10 +105,4 @@ def support_request_changed(
     if by.pk == requester.pk:
         return
     if delivery_for(requester, NotificationKind.SUPPORT_UPDATE) == Delivery.IMMEDIATE:
-        context = {
-            "support_request": support_request,
-            "goal": support_request.goal,
-            "by": by,
-            "checkin_url": absolute_url(reverse("checkins:week")),
-        }
-        _send_email(requester, "support_update", context)
+        _send_email(support_request, requester, "support_update", by=by)

@@ -1,11 +1,14 @@
 """Reads of the checkins app: the check-in page, a goal's history, missed check-ins and the
 lead's "needs my attention" queue. Each is a fixed number of queries, whatever the team size."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from goals.access import visible_goals
+from goals.mentions import mention, visible_goal_ids
 from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
 from goals_project.people.models import User
 from goals_project.people.selectors import membership_of
@@ -191,6 +194,17 @@ def with_weekly_change(goals: QuerySet[Goal], week_start: date) -> QuerySet[Goal
     )
 
 
+def with_goal_labels(reader: User, support_requests: Iterable[SupportRequest]) -> list:
+    """The requests, each with `goal_visible` and `goal_label`: how the reader reads the goal it
+    is about (its name in quotes, or "a private goal" when they may not see it). One query."""
+    support_requests = list(support_requests)
+    visible = visible_goal_ids(reader, [request.goal_id for request in support_requests])
+    for request in support_requests:
+        request.goal_visible = request.goal_id in visible
+        request.goal_label = mention(request.goal, visible=request.goal_visible)
+    return support_requests
+
+
 def support_requests_for(user: User) -> QuerySet[SupportRequest]:
     """Unresolved requests the user is asked to handle: addressed to them, or to the leads of a
     team they lead."""
@@ -207,9 +221,11 @@ def support_requests_for(user: User) -> QuerySet[SupportRequest]:
 
 
 def new_blockers(*, team_id: int, week_start: date, exclude_user: User) -> QuerySet[CheckIn]:
-    """Blockers raised in the team's check-ins this week or last that no one has acknowledged."""
+    """Blockers raised in the team's check-ins this week or last that no one has acknowledged
+    (on goals the lead may see: all the team's)."""
     return (
         CheckIn.objects.filter(
+            goal__in=visible_goals(exclude_user),
             goal__team_id=team_id,
             week_start__gte=week_start - timedelta(days=7),
             blocker_acknowledged_at__isnull=True,
@@ -245,7 +261,9 @@ def attention_queue(user: User, *, now: datetime | None = None) -> AttentionQueu
     last week's missed check-ins (escalated after two in a row) and goals that turned at risk or
     behind this week."""
     week_start = current_week_start(now)
-    queue = AttentionQueue(support_requests=list(support_requests_for(user)), week_start=week_start)
+    queue = AttentionQueue(
+        support_requests=with_goal_labels(user, support_requests_for(user)), week_start=week_start
+    )
     team_id = lead_team_id(user)
     if team_id is not None:
         queue.is_lead = True
@@ -255,5 +273,9 @@ def attention_queue(user: User, *, now: datetime | None = None) -> AttentionQueu
         queue.missed = missed_checkins(
             team_id=team_id, week_start=week_start - timedelta(days=7), exclude_user=user
         )
-        queue.turned_worse = list(goals_turned_worse(team_id=team_id, week_start=week_start))
+        queue.turned_worse = list(
+            goals_turned_worse(team_id=team_id, week_start=week_start).filter(
+                pk__in=visible_goals(user).values("pk")
+            )
+        )
     return queue

@@ -183,6 +183,7 @@ def _after_action(
 def support_request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Acknowledge, reply to or resolve a support request (one click from the queue)."""
     support_request = get_support_request_for_user(request.user, pk)
+    selectors.with_goal_labels(request.user, [support_request])
     if not can_take_step(request.user, support_request, action):
         raise PermissionDenied("Only the person asked, the team's leads and admins can do this.")
     form = ReplyForm(request.POST)

@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from checkins.models import CheckIn, SupportRequest
+from goals.mentions import named, unnamed
 from goals.models import ContributionSnapshot, Goal, GoalPeriod
 from goals_project.people.models import Membership
 
@@ -31,6 +32,9 @@ class Earned:
     reason: str
     earned_on: date
     period_id: int | None = None
+    # A reason that names a goal: the goal, and the reason for a reader who may not see it.
+    goal_id: int | None = None
+    neutral_reason: str = ""
 
 
 Rule = Callable[[date, set[int] | None], list[Earned]]
@@ -65,25 +69,35 @@ def _credits(today: date, user_ids: set[int] | None, kinds: list[str]):
     return credits.values(
         "user_id",
         "achievement__achieved_at",
+        "achievement__goal_id",
         "achievement__goal__name",
+        "achievement__goal__owner_id",
         "achievement__goal__period_id",
         "achievement__goal__period__name",
     ).order_by("user_id", "achievement__achieved_at", "achievement_id")
+
+
+def _named(row: dict) -> str:
+    return named(Goal(name=row["achievement__goal__name"]))
+
+
+def _unnamed(row: dict) -> str:
+    return unnamed(Goal(owner_id=row["achievement__goal__owner_id"]))
 
 
 def first_goal_rule(today: date, user_ids: set[int] | None) -> list[Earned]:
     earned: dict[int, Earned] = {}
     for row in _credits(today, user_ids, TARGET_KINDS):
         if row["user_id"] not in earned:
+            period = row["achievement__goal__period__name"]
             earned[row["user_id"]] = Earned(
                 user_id=row["user_id"],
                 scope="",
-                reason=(
-                    f"First goal achieved: “{row['achievement__goal__name']}” "
-                    f"({row['achievement__goal__period__name']})."
-                ),
+                reason=f"First goal achieved: {_named(row)} ({period}).",
                 earned_on=_local_date(row["achievement__achieved_at"]),
                 period_id=row["achievement__goal__period_id"],
+                goal_id=row["achievement__goal_id"],
+                neutral_reason=f"First goal achieved: {_unnamed(row)} ({period}).",
             )
     return list(earned.values())
 
@@ -93,15 +107,15 @@ def stretch_achiever_rule(today: date, user_ids: set[int] | None) -> list[Earned
     for row in _credits(today, user_ids, [Achievement.Kind.EXCEEDED]):
         key = (row["user_id"], row["achievement__goal__period_id"])
         if key not in earned:
+            period = row["achievement__goal__period__name"]
             earned[key] = Earned(
                 user_id=row["user_id"],
                 scope=f"period:{key[1]}",
-                reason=(
-                    f"Reached the stretch target of “{row['achievement__goal__name']}” "
-                    f"({row['achievement__goal__period__name']})."
-                ),
+                reason=f"Reached the stretch target of {_named(row)} ({period}).",
                 earned_on=_local_date(row["achievement__achieved_at"]),
                 period_id=key[1],
+                goal_id=row["achievement__goal_id"],
+                neutral_reason=f"Reached the stretch target of {_unnamed(row)} ({period}).",
             )
     return list(earned.values())
 

@@ -11,12 +11,14 @@ from django.urls import reverse
 from checkins import signals as checkin_signals
 from checkins.models import SupportRequest
 from goals import signals as goal_signals
+from goals.mentions import named, unnamed
 from goals.models import Goal, GoalPeriod
 from goals_project.people.models import User
 from goals_project.people.selectors import team_leads, team_of
 
 from . import services, summaries
-from .models import Achievement, Notification
+from .access import visible_achievements
+from .models import Notification
 from .notifications import digest_notifications, notify
 from .selectors import achievement_sentence, contribution_highlights
 
@@ -73,14 +75,16 @@ def on_support_request_opened(sender, support_request: SupportRequest, **kwargs)
             if lead.pk != support_request.requester_id
         ]
     # checkins emails support requests itself: in-app only here.
+    goal = support_request.goal
+    asked = f"{support_request.requester.get_full_name()} asked for help on"
     notify(
         users=recipients,
         kind=Notification.Kind.SUPPORT_REQUEST,
-        title=(
-            f"{support_request.requester.get_full_name()} asked for help on "
-            f"“{support_request.goal.name}”"
-        ),
+        title=f"{asked} {named(goal)}",
         body=support_request.message[:300],
+        goal=goal,
+        neutral_title=f"{asked} {unnamed(goal)}",
+        neutral_body=support_request.message[:300],
         url=_support_request_url(),
         email=False,
     )
@@ -101,11 +105,15 @@ def on_support_request_changed(
         SupportRequest.Status.RESOLVED: "was resolved",
         SupportRequest.Status.ACKNOWLEDGED: "was answered",
     }.get(new_status, "changed")
+    goal = support_request.goal
     notify(
         users=[support_request.requester],
         kind=Notification.Kind.SUPPORT_UPDATE,
-        title=f"Your request for help on “{support_request.goal.name}” {verb}",
+        title=f"Your request for help on {named(goal)} {verb}",
         body=support_request.reply[:300],
+        goal=goal,
+        neutral_title=f"Your request for help on {unnamed(goal)} {verb}",
+        neutral_body=support_request.reply[:300],
         url=reverse("checkins:week"),
         email=False,
     )
@@ -119,13 +127,18 @@ def on_collect_digest_sections(sender, user: User, week_start: date, is_lead: bo
     pending = digest_notifications(user, reported_week)
     if pending:
         sections.append(
-            {"title": "Notifications", "lines": [notification.title for notification in pending]}
+            {
+                "title": "Notifications",
+                "lines": [notification.shown_title for notification in pending],
+            }
         )
     team = team_of(user)
     if not is_lead or team is None:
         return sections
+    # The lead's own view of the team: goals they may see (the goal page's rule).
     wins = (
-        Achievement.objects.filter(
+        visible_achievements(user)
+        .filter(
             goal__team=team,
             goal__archived_at__isnull=True,
             withdrawn_at__isnull=True,
@@ -139,7 +152,7 @@ def on_collect_digest_sections(sender, user: User, week_start: date, is_lead: bo
         sections.append(
             {"title": "Wins last week", "lines": [achievement_sentence(win) for win in wins]}
         )
-    highlights = contribution_highlights(team, reported_week)
+    highlights = contribution_highlights(team, reported_week, viewer=user)
     lines = [
         f"{goal.goal.name}: "
         + ", ".join(

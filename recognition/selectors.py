@@ -9,6 +9,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from checkins.models import SupportRequest
+from goals.access import visible_goals
+from goals.mentions import text_for_reader
 from goals.models import ContributionSnapshot, Goal
 from goals_project.people.models import Team, User
 
@@ -155,9 +157,9 @@ class WeeklyHighlights:
         return not any(goal.movers for goal in self.goals) and not self.helpers
 
 
-def contribution_highlights(team: Team, week_start: date) -> WeeklyHighlights:
-    """Who moved the team's metric goals most this week (contribution points gained) and who
-    helped (support requests resolved for teammates).
+def contribution_highlights(team: Team, week_start: date, *, viewer: User) -> WeeklyHighlights:
+    """Who moved the team's metric goals that the viewer may see most this week (contribution
+    points gained) and who helped (support requests resolved for teammates).
 
     Points gained = a member's points at the last snapshot of the week minus their points at the
     last snapshot before it (or, for a goal first measured this week, its first snapshot). For a
@@ -166,15 +168,15 @@ def contribution_highlights(team: Team, week_start: date) -> WeeklyHighlights:
     week_end = week_start + timedelta(days=6)
     goals = {
         goal.pk: goal
-        for goal in Goal.objects.filter(
+        for goal in visible_goals(viewer)
+        .filter(
             team=team,
             owner__isnull=True,
             goal_type=Goal.Type.METRIC,
-            archived_at__isnull=True,
-            visibility=Goal.Visibility.PUBLIC,
             period__start__lte=week_end,
             period__end__gte=week_start,
-        ).select_related("period")
+        )
+        .select_related("period")
     }
     snapshots = (
         ContributionSnapshot.objects.filter(
@@ -258,16 +260,28 @@ class BadgeShown:
     earned_on: date
 
 
-def badges_for(user: User) -> list[BadgeShown]:
-    """The person's badges, newest first, with when and why (one query)."""
+def badges_for(user: User, *, viewer: User) -> list[BadgeShown]:
+    """The person's badges, newest first, with when and why; a reason that names a goal the
+    viewer may not see is given in its neutral form (one query)."""
+    visible = visible_goals(viewer, include_archived=True).filter(pk=OuterRef("goal_id"))
+    awards = (
+        BadgeAward.objects.filter(user=user)
+        .annotate(goal_visible=Exists(visible))
+        .order_by("-earned_on", "-pk")
+    )
     return [
         BadgeShown(
             key=award.badge,
             name=CATALOGUE[award.badge].name,
             description=CATALOGUE[award.badge].description,
-            reason=award.reason,
+            reason=text_for_reader(
+                award.reason,
+                award.neutral_reason,
+                goal_id=award.goal_id,
+                visible=award.goal_visible,
+            ),
             earned_on=award.earned_on,
         )
-        for award in BadgeAward.objects.filter(user=user).order_by("-earned_on", "-pk")
+        for award in awards
         if award.badge in CATALOGUE
     ]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from checkins.weeks import local_today
+from goals.mentions import named, unnamed
 from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
 from goals_project.people.models import User
 from goals_project.people.selectors import is_lead_of, team_members
@@ -57,13 +58,20 @@ def achievement_url(achievement_id: int) -> str:
     return reverse("recognition:achievement", args=[achievement_id])
 
 
-def _achievement_title(goal: Goal, kind: str, milestone: Milestone | None) -> str:
+def _achievement_titles(goal: Goal, kind: str, milestone: Milestone | None) -> dict[str, str]:
+    """The win's title, and its neutral form for a reader who may not see the goal (a team
+    member credited with a private team goal's win: no goal or milestone name)."""
     who = "You" if goal.owner_id is not None else goal.team.name
     if kind == Achievement.Kind.MILESTONE:
-        return f"{who} completed the milestone “{milestone.name}” of “{goal.name}”"
-    if kind == Achievement.Kind.EXCEEDED:
-        return f"{who} reached the stretch target of “{goal.name}”"
-    return f"{who} reached the target of “{goal.name}”"
+        return {
+            "title": f"{who} completed the milestone “{milestone.name}” of {named(goal)}",
+            "neutral_title": f"{who} completed a milestone of {unnamed(goal)}",
+        }
+    mark = "the stretch target" if kind == Achievement.Kind.EXCEEDED else "the target"
+    return {
+        "title": f"{who} reached {mark} of {named(goal)}",
+        "neutral_title": f"{who} reached {mark} of {unnamed(goal)}",
+    }
 
 
 # A goal's known statuses short of what each kind marks: the goal has to be seen there, while it
@@ -112,10 +120,28 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
-def _tell_about_target(goal: Goal, users: list[User], *, title: str, body: str, url: str) -> None:
+def _tell_about_target(
+    goal: Goal,
+    users: list[User],
+    *,
+    title: str,
+    neutral_title: str,
+    body: str,
+    url: str,
+    neutral_body: str | None = None,
+) -> None:
     """Tell the people credited what happened to the goal's target achievements, at most once a
     day per goal: a second change the same day (a goal flapping across its target) rewrites that
-    day's notification, marked unread again, instead of sending another."""
+    day's notification, marked unread again, instead of sending another. Each reader gets the
+    named or the neutral texts by their visibility of the goal."""
+    texts = {
+        "title": title,
+        "body": body,
+        "goal": goal,
+        "neutral_title": neutral_title,
+        "neutral_body": body if neutral_body is None else neutral_body,
+        "neutral_url": "",
+    }
     now = timezone.now()
     target = Achievement.objects.filter(goal=goal, milestone__isnull=True)
     since = _local_midnight(local_today())
@@ -126,9 +152,9 @@ def _tell_about_target(goal: Goal, users: list[User], *, title: str, body: str, 
             kind=Notification.Kind.ACHIEVEMENT,
             created_at__gte=since,
             url__in=[*urls, goal_url(goal.pk)],
-        ).update(title=title, body=body, url=url, read_at=None)
+        ).update(**texts, url=url, read_at=None)
     else:
-        notify(users=users, kind=Notification.Kind.ACHIEVEMENT, title=title, body=body, url=url)
+        notify(users=users, kind=Notification.Kind.ACHIEVEMENT, **texts, url=url)
     target.update(notified_at=now)
 
 
@@ -173,14 +199,21 @@ def _record(
         # Reaching the stretch at once also records "achieved"; one notification says both.
         newest = max(inserted, key=lambda row: kinds.index(row["kind"]))
         message = {
-            "title": _achievement_title(goal, newest["kind"], milestone),
+            **_achievement_titles(goal, newest["kind"], milestone),
             "body": f"{goal.period.name}: celebrate it with your team.",
             "url": achievement_url(newest["id"]),
         }
         if milestone is None:
             _tell_about_target(goal, credited, **message)
         else:
-            notify(users=credited, kind=Notification.Kind.ACHIEVEMENT, **message)
+            notify(
+                users=credited,
+                kind=Notification.Kind.ACHIEVEMENT,
+                goal=goal,
+                neutral_body=message["body"],
+                neutral_url="",
+                **message,
+            )
     return list(Achievement.objects.filter(pk__in=[row["id"] for row in inserted]).order_by("pk"))
 
 
@@ -197,10 +230,12 @@ def _restore(goal: Goal, achievements: list[Achievement]) -> list[Achievement]:
     ]
     if restored:
         newest = max(restored, key=lambda achievement: TARGET_KINDS.index(achievement.kind))
+        titles = _achievement_titles(goal, newest.kind, None)
         _tell_about_target(
             goal,
             _credited_of(restored),
-            title=_achievement_title(goal, newest.kind, None) + " again",
+            title=titles["title"] + " again",
+            neutral_title=titles["neutral_title"] + " again",
             body=f"{goal.period.name}: the win is back in the team's feed.",
             url=achievement_url(newest.pk),
         )
@@ -249,7 +284,10 @@ def _withdraw(goal: Goal, achievements: list[Achievement]) -> list[Achievement]:
     _tell_about_target(
         goal,
         users,
-        title=f"The {mark} of “{goal.name}” is no longer reached after a data correction",
+        title=f"The {mark} of {named(goal)} is no longer reached after a data correction",
+        neutral_title=(
+            f"The {mark} of {unnamed(goal)} is no longer reached after a data correction"
+        ),
         body=body,
         url=goal_url(goal.pk),
     )
@@ -405,8 +443,12 @@ def achievement_celebrate(*, achievement: Achievement, by: User, message: str = 
         notify(
             users=[goal.owner],
             kind=Notification.Kind.CELEBRATION,
-            title=f"{by.get_full_name()} celebrated your win on “{goal.name}”",
+            title=f"{by.get_full_name()} celebrated your win on {named(goal)}",
             body=message,
+            goal=goal,
+            neutral_title=f"{by.get_full_name()} celebrated your win on {unnamed(goal)}",
+            neutral_body=message,
+            neutral_url="",
             url=achievement_url(achievement.pk),
         )
     return celebration
@@ -440,6 +482,8 @@ def badges_award(*, today: date | None = None, user_ids: Iterable[int] | None = 
             "badge": badge.key,
             "scope": earned.scope,
             "reason": earned.reason,
+            "goal": earned.goal_id,
+            "neutral_reason": earned.neutral_reason,
             "earned_on": earned.earned_on,
             "period": earned.period_id,
             "awarded_at": timezone.now(),
@@ -454,12 +498,16 @@ def badges_award(*, today: date | None = None, user_ids: Iterable[int] | None = 
                 BadgeAward, rows[start : start + 500], returning=["id"]
             )
             awards = BadgeAward.objects.filter(pk__in=[row["id"] for row in inserted])
-            for award in awards.select_related("user__notification_settings"):
+            for award in awards.select_related("user__notification_settings", "goal"):
+                title = f"You earned the badge “{CATALOGUE[award.badge].name}”"
                 notify(
                     users=[award.user],
                     kind=Notification.Kind.BADGE,
-                    title=f"You earned the badge “{CATALOGUE[award.badge].name}”",
+                    title=title,
                     body=award.reason,
+                    goal=award.goal if award.neutral_reason else None,
+                    neutral_title=title if award.neutral_reason else "",
+                    neutral_body=award.neutral_reason,
                     url=reverse("recognition:person_badges", args=[award.user_id]),
                 )
             new_ids.extend(row["id"] for row in inserted)
@@ -490,10 +538,15 @@ def badges_reevaluate(
         if earned is None:
             award.delete()
             taken_back.setdefault(award.user_id, []).append(CATALOGUE[award.badge].name)
-        elif (award.reason, award.earned_on) != (earned.reason, earned.earned_on):
+        elif (award.reason, award.earned_on, award.goal_id) != (
+            earned.reason,
+            earned.earned_on,
+            earned.goal_id,
+        ):
             award.reason, award.earned_on = earned.reason, earned.earned_on
+            award.goal_id, award.neutral_reason = earned.goal_id, earned.neutral_reason
             changed.append(award)
-    BadgeAward.objects.bulk_update(changed, ["reason", "earned_on"])
+    BadgeAward.objects.bulk_update(changed, ["reason", "earned_on", "goal", "neutral_reason"])
     return taken_back
 
 

@@ -13,8 +13,9 @@ from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from goals.mentions import text_for_reader, visible_goal_ids
 from goals.models import Goal, GoalPeriod, ProgressHistory
-from goals_project.people.models import Team
+from goals_project.people.models import Team, User
 from goals_project.people.selectors import team_members
 
 from .badges import CATALOGUE, final_contributions
@@ -108,11 +109,39 @@ def _badges_earned(period: GoalPeriod, team: Team) -> list[dict]:
             "name": award.user.get_full_name(),
             "badge": CATALOGUE[award.badge].name,
             "reason": award.reason,
+            "goal_id": award.goal_id,
+            "neutral_reason": award.neutral_reason,
             "earned_on": award.earned_on.isoformat(),
         }
         for award in awards
         if award.badge in CATALOGUE
     ]
+
+
+def summary_for_reader(data: dict, reader: User) -> tuple[list[dict], list[dict]]:
+    """A stored summary's goals and badges as the reader may read them: goals they may not see
+    are left out, a badge reason that names one is given in its neutral form (a summary built
+    before reasons kept one gives the badge's description instead). One query."""
+    badges = data.get("badges", [])
+    visible = visible_goal_ids(
+        reader, [goal["id"] for goal in data["goals"]] + [b.get("goal_id") for b in badges]
+    )
+    goals = [goal for goal in data["goals"] if goal["id"] in visible]
+    shown = []
+    for badge in badges:
+        if "neutral_reason" in badge:
+            reason = text_for_reader(
+                badge["reason"],
+                badge["neutral_reason"],
+                goal_id=badge["goal_id"],
+                visible=badge["goal_id"] in visible,
+            )
+        else:
+            reason = next(
+                (b.description for b in CATALOGUE.values() if b.name == badge["badge"]), ""
+            )
+        shown.append({**badge, "reason": reason})
+    return goals, shown
 
 
 def previous_period(period: GoalPeriod) -> GoalPeriod | None:

@@ -1,6 +1,6 @@
 """Celery tasks: thin, idempotent wrappers around the recognition services."""
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import OperationalError
 
 from goals.models import GoalPeriod
@@ -10,9 +10,23 @@ from . import notifications, services, summaries
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True}
 
 
-# SMTP failures are OSErrors: retried with backoff; the claim rolls back so nothing is lost.
+class NotificationEmailTask(Task):
+    """When its retries are spent, the failure is recorded on the notification."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        notification_id = kwargs.get("notification_id", args[0] if args else None)
+        if notification_id is not None:
+            notifications.notification_email_failed(notification_id=notification_id, error=exc)
+
+
+# Any failure (SMTP down, a header the mail library refuses) is retried with backoff; the claim
+# rolls back so nothing is lost, and the last failure is recorded for admins.
 @shared_task(
-    acks_late=True, autoretry_for=(OperationalError, OSError), retry_backoff=True, max_retries=5
+    base=NotificationEmailTask,
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
 )
 def notification_email_send(notification_id: int) -> bool:
     return notifications.notification_email(notification_id=notification_id)

@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from checkins.weeks import current_week_start, iso_week_label, parse_iso_week
-from goals.access import visible_goals
 from goals.models import GoalPeriod
 
 from . import notifications, selectors, services
 from .access import get_achievement_for_user, get_person_for_user, get_team_for_user
 from .badges import CATALOGUE
 from .models import PeriodSummary
+from .summaries import summary_for_reader
 
 NOTIFICATIONS_PER_PAGE = 30
 
@@ -194,11 +194,11 @@ def team_highlights(request: HttpRequest, team_id: int) -> HttpResponse:
             week_start = parse_iso_week(week)
         except ValueError as exc:
             error = f"week: {exc}"
-    highlights = selectors.contribution_highlights(team, week_start)
+    highlights = selectors.contribution_highlights(team, week_start, viewer=request.user)
     if not week and highlights.is_empty:
         # Early in a week nothing has moved yet: show the week before instead of an empty panel.
         week_start -= timedelta(days=7)
-        highlights = selectors.contribution_highlights(team, week_start)
+        highlights = selectors.contribution_highlights(team, week_start, viewer=request.user)
     this_week = current_week_start()
     context = {
         "team": team,
@@ -222,7 +222,11 @@ def team_highlights(request: HttpRequest, team_id: int) -> HttpResponse:
 @require_GET
 def person_badges(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_person_for_user(request.user, person_id)
-    context = {"person": person, "badges": selectors.badges_for(person), "catalogue": CATALOGUE}
+    context = {
+        "person": person,
+        "badges": selectors.badges_for(person, viewer=request.user),
+        "catalogue": CATALOGUE,
+    }
     if request.htmx:
         return render(request, "recognition/_badges.html", context)
     return render(request, "recognition/person_badges.html", context)
@@ -257,12 +261,7 @@ def period_summary(request: HttpRequest, team_id: int, period_id: int) -> HttpRe
             "recognition/period_summary.html",
             {"team": team, "period": period, "summary": None},
         )
-    visible_ids = set(
-        visible_goals(request.user, include_archived=True)
-        .filter(pk__in=[goal["id"] for goal in summary.data["goals"]])
-        .values_list("pk", flat=True)
-    )
-    goals = [goal for goal in summary.data["goals"] if goal["id"] in visible_ids]
+    goals, badges = summary_for_reader(summary.data, request.user)
     return render(
         request,
         "recognition/period_summary.html",
@@ -272,6 +271,7 @@ def period_summary(request: HttpRequest, team_id: int, period_id: int) -> HttpRe
             "summary": summary,
             "data": summary.data,
             "goals": goals,
+            "badges": badges,
             "hidden_goals": len(summary.data["goals"]) - len(goals),
             "summaries_url": reverse("recognition:team_summaries", args=[team.pk]),
         },

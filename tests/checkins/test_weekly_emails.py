@@ -102,7 +102,7 @@ def test_member_and_lead_digests(week_of_data, highlights, member_goal):
     ) < team_table.index("[On track] Close 10")
     assert "Biggest movers:\n- Close 10 onboarding tasks (Mo Member): +3 tasks to 5 tasks" in body
     assert "Missed check-ins last week:\n- Tia Mate (2 weeks in a row)" in body
-    assert "- Mo Member on Close 10 onboarding tasks (Open): Legal review?" in body
+    assert "- Mo Member on “Close 10 onboarding tasks” (Open): Legal review?" in body
     assert "CONTRIBUTION HIGHLIGHTS\n- Mo Member +3 tasks" in body
     assert "Contribution highlights" in theirs.alternatives[0].content
 
@@ -192,7 +192,7 @@ def test_digest_only_support_requests_show_in_the_addressees_digest(
     )
     send_weekly_updates(week_start=MONDAY)
     body = outbox_by_recipient()["mate@example.com"].body
-    assert "WAITING FOR YOU\n\n- Mo Member on Close 10 onboarding tasks: Your deck please" in body
+    assert "WAITING FOR YOU\n\n- Mo Member on “Close 10 onboarding tasks”: Your deck please" in body
 
 
 def test_friday_reminder_goes_once_to_who_has_not_checked_in(
@@ -266,5 +266,6 @@ def test_the_requester_reads_last_weeks_answers_in_the_digest(
     send_weekly_updates(week_start=MONDAY)
     body = outbox_by_recipient()["member@example.com"].body
     assert (
-        "YOUR REQUESTS FOR HELP\n\n- Close 10 onboarding tasks: Resolved – Legal signed off" in body
+        "YOUR REQUESTS FOR HELP\n\n- “Close 10 onboarding tasks”: Resolved – Legal signed off"
+        in body
     )

@@ -108,7 +108,7 @@ def test_highlights_rank_points_gained_over_the_week_and_helpers(
             resolved_at=resolved_at,
         )
 
-    highlights = contribution_highlights(team, MONDAY)
+    highlights = contribution_highlights(team, MONDAY, viewer=member)
 
     [goal] = highlights.goals
     assert [(m.member.name, m.points_gained) for m in goal.movers] == [
