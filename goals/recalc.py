@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, models, transaction
-from django.db.models import FloatField, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, F, FloatField, OuterRef, Q, Subquery, Sum, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -204,18 +204,22 @@ LOADED_FIELDS = (
     "progress",
     "expected_progress",
     "status",
-    "forecast_value",
-    "forecast_low",
-    "forecast_high",
     "calc_version",
+)
+# A maintain goal's status reads its stored forecast; the other goals' are not read (a run
+# writes the forecast afresh for every goal it writes), so they cost nothing to load.
+STORED_FORECAST = tuple(
+    Case(When(direction=Goal.Direction.MAINTAIN, then=F(name)), default=None)
+    for name in ("forecast_value", "forecast_low", "forecast_high")
 )
 
 
 @dataclass(slots=True)
 class GoalRow:
-    """One goal as a recalculation sees it: the LOADED_FIELDS (`pk` for `id`), the day of its
-    latest history row, its period, its manual progress, whether it rolls its children up, and
-    the calculated fields a run writes back (WRITTEN_FIELDS)."""
+    """One goal as a recalculation sees it: the LOADED_FIELDS (`pk` for `id`), a maintain
+    goal's stored forecast (STORED_FORECAST), the day of its latest history row, its period, its
+    manual progress, whether it rolls its children up, and the calculated fields a run writes
+    back (WRITTEN_FIELDS)."""
 
     pk: int
     period_id: int
@@ -235,11 +239,12 @@ class GoalRow:
     progress: Decimal | None
     expected_progress: Decimal | None
     status: str
-    # Read as stored (a maintain goal's status reads its forecast) and written back by a run.
+    calc_version: int
+    # Read as stored for a maintain goal (its status reads them; None for the others) and
+    # written back by a run for every goal it writes.
     forecast_value: Decimal | None
     forecast_low: Decimal | None
     forecast_high: Decimal | None
-    calc_version: int
     last_history_as_of: date | None
     period: GoalPeriod | None = None
     manual_value: Decimal | None = None
@@ -265,7 +270,7 @@ def _load_goals(goal_ids: Iterable[int]) -> list[GoalRow]:
         for values in Goal.objects.filter(_among("pk", goal_ids), archived_at__isnull=True)
         .annotate(last_history_as_of=Subquery(last_history.values("as_of")[:1]))
         .order_by("pk")
-        .values_list(*LOADED_FIELDS, "last_history_as_of")
+        .values_list(*LOADED_FIELDS, *STORED_FORECAST, "last_history_as_of")
     ]
     # A handful of periods for hundreds of goals: one small query, shared instances.
     periods = GoalPeriod.objects.in_bulk({goal.period_id for goal in goals})
@@ -388,7 +393,10 @@ def _direction(goal: GoalRow) -> str:
     return goal.direction
 
 
-def _outlook(goal: GoalRow) -> Outlook:
+def _outlook(goal: GoalRow) -> Outlook | None:
+    """The stored forecast a maintain goal's status reads (none for the other goals)."""
+    if goal.direction != MAINTAIN:
+        return None
     return Outlook(goal.forecast_value, goal.forecast_low, goal.forecast_high)
 
 
