@@ -32,10 +32,12 @@ from metrics.registry import Metric, evaluate, get_metric
 
 from . import tasks
 from .comparison import previous_window, scope_values
+from .display import short
 from .models import Goal
 from .services import goal_create
 
 CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
 MIN_WEIGHT = Decimal("0.01")
 
 # What a suggested row asks of a member: (direction, side kept by a maintain goal).
@@ -122,9 +124,9 @@ def rule_text(parent: Goal) -> str:
     if not parent.metric_key:
         return "Each member starts from the team's baseline and target; the weights are equal."
     metric = get_metric(parent.metric_key)
-    target = f"{parent.target.normalize():f}"
+    target = short(parent.target, metric.unit)
     text = (
-        f"Every member is asked for the team's target, {target} {metric.unit}. The team's "
+        f"Every member is asked for the team's target, {target}. The team's "
         f"{metric.label} is its members' values weighted by their share of the team's book "
         f"(what the metric divides by: the Share column, which becomes each goal's weight), so "
         f"when every member reaches {target} the team does too."
@@ -189,8 +191,11 @@ def cascade_suggestions(*, parent: Goal, today: date) -> list[CascadeRow]:
     for member, count in zip(members, counts, strict=True):
         share = shares[member.pk]
         weight = max((share or Decimal(0)) * 100, MIN_WEIGHT).quantize(CENT, ROUND_HALF_UP)
-        # A goal without a calculator has no book to read: the team's baseline it is.
+        # A goal without a calculator has no book to read: the team's baseline it is. A value
+        # from the data is rounded to a tenth, as a person would type it.
         baseline = baselines.get(member.pk) if metric else parent.baseline
+        if metric is not None and baseline is not None:
+            baseline = baseline.quantize(TENTH, ROUND_HALF_UP)
         aim = member_aim(parent, metric, baseline)
         rows.append(
             CascadeRow(

@@ -50,7 +50,7 @@ def test_lead_cascades_renewals_with_the_suggested_rows_unchanged(
     page.get_by_role("link", name="Cascade to members").click()
 
     expect(page.locator("#cascade-rule")).to_contain_text(
-        "when every member reaches 95 the team does too"
+        "when every member reaches 95% the team does too"
     )
     expect(page.get_by_label("Mo Member goal")).to_have_value("floor")  # 100 % last quarter
     expect(page.get_by_label("Tia Mate goal")).to_have_value("increase")  # from 50 %
