@@ -60,41 +60,23 @@ def test_a_teammate_reads_neither_the_help_asked_nor_its_reply(
 def test_contributions_never_name_a_private_individual_goal_to_whom_may_not_see_it(
     client, quarter, team, lead, member, teammate
 ):
-    team_goal = GoalFactory(
-        period=quarter,
-        team=team,
-        name="Team NRR",
-        goal_type="metric",
-        metric_key="nrr",
-        task_target=None,
-        target=105,
-        baseline=100,
-    )
-    private = GoalFactory(
-        period=quarter,
-        team=team,
-        owner=member,
-        parent=team_goal,
-        name="Mo's NRR",
-        goal_type="metric",
-        metric_key="nrr",
-        task_target=None,
-        target=106,
-        baseline=100,
-        visibility=Goal.Visibility.PRIVATE,
-    )
-    public = GoalFactory(
-        period=quarter,
-        team=team,
-        owner=teammate,
-        parent=team_goal,
-        name="Tia's NRR",
-        goal_type="metric",
-        metric_key="nrr",
-        task_target=None,
-        target=106,
-        baseline=100,
-    )
+    def nrr_goal(name, owner=None, **fields):
+        return GoalFactory(
+            period=quarter,
+            team=team,
+            owner=owner,
+            name=name,
+            goal_type="metric",
+            metric_key="nrr",
+            task_target=None,
+            target=105,
+            baseline=100,
+            **fields,
+        )
+
+    team_goal = nrr_goal("Team NRR")
+    private = nrr_goal("Mo's NRR", member, parent=team_goal, visibility=Goal.Visibility.PRIVATE)
+    public = nrr_goal("Tia's NRR", teammate, parent=team_goal)
     for person, own in ((member, private), (teammate, public)):
         ContributionSnapshot.objects.create(
             goal=team_goal,
