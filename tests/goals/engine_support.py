@@ -60,6 +60,19 @@ def this_quarter_nrr_goal(lead, member) -> tuple[Goal, object]:
     return goal, acme
 
 
+def member_metric_goal(owner, *, by, name: str, period=None, **fields) -> Goal:
+    """A metric goal of `owner` in `period` (a new Q1 2026 by default): on a metric with
+    metric_key=..., else one measured by hand (unit=...)."""
+    return goal_create(
+        period=period or quarter(),
+        owner=owner,
+        name=name,
+        goal_type="metric",
+        created_by=by,
+        **fields,
+    )
+
+
 def task_goal(period, team, name: str, tasks: int, *, by, **fields) -> Goal:
     """A goal of `team` to finish `tasks` tasks (an individual one with owner=...)."""
     return goal_create(

@@ -13,7 +13,7 @@ from goals.models import Goal, ManualEntry
 from goals.services import goal_create, manual_entry_add
 from tests.api_support import field_errors
 
-from .engine_support import fast_password_hashing, quarter  # noqa: F401
+from .engine_support import fast_password_hashing, member_metric_goal, quarter  # noqa: F401
 from .test_api_goals import Api
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +32,15 @@ def errors_of(excinfo) -> dict[str, str]:
 
 @pytest.fixture
 def onboarding(lead, member):
-    return goal_create(
-        period=quarter(),
-        owner=member,
+    return member_metric_goal(
+        member,
+        by=lead,
         name="Onboarding time",
-        goal_type="metric",
         unit="days",
         direction="decrease",
         baseline="45",
         target="30",
         stretch_target="25",
-        created_by=lead,
     )
 
 
@@ -65,15 +63,13 @@ def test_a_negative_number_of_days_is_refused_by_the_service(onboarding, member)
     ],
 )
 def test_each_unit_bounds_its_entries(lead, member, unit, value, refusal):
-    goal = goal_create(
-        period=quarter(),
-        owner=member,
+    goal = member_metric_goal(
+        member,
+        by=lead,
         name="Measured by hand",
-        goal_type="metric",
         unit=unit,
         baseline="1",
         target="2",
-        created_by=lead,
     )
     with pytest.raises(ValidationError) as excinfo:
         manual_entry_add(goal=goal, by=member, value=value)
@@ -106,15 +102,13 @@ def test_the_page_the_api_the_admin_and_the_check_in_refuse_the_same_entry(
 
 def test_targets_outside_the_metric_range_are_refused(lead, member):
     with pytest.raises(ValidationError) as excinfo:
-        goal_create(
-            period=quarter(),
-            owner=member,
+        member_metric_goal(
+            member,
+            by=lead,
             name="GRR",
-            goal_type="metric",
             metric_key="grr",
             baseline="95",
             target="101",
-            created_by=lead,
         )
     assert errors_of(excinfo) == {
         "target": "Gross revenue retention is between 0 and 100 (got 101)."
@@ -145,17 +139,15 @@ def test_an_accumulating_metric_is_a_target_to_reach_by_the_period_end(lead, mem
 
 def test_a_stretch_of_a_ceiling_is_below_it(lead, member):
     with pytest.raises(ValidationError) as excinfo:
-        goal_create(
-            period=quarter(),
-            owner=member,
+        member_metric_goal(
+            member,
+            by=lead,
             name="Escalations",
-            goal_type="metric",
             unit="count",
             direction="maintain",
             maintain_side="ceiling",
             target="10",
             stretch_target="12",
-            created_by=lead,
         )
     assert errors_of(excinfo) == {
         "stretch_target": "The stretch target must be below the target (10) for a goal that "

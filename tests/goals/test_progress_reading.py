@@ -11,10 +11,9 @@ import time_machine
 from goals import recalc
 from goals.display import progress_reading
 from goals.models import Goal
-from goals.services import goal_create
 from tests.metrics.builders import customer
 
-from .engine_support import D, fast_password_hashing, quarter  # noqa: F401
+from .engine_support import D, fast_password_hashing, member_metric_goal, nrr_goal  # noqa: F401
 
 
 def goal(**fields) -> Goal:
@@ -114,25 +113,16 @@ def test_the_goal_page_and_the_dashboard_read_a_breached_floor_in_points(
 ):
     with time_machine.travel("2026-02-14 12:00Z", tick=False):
         customer(member, {date(2025, 12, 1): 1000, date(2026, 2, 1): 881})
-        floor = goal_create(
-            period=quarter(),
-            owner=member,
+        floor = member_metric_goal(
+            member,
+            by=lead,
             name="Keep gross retention above 90%",
-            goal_type="metric",
             metric_key="grr",
             direction="maintain",
             target="90",
-            created_by=lead,
         )
-        below = goal_create(
-            period=floor.period,
-            owner=member,
-            name="Grow NRR",
-            goal_type="metric",
-            metric_key="nrr",
-            baseline="110",
-            target="112",
-            created_by=lead,
+        below = nrr_goal(
+            floor.period, by=lead, owner=member, name="Grow NRR", baseline="110", target="112"
         )
         recalc.backfill_history([floor.pk, below.pk])
         client.force_login(lead)

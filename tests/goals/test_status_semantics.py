@@ -8,10 +8,10 @@ import time_machine
 
 from goals import recalc
 from goals.models import Goal, ProgressHistory
-from goals.services import goal_create, manual_entry_add
+from goals.services import manual_entry_add
 from tests.metrics.builders import customer, local, qbr
 
-from .engine_support import D, fast_password_hashing, quarter  # noqa: F401
+from .engine_support import D, fast_password_hashing, member_metric_goal, quarter  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 DECEMBER = date(2025, 12, 1)
@@ -24,16 +24,15 @@ def valentines_day():
 
 
 def grr_floor(period, owner, lead, *, target="90", stretch=None) -> Goal:
-    return goal_create(
+    return member_metric_goal(
+        owner,
+        by=lead,
         period=period,
-        owner=owner,
         name="Keep gross retention above 90%",
-        goal_type="metric",
         metric_key="grr",
         direction="maintain",
         target=target,
         stretch_target=stretch,
-        created_by=lead,
     )
 
 
@@ -94,16 +93,14 @@ def test_a_floor_held_at_the_period_end_is_achieved_only_once_the_period_is_over
 
 
 def test_a_ceiling_measured_by_hand_is_behind_above_it(lead, member):
-    goal = goal_create(
-        period=quarter(),
-        owner=member,
+    goal = member_metric_goal(
+        member,
+        by=lead,
         name="Keep onboarding under 30 days",
-        goal_type="metric",
         unit="days",
         direction="maintain",
         maintain_side="ceiling",
         target="30",
-        created_by=lead,
     )
     manual_entry_add(goal=goal, by=member, value="28")
     recalc.recalculate_goals([goal.pk])
@@ -124,15 +121,14 @@ def qbr_book(csm, completed: list[date], customers: int = 10):
 
 
 def qbr_goal(period, owner, lead) -> Goal:
-    return goal_create(
+    return member_metric_goal(
+        owner,
+        by=lead,
         period=period,
-        owner=owner,
         name="QBRs with every customer",
-        goal_type="metric",
         metric_key="qbr_completion",
         baseline="85",  # last quarter's completion: for comparison only
         target="90",
-        created_by=lead,
     )
 
 
@@ -161,16 +157,14 @@ def test_qbr_completion_falling_behind_its_pace_is_behind(lead, member):
 
 def test_a_ceiling_forecast_probability_counts_values_below_it(lead, member):
     customer(member, {DECEMBER: 1000})
-    goal = goal_create(
-        period=quarter(),
-        owner=member,
+    goal = member_metric_goal(
+        member,
+        by=lead,
         name="Escalations",
-        goal_type="metric",
         unit="count",
         direction="maintain",
         maintain_side="ceiling",
         target="10",
-        created_by=lead,
     )
     counts = ((9, 2), (10, 3), (11, 3), (12, 4), (13, 5), (14, 6))  # February: about +1 a day
     for day, count in ((date(2026, 2, day), count) for day, count in counts):
