@@ -2,8 +2,8 @@
 
 For every full calendar quarter of the org's history (seven, from the first quarter after its
 history starts to the last one closed), every metric, every CSM and every team, the daily
-period-to-date series is replayed through the metric engine (one call per metric and day, all
-scopes at once), and a forecast is made at days 15, 30, 45, 60 and 75 from the points up to that
+period-to-date series is replayed through the metric engine (its period-to-date series: one read
+of each quarter's data for all scopes and days), and a forecast is made at days 15, 30, 45, 60 and 75 from the points up to that
 day and compared with the value on the quarter's last day. Forecasts side by side:
 
 - calibrated random walk (goals/forecast.py, the code the recalculation runs): calibrated on the
@@ -80,7 +80,7 @@ class Scores:
         )
 
 
-def replayed_periods(metric_key, quarters, user_ids, team_ids, past_period) -> list:
+def replayed_periods(metric_key, quarters, user_ids, team_ids, past_periods) -> list:
     """The metric's daily series of every quarter (the engine replay). With BENCH_FORECAST_CACHE
     set to a directory, kept there between runs of the same org (for working on the scoring)."""
     from goals.forecast import PastPeriod
@@ -94,7 +94,7 @@ def replayed_periods(metric_key, quarters, user_ids, team_ids, past_period) -> l
             for i in range(len(quarters))
         ]
     periods = [
-        past_period(metric_key, start, end, user_ids=user_ids, team_ids=team_ids)
+        past_periods([metric_key], start, end, user_ids=user_ids, team_ids=team_ids)[metric_key]
         for start, end in quarters
     ]
     if path:
@@ -142,7 +142,7 @@ def main() -> None:
     setup_django()
     from django.conf import settings
 
-    from goals.calibration import past_period
+    from goals.calibration import past_periods
     from goals.forecast import INDIVIDUAL, TEAM, PrefixStats, Trend, calibrate, forecast_trends
     from metrics.registry import ACCUMULATING, METRICS, evaluate
 
@@ -161,7 +161,7 @@ def main() -> None:
     z_band = stats.norm.ppf(0.9)
     for metric_key, metric in METRICS.items():
         replay = time.perf_counter()
-        periods = replayed_periods(metric_key, quarters, user_ids, team_ids, past_period)
+        periods = replayed_periods(metric_key, quarters, user_ids, team_ids, past_periods)
         before = quarters[0][0] - timedelta(days=1)
         first = evaluate(
             metric_key,

@@ -2,7 +2,8 @@
 
 The last closed calendar quarters of customer data (GOAL_FORECAST_CALIBRATION_QUARTERS,
 default 4) are replayed day by day through the metric engine for every CSM in a team and every
-team (one engine call per metric and day, all scopes at once), the forecast model is run at
+team (one read of each quarter's customer data for every metric, scope and day: the engine's
+period-to-date series, metrics/series.py), the forecast model is run at
 every day of each of them, and the errors it made are kept as percentiles per metric, scope and
 tenth of the period elapsed in `ForecastCalibration` (at most 5 metrics x 2 scopes x 10 rows).
 Goals of any period type read the cell of their elapsed tenth.
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from goals_project.people.models import Membership, Team
-from metrics.registry import ACCUMULATING, METRICS, evaluate
+from metrics.registry import ACCUMULATING, METRICS, daily_values
 
 from .forecast import LEVELS, Calibration, PastPeriod, calibrate
 from .models import ForecastCalibration
@@ -40,25 +41,20 @@ def closed_quarters(today: date, count: int) -> list[tuple[date, date]]:
     return quarters[::-1]
 
 
-def past_period(
-    metric_key: str, start: date, end: date, *, user_ids: list[int], team_ids: list[int]
-) -> PastPeriod:
-    """The metric's period-to-date value of every user and team on every day of the window,
-    as forecast.PastPeriod (rows: the users then the teams, in the given order)."""
-    days = (end - start).days + 1
-    values = np.full((len(user_ids) + len(team_ids), days), np.nan)
-    for day in range(days):
-        results = evaluate(
-            metric_key,
-            start=start,
-            end=start + timedelta(days=day),
-            user_ids=user_ids,
-            team_ids=team_ids,
-        )
-        ratios = [results.users[pk] for pk in user_ids] + [results.teams[pk] for pk in team_ids]
-        values[:, day] = [np.nan if r.value is None else float(r.value) for r in ratios]
-    teams = np.arange(len(values)) >= len(user_ids)
-    return PastPeriod(values=values, teams=teams)
+def past_periods(
+    metric_keys: Collection[str],
+    start: date,
+    end: date,
+    *,
+    user_ids: list[int],
+    team_ids: list[int],
+) -> dict[str, PastPeriod]:
+    """Each metric's period-to-date value of every user and team on every day of the window,
+    as forecast.PastPeriod (rows: the users then the teams, in the given order), from one read
+    of the window's customer data (metrics/series.py)."""
+    values = daily_values(metric_keys, start=start, end=end, user_ids=user_ids, team_ids=team_ids)
+    teams = np.arange(len(user_ids) + len(team_ids)) >= len(user_ids)
+    return {key: PastPeriod(values=values[key], teams=teams) for key in metric_keys}
 
 
 def measure_calibration(
@@ -69,13 +65,12 @@ def measure_calibration(
     metric_keys: Collection[str] = tuple(METRICS),
 ) -> Calibration:
     """The calibration of the metrics over these past windows for these scopes."""
-    periods = {
-        key: [
-            past_period(key, start, end, user_ids=user_ids, team_ids=team_ids)
-            for start, end in windows
-        ]
-        for key in metric_keys
-    }
+    periods: dict[str, list[PastPeriod]] = {key: [] for key in metric_keys}
+    for start, end in windows:
+        for key, period in past_periods(
+            metric_keys, start, end, user_ids=user_ids, team_ids=team_ids
+        ).items():
+            periods[key].append(period)
     return calibrate(periods, {key: METRICS[key].shape == ACCUMULATING for key in metric_keys})
 
 

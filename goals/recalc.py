@@ -37,7 +37,15 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from goals_project.people.models import Membership
-from metrics.registry import ACCUMULATING, Metric, Ratio, ScopeResults, evaluate, get_metric
+from metrics.registry import (
+    ACCUMULATING,
+    Metric,
+    Ratio,
+    ScopeResults,
+    evaluate_daily,
+    evaluate_metrics,
+    get_metric,
+)
 
 from .calibration import load_calibration
 from .forecast import INDIVIDUAL, TEAM, SeriesStats, Trend, forecast_trends
@@ -160,6 +168,10 @@ def may_roll_up(goal: GoalRow) -> bool:
 def is_rollup(goal: GoalRow) -> bool:
     """Set by the recalculation once it knows the goal's children (see _context)."""
     return goal.rolls_up
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
 def _local_end_of(day: date) -> datetime:
@@ -325,28 +337,41 @@ class _Context:
 
 def _engine_groups(
     goals: list[GoalRow], today: date
-) -> dict[tuple[str, date, date], list[GoalRow]]:
-    groups: dict[tuple[str, date, date], list[GoalRow]] = defaultdict(list)
+) -> dict[tuple[date, date], dict[str, list[GoalRow]]]:
+    """The calculated goals by window, then by metric: one engine call per window."""
+    groups: dict[tuple[date, date], dict[str, list[GoalRow]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for goal in goals:
         if not is_calculated(goal):
             continue
         window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
         if window is not None:
-            groups[(goal.metric_key, *window)].append(goal)
+            groups[window][goal.metric_key].append(goal)
     return groups
 
 
-def _evaluate_group(
-    metric_key: str, start: date, end: date, goals: list[GoalRow], context: _Context
-) -> ScopeResults:
-    user_ids = {goal.owner_id for goal in goals if goal.owner_id}
-    team_ids = {goal.team_id for goal in goals if goal.owner_id is None}
-    # Members are asked for too: their ratios give the contribution snapshots. The engine
-    # computes the members of every team anyway, so this costs nothing extra.
-    for team_id in team_ids:
-        user_ids.update(context.members.get(team_id, ()))
+def _scopes(
+    by_metric: dict[str, list[GoalRow]], context: _Context
+) -> dict[str, tuple[set[int], set[int]]]:
+    """Each metric's (user ids, team ids) for its goals. Team goals' members are asked for
+    too: their ratios give the contribution snapshots, and the engine computes the members of
+    every team anyway, so this costs nothing extra."""
+    scopes = {}
+    for metric_key, goals in by_metric.items():
+        user_ids = {goal.owner_id for goal in goals if goal.owner_id}
+        team_ids = {goal.team_id for goal in goals if goal.owner_id is None}
+        for team_id in team_ids:
+            user_ids.update(context.members.get(team_id, ()))
+        scopes[metric_key] = (user_ids, team_ids)
+    return scopes
+
+
+def _evaluate_window(
+    start: date, end: date, by_metric: dict[str, list[GoalRow]], context: _Context
+) -> dict[str, ScopeResults]:
     context.engine_calls += 1
-    return evaluate(metric_key, start=start, end=end, user_ids=user_ids, team_ids=team_ids)
+    return evaluate_metrics(_scopes(by_metric, context), start=start, end=end)
 
 
 def _calculated_value(goal: GoalRow, results: ScopeResults) -> Decimal | None:
@@ -538,9 +563,10 @@ def _plan(goals: list[GoalRow], context: _Context, now: datetime) -> list[_Write
     states: dict[int, tuple[GoalState, date | None]] = {}
     # Team goals' engine results: their contribution rows are built only if the goal is written.
     team_results: dict[int, tuple[ScopeResults, date]] = {}
-    for (metric_key, start, end), group in _engine_groups(goals, today).items():
-        results = _evaluate_group(metric_key, start, end, group, context)
-        for goal in group:
+    for (start, end), by_metric in _engine_groups(goals, today).items():
+        results_by_metric = _evaluate_window(start, end, by_metric, context)
+        for goal in (goal for group in by_metric.values() for goal in group):
+            results = results_by_metric[goal.metric_key]
             value = _calculated_value(goal, results)
             state = _state_of(
                 goal, value, _progress(goal, value), end, today=today, outlook=_outlook(goal)
@@ -1012,8 +1038,8 @@ def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> R
     """Give calculated metric goals one history point per day from their period start to
     yesterday, each computed "as of" that day from the dated customer data (and team goals
     their members' contribution snapshots of that day), then recalculate them for today. Days
-    that already have a point are left alone, so running it again adds nothing. One engine
-    call per (metric, period, day), for all the goals at once."""
+    that already have a point are left alone, so running it again adds nothing. One read of
+    the customer data per period, for all the goals and days at once (metrics/series.py)."""
     today = today or timezone.localdate()
     goals = [goal for goal in _load_goals(set(goal_ids)) if is_calculated(goal)]
     result = RecalcResult(goal_ids=[goal.pk for goal in goals])
@@ -1023,20 +1049,31 @@ def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> R
         )
     )
     context = _context(goals, today)
-    groups: dict[tuple[str, int], list[GoalRow]] = defaultdict(list)
+    periods: dict[int, dict[str, list[GoalRow]]] = defaultdict(lambda: defaultdict(list))
     for goal in goals:
-        groups[(goal.metric_key, goal.period_id)].append(goal)
+        periods[goal.period_id][goal.metric_key].append(goal)
     history: dict[int, list[_History]] = defaultdict(list)
     snapshots: dict[int, list[_Snapshot]] = defaultdict(list)
-    for (metric_key, _), group in groups.items():
-        period = group[0].period
+    for by_metric in periods.values():
+        period = next(iter(by_metric.values()))[0].period
         last_day = min(today - timedelta(days=1), period.end)
-        day = period.start
-        while day <= last_day:
-            missing = [goal for goal in group if (goal.pk, day) not in existing]
-            if missing:
-                results = _evaluate_group(metric_key, period.start, day, missing, context)
-                for goal in missing:
+        missing_days = [
+            day
+            for day in _days(period.start, last_day)
+            if any((goal.pk, day) not in existing for group in by_metric.values() for goal in group)
+        ]
+        if not missing_days:
+            continue
+        context.engine_calls += 1
+        daily = evaluate_daily(
+            _scopes(by_metric, context), start=period.start, end=missing_days[-1]
+        )
+        for metric_key, group in by_metric.items():
+            for day in missing_days:
+                results = daily[metric_key][(day - period.start).days]
+                for goal in group:
+                    if (goal.pk, day) in existing:
+                        continue
                     value = _calculated_value(goal, results)
                     state = _state_of(goal, value, _progress(goal, value), day, today=today)
                     history[goal.pk].append(
@@ -1052,7 +1089,6 @@ def backfill_history(goal_ids: Iterable[int], *, today: date | None = None) -> R
                     )
                     if goal.owner_id is None:
                         snapshots[goal.pk] += _contributions(goal, results, day, context)
-            day += timedelta(days=1)
     writes = [
         _Write(
             goal=goal,

@@ -3,42 +3,33 @@
 Each calculator takes the owners (CSM user ids) and an inclusive window [start, end] of calendar
 dates and returns {user_id: Ratio} for the owners that have data; the registry fills in the rest.
 A customer counts in the book of its current CSM. Every calculator is one SQL query grouped by
-owner, whatever the number of owners, and gives the same result on PostgreSQL and SQLite (the
-expressions used are portable: correlated subqueries, conditional counts, COALESCE, LEAST).
+owner, whatever the number of owners, and gives the same result on PostgreSQL and SQLite.
+
+The queries are written once per database vendor (and, for QBR completion, per number of
+quarters in the window) and kept: compiling an ORM query costs more than running it for a small
+scope. They look up each customer's ARR on a date once (a correlated `ORDER BY effective_date
+DESC LIMIT 1` on the (customer, effective_date) index, materialised in a CTE so that the value
+is not looked up again where it is used twice), and net and gross revenue retention share one
+pass over their cohort (`revenue_retention`). Only portable SQL is used (materialised CTEs,
+correlated subqueries, CASE, COALESCE); the scope filter is the one vendor-specific fragment.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Collection, Iterator
+import functools
+import json
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import reduce
 
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Least
+from django.db import connection
 from django.utils import timezone
 
 from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from .ratio import Ratio
 
-MONEY = DecimalField(max_digits=16, decimal_places=2)
 CENT = Decimal("0.01")
-ZERO_MONEY = Value(Decimal("0.00"), output_field=MONEY)
+NRR, GRR = "nrr", "grr"
 
 
 def local_midnight(day: date) -> datetime:
@@ -54,40 +45,135 @@ def timestamp_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return local_midnight(start), local_midnight(end + timedelta(days=1))
 
 
-def arr_on(day: date) -> Coalesce:
-    """ARR of the outer customer on `day`: its latest record on or before the day, else 0."""
-    latest = (
-        ArrRecord.objects.filter(customer=OuterRef("pk"), effective_date__lte=day)
-        .order_by("-effective_date")
-        .values("arr")[:1]
-    )
-    return Coalesce(Subquery(latest, output_field=MONEY), ZERO_MONEY, output_field=MONEY)
-
-
-def _book(user_ids: Collection[int]) -> QuerySet[Customer]:
-    return Customer.objects.filter(csm_id__in=list(user_ids))
-
-
 def _money(amount) -> Decimal:
     # SQLite sums decimals as floating point; rounding to cents gives PostgreSQL's exact sum
     # (and the same representation) for any book below 10^13.
     return Decimal(amount or 0).quantize(CENT)
 
 
-def _money_ratios(rows) -> dict[int, Ratio]:
-    return {
-        row["owner"]: Ratio(_money(row["numerator"]), _money(row["denominator"])) for row in rows
-    }
+# --- the queries, built once -----------------------------------------------------------------
 
 
-def _revenue_cohort(user_ids: Collection[int], start: date, end: date) -> QuerySet[Customer]:
-    """Customers in the owners' books with ARR on the start date (new customers are excluded)."""
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _in_scope(column: str) -> str:
+    """`column` is one of the owners (one parameter: the owner ids)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])"
+    return f"{column} IN (SELECT value FROM json_each(%s))"
+
+
+def _owners_parameter(user_ids: Collection[int]):
+    ids = sorted(set(user_ids))
+    return ids if connection.vendor == "postgresql" else json.dumps(ids)
+
+
+def _day(day: date):
+    return connection.ops.adapt_datefield_value(day)
+
+
+def _moment(moment: datetime):
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _arr_on(customer_column: str) -> str:
+    """ARR of the customer on the date given as the parameter: its latest record on or before
+    that date (NULL when none): one descent of the (customer, effective_date) index."""
     return (
-        _book(user_ids)
-        .annotate(arr_start=arr_on(start), arr_end=arr_on(end))
-        .filter(arr_start__gt=0)
-        .values(owner=F("csm_id"))
+        f"(SELECT r.arr FROM {_table(ArrRecord)} r WHERE r.customer_id = {customer_column} "
+        "AND r.effective_date <= %s ORDER BY r.effective_date DESC LIMIT 1)"
     )
+
+
+@functools.cache
+def _revenue_sql(vendor: str) -> str:
+    # `starting` looks each customer's ARR up on the start date once; `cohort` keeps those
+    # with ARR and looks up their ARR on the end date once (0 when churned).
+    return (
+        "WITH starting AS MATERIALIZED ("
+        f"SELECT c.csm_id AS owner, c.id AS customer_id, {_arr_on('c.id')} AS arr_start "
+        f"FROM {_table(Customer)} c WHERE {_in_scope('c.csm_id')}"
+        "), cohort AS MATERIALIZED ("
+        f"SELECT s.owner, s.arr_start, COALESCE({_arr_on('s.customer_id')}, 0) AS arr_end "
+        "FROM starting s WHERE s.arr_start > 0"
+        ") SELECT owner, SUM(arr_end), "
+        "SUM(CASE WHEN arr_end < arr_start THEN arr_end ELSE arr_start END), SUM(arr_start) "
+        "FROM cohort GROUP BY owner"
+    )
+
+
+@functools.cache
+def _renewal_sql(vendor: str) -> str:
+    return (
+        "SELECT c.csm_id, SUM(CASE WHEN n.outcome = %s THEN 1 ELSE 0 END), COUNT(*) "
+        f"FROM {_table(Renewal)} n JOIN {_table(Customer)} c ON c.id = n.customer_id "
+        f"WHERE {_in_scope('c.csm_id')} AND n.due_date >= %s AND n.due_date <= %s "
+        "AND n.outcome IN (%s, %s) GROUP BY c.csm_id"
+    )
+
+
+@functools.cache
+def _nps_sql(vendor: str) -> str:
+    return (
+        "SELECT c.csm_id, SUM(CASE WHEN n.score >= 9 THEN 1 WHEN n.score <= 6 THEN -1 ELSE 0 "
+        f"END), COUNT(*) FROM {_table(NpsResponse)} n JOIN {_table(Customer)} c "
+        f"ON c.id = n.customer_id WHERE {_in_scope('c.csm_id')} AND n.responded_at >= %s "
+        "AND n.responded_at < %s GROUP BY c.csm_id"
+    )
+
+
+@functools.cache
+def _qbr_sql(vendor: str, parts: int) -> str:
+    # `book` looks each customer's ARR up once per quarter part (at the part's last day); a
+    # customer active then is expected, and done when it has a QBR completed within the part.
+    active = ", ".join(f"{_arr_on('c.id')} AS arr_{index}" for index in range(parts))
+    expected = " + ".join(
+        f"SUM(CASE WHEN b.arr_{index} > 0 THEN 1 ELSE 0 END)" for index in range(parts)
+    )
+    done = " + ".join(
+        f"SUM(CASE WHEN b.arr_{index} > 0 THEN (CASE WHEN EXISTS (SELECT 1 FROM {_table(Qbr)} q "
+        "WHERE q.customer_id = b.customer_id AND q.completed_at >= %s AND q.completed_at < %s) "
+        "THEN 1 ELSE 0 END) ELSE 0 END)"
+        for index in range(parts)
+    )
+    return (
+        f"WITH book AS MATERIALIZED (SELECT c.csm_id AS owner, c.id AS customer_id, {active} "
+        f"FROM {_table(Customer)} c WHERE {_in_scope('c.csm_id')}) "
+        f"SELECT b.owner, {expected}, {done} FROM book b GROUP BY b.owner"
+    )
+
+
+def _rows(sql: str, parameters: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        return cursor.fetchall()
+
+
+# --- the calculators -------------------------------------------------------------------------
+
+
+def revenue_retention(
+    user_ids: Collection[int], start: date, end: date
+) -> dict[str, dict[int, Ratio]]:
+    """NRR and GRR in one pass over the cohort: the customers in the owners' books with ARR on
+    the start date (new customers are excluded). Returns {"nrr": ..., "grr": ...}.
+
+    NRR = sum of ARR(end) / sum of ARR(start): churned customers count with ARR(end) = 0,
+    expansion counts in full. GRR = sum of min(ARR(end), ARR(start)) / sum of ARR(start):
+    expansion never counts.
+    """
+    rows = _rows(
+        _revenue_sql(connection.vendor),
+        [_day(start), _owners_parameter(user_ids), _day(end)],
+    )
+    by_metric: dict[str, dict[int, Ratio]] = {NRR: {}, GRR: {}}
+    for owner, net, gross, starting in rows:
+        denominator = _money(starting)
+        by_metric[NRR][owner] = Ratio(_money(net), denominator)
+        by_metric[GRR][owner] = Ratio(_money(gross), denominator)
+    return by_metric
 
 
 def net_revenue_retention(user_ids: Collection[int], start: date, end: date) -> dict[int, Ratio]:
@@ -95,20 +181,12 @@ def net_revenue_retention(user_ids: Collection[int], start: date, end: date) -> 
 
     Churned customers count with ARR(end) = 0; expansion counts in full.
     """
-    rows = _revenue_cohort(user_ids, start, end).annotate(
-        numerator=Sum("arr_end", output_field=MONEY),
-        denominator=Sum("arr_start", output_field=MONEY),
-    )
-    return _money_ratios(rows)
+    return revenue_retention(user_ids, start, end)[NRR]
 
 
 def gross_revenue_retention(user_ids: Collection[int], start: date, end: date) -> dict[int, Ratio]:
     """GRR: sum of min(ARR(end), ARR(start)) / sum of ARR(start): expansion never counts."""
-    rows = _revenue_cohort(user_ids, start, end).annotate(
-        numerator=Sum(Least("arr_end", "arr_start", output_field=MONEY), output_field=MONEY),
-        denominator=Sum("arr_start", output_field=MONEY),
-    )
-    return _money_ratios(rows)
+    return revenue_retention(user_ids, start, end)[GRR]
 
 
 def renewal_rate(user_ids: Collection[int], start: date, end: date) -> dict[int, Ratio]:
@@ -116,21 +194,12 @@ def renewal_rate(user_ids: Collection[int], start: date, end: date) -> dict[int,
 
     Pending renewals are not decided yet, so they count in neither part.
     """
-    decided = (Renewal.Outcome.RENEWED, Renewal.Outcome.CHURNED)
-    rows = (
-        Renewal.objects.filter(
-            customer__csm_id__in=list(user_ids),
-            due_date__gte=start,
-            due_date__lte=end,
-            outcome__in=decided,
-        )
-        .values(owner=F("customer__csm_id"))
-        .annotate(
-            renewed=Count("pk", filter=Q(outcome=Renewal.Outcome.RENEWED)),
-            decided=Count("pk"),
-        )
+    renewed, churned = Renewal.Outcome.RENEWED.value, Renewal.Outcome.CHURNED.value
+    rows = _rows(
+        _renewal_sql(connection.vendor),
+        [renewed, _owners_parameter(user_ids), _day(start), _day(end), renewed, churned],
     )
-    return {row["owner"]: Ratio(Decimal(row["renewed"]), Decimal(row["decided"])) for row in rows}
+    return {owner: Ratio(Decimal(done), Decimal(decided)) for owner, done, decided in rows}
 
 
 def net_promoter_score(user_ids: Collection[int], start: date, end: date) -> dict[int, Ratio]:
@@ -139,23 +208,11 @@ def net_promoter_score(user_ids: Collection[int], start: date, end: date) -> dic
     The ratio's numerator is promoters - detractors, so the value runs from -100 to 100.
     """
     since, before = timestamp_bounds(start, end)
-    rows = (
-        NpsResponse.objects.filter(
-            customer__csm_id__in=list(user_ids), responded_at__gte=since, responded_at__lt=before
-        )
-        .values(owner=F("customer__csm_id"))
-        .annotate(
-            promoters=Count("pk", filter=Q(score__gte=9)),
-            detractors=Count("pk", filter=Q(score__lte=6)),
-            responses=Count("pk"),
-        )
+    rows = _rows(
+        _nps_sql(connection.vendor),
+        [_owners_parameter(user_ids), _moment(since), _moment(before)],
     )
-    return {
-        row["owner"]: Ratio(
-            Decimal(row["promoters"] - row["detractors"]), Decimal(row["responses"])
-        )
-        for row in rows
-    }
+    return {owner: Ratio(Decimal(net), Decimal(responses)) for owner, net, responses in rows}
 
 
 def quarters(start: date, end: date) -> Iterator[tuple[date, date]]:
@@ -207,31 +264,18 @@ def qbr_completion(user_ids: Collection[int], start: date, end: date) -> dict[in
 
     For each quarter's part of the window, expected = customers active (ARR > 0) on the part's
     last day, done = those of them with a QBR completed inside the part. All quarters are
-    computed in the same query: one ARR lookup and one EXISTS per quarter and customer.
+    computed in the same query: one ARR lookup per quarter and customer, and one look for a
+    completed QBR per quarter and active customer.
     """
-    book = _book(user_ids)
-    expected_terms, done_terms = [], []
-    for index, (part_start, part_end) in enumerate(quarters(start, end)):
-        since, before = timestamp_bounds(part_start, part_end)
-        active, done = f"active_{index}", f"done_{index}"
-        completed = Qbr.objects.filter(
-            customer=OuterRef("pk"), completed_at__gte=since, completed_at__lt=before
-        )
-        book = book.annotate(**{active: arr_on(part_end), done: Exists(completed)})
-        expected_terms.append(When(**{f"{active}__gt": 0}, then=1))
-        done_terms.append(When(Q(**{f"{active}__gt": 0, done: True}), then=1))
-    if not expected_terms:  # an empty window (end before start)
+    parts = list(quarters(start, end))
+    if not parts:  # an empty window (end before start)
         return {}
-    counts = {
-        name: reduce(
-            operator.add,
-            (Sum(Case(term, default=0, output_field=IntegerField())) for term in terms),
-        )
-        for name, terms in (("expected", expected_terms), ("done", done_terms))
-    }
-    rows = book.values(owner=F("csm_id")).annotate(**counts)
+    parameters: list = [_day(part_end) for _, part_end in parts]
+    parameters.append(_owners_parameter(user_ids))
+    for part_start, part_end in parts:
+        since, before = timestamp_bounds(part_start, part_end)
+        parameters += [_moment(since), _moment(before)]
+    rows = _rows(_qbr_sql(connection.vendor, len(parts)), parameters)
     return {
-        row["owner"]: Ratio(Decimal(row["done"]), Decimal(row["expected"]))
-        for row in rows
-        if row["expected"]
+        owner: Ratio(Decimal(done), Decimal(expected)) for owner, expected, done in rows if expected
     }

@@ -125,7 +125,9 @@ class Qbr(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "scheduled_date"], name="qbr_one_per_date")
         ]
-        indexes = [models.Index(fields=["completed_at"])]
+        # QBR completion asks, per active customer, whether a QBR was completed in a quarter:
+        # one look into this index, without reading the table.
+        indexes = [models.Index(fields=["customer", "completed_at"], name="qbr_customer_completed")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} QBR {self.scheduled_date}"

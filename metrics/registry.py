@@ -8,18 +8,25 @@ Contract used by the goals engine (do not change a signature without updating it
         .users[user_id] -> Ratio          (every asked user; Ratio(0, 0) when no data)
         .teams[team_id] -> Ratio          (sum over the team's members, leads included)
         .contributions[team_id][user_id] -> Decimal | None   points; they sum to the team value
+    evaluate_metrics({key: (user_ids, team_ids)}, start=, end=) -> {key: ScopeResults}
+        several metrics over one window: metrics that share a pass (NRR and GRR) make one
+    evaluate_daily({key: (user_ids, team_ids)}, start=, end=) -> {key: [ScopeResults, ...]}
+        each metric over [start, day] for every day from start to end, in one pass
+    daily_values(keys, start=, end=, user_ids=, team_ids=) -> {key: array (scopes, days)}
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
+
 from goals_project.people.models import Membership
 
-from . import calculators
+from . import calculators, series
 from .ratio import HUNDRED, Ratio
 
 __all__ = [
@@ -33,11 +40,18 @@ __all__ = [
     "ScopeResults",
     "contribution_points",
     "evaluate",
+    "daily_values",
+    "evaluate_daily",
+    "evaluate_metrics",
     "get_metric",
 ]
 
 # calculate(user_ids, start, end) -> {user_id: Ratio}: one set-based pass for every owner.
 Calculator = Callable[[Collection[int], date, date], dict[int, Ratio]]
+# joint(user_ids, start, end) -> {metric key: {user_id: Ratio}}: one pass for several metrics.
+JointCalculator = Callable[[Collection[int], date, date], dict[str, dict[int, Ratio]]]
+# daily(window) -> Series: the metric over [start, day] for every day, for every owner.
+DailyCalculator = Callable[[series.Window], series.Series]
 # pace(start, end, as_of) -> the share (0..1) of its value over [start, end] an accumulating
 # metric is expected to have reached on as_of.
 Pace = Callable[[date, date, date], Decimal]
@@ -53,17 +67,21 @@ class Metric:
     side). `shape` says how the period-to-date value moves through a period: a *level* (NRR,
     GRR, renewal rate, NPS) is meaningful from day one, while an *accumulating* metric (QBR
     completion: done over expected for the whole quarter) starts near 0 and fills up; its
-    `pace` says how much of the window's value is expected by a day (see expected_share)."""
+    `pace` says how much of the window's value is expected by a day (see expected_share).
+    Metrics with the same `joint` calculator are computed in one pass when asked together
+    (NRR and GRR read the same cohort)."""
 
     key: str
     label: str
     unit: str
     direction_hint: str  # "increase" or "decrease": which way is better
     calculate: Calculator
+    daily: DailyCalculator
     description: str = ""
     value_range: tuple[Decimal | None, Decimal | None] = (None, None)
     shape: str = LEVEL
     pace: Pace | None = None
+    joint: JointCalculator | None = None
 
     @property
     def accumulates(self) -> bool:
@@ -98,6 +116,8 @@ METRICS: dict[str, Metric] = {
             unit="%",
             direction_hint="increase",
             calculate=calculators.net_revenue_retention,
+            daily=series.net_revenue_retention,
+            joint=calculators.revenue_retention,
             value_range=(Decimal(0), None),
             description="ARR at the end of the window of the customers that had ARR at its "
             "start, over their ARR at the start. Expansion counts, churn counts as 0, "
@@ -109,6 +129,8 @@ METRICS: dict[str, Metric] = {
             unit="%",
             direction_hint="increase",
             calculate=calculators.gross_revenue_retention,
+            daily=series.gross_revenue_retention,
+            joint=calculators.revenue_retention,
             value_range=(Decimal(0), HUNDRED),
             description="Like NRR, but each customer counts at most its starting ARR, so "
             "expansion never counts and the value is at most 100%.",
@@ -119,6 +141,7 @@ METRICS: dict[str, Metric] = {
             unit="%",
             direction_hint="increase",
             calculate=calculators.renewal_rate,
+            daily=series.renewal_rate,
             value_range=(Decimal(0), HUNDRED),
             description="Renewals due in the window that were renewed, over those renewed or "
             "churned. Pending renewals are not counted.",
@@ -129,6 +152,7 @@ METRICS: dict[str, Metric] = {
             unit="points",
             direction_hint="increase",
             calculate=calculators.net_promoter_score,
+            daily=series.net_promoter_score,
             value_range=(Decimal(-100), HUNDRED),
             description="Promoters (9-10) minus detractors (0-6), over all responses in the "
             "window, from -100 to 100.",
@@ -139,6 +163,7 @@ METRICS: dict[str, Metric] = {
             unit="%",
             direction_hint="increase",
             calculate=calculators.qbr_completion,
+            daily=series.qbr_completion,
             value_range=(Decimal(0), HUNDRED),
             shape=ACCUMULATING,
             pace=calculators.qbr_completion_pace,
@@ -192,18 +217,107 @@ def evaluate(
     A team's ratio is the sum of its members' ratios (leads included), so the team value
     decomposes exactly into the members' contributions.
     """
-    metric = get_metric(key)
+    return evaluate_metrics({key: (user_ids, team_ids)}, start=start, end=end)[key]
+
+
+def evaluate_metrics(
+    scopes: Mapping[str, tuple[Collection[int], Collection[int]]], *, start: date, end: date
+) -> dict[str, ScopeResults]:
+    """Several metrics over one window, each for its (user ids, team ids): one query for the
+    teams' members, then one pass per metric, or one per joint calculator for the metrics that
+    share one (NRR and GRR: one pass for both, over their scopes together)."""
+    metrics = {key: get_metric(key) for key in scopes}
+    members = team_members({team_id for _, team_ids in scopes.values() for team_id in team_ids})
+    owners = {
+        key: set(user_ids).union(*(members[team_id] for team_id in team_ids))
+        for key, (user_ids, team_ids) in scopes.items()
+    }
+    by_owner: dict[str, dict[int, Ratio]] = {}
+    for key, metric in metrics.items():
+        if key in by_owner:
+            continue
+        if not owners[key]:
+            by_owner[key] = {}
+            continue
+        together = [
+            other
+            for other, candidate in metrics.items()
+            if metric.joint is not None and candidate.joint is metric.joint
+        ]
+        if len(together) > 1:
+            joint_owners = set().union(*(owners[other] for other in together))
+            computed = metric.joint(joint_owners, start, end)
+            for other in together:
+                by_owner[other] = computed[metrics[other].key]
+        else:
+            by_owner[key] = metric.calculate(owners[key], start, end)
+    return {
+        key: scope_results(by_owner[key], user_ids=user_ids, team_ids=team_ids, members=members)
+        for key, (user_ids, team_ids) in scopes.items()
+    }
+
+
+def evaluate_daily(
+    scopes: Mapping[str, tuple[Collection[int], Collection[int]]], *, start: date, end: date
+) -> dict[str, list[ScopeResults]]:
+    """Each metric over [start, day] for every day from start to end (what evaluate() gives
+    for each of those windows), from one read of the window's customer data for all the
+    metrics and scopes (metrics/series.py)."""
+    members = team_members({team_id for _, team_ids in scopes.values() for team_id in team_ids})
+    owners = set()
+    for user_ids, team_ids in scopes.values():
+        owners.update(user_ids, *(members[team_id] for team_id in team_ids))
+    window = series.Window(owners, start, end)
+    results = {}
+    for key, (user_ids, team_ids) in scopes.items():
+        daily = get_metric(key).daily(window)
+        results[key] = [
+            scope_results(daily.on(day), user_ids=user_ids, team_ids=team_ids, members=members)
+            for day in range(daily.days)
+        ]
+    return results
+
+
+def daily_values(
+    keys: Collection[str],
+    *,
+    start: date,
+    end: date,
+    user_ids: Sequence[int],
+    team_ids: Sequence[int],
+) -> dict[str, np.ndarray]:
+    """Each metric's value (a float; NaN without data) over [start, day] for every day, of
+    each user then each team, as an array (users + teams, days): the same numbers as
+    evaluate_daily's ratios, without building them (the forecast's calibration reads
+    thousands of series)."""
+    members = team_members(team_ids)
+    window = series.Window(set(user_ids).union(*members.values()), start, end)
+    scopes = [[user_id] for user_id in user_ids] + [members[team_id] for team_id in team_ids]
+    return {key: get_metric(key).daily(window).values(scopes) for key in keys}
+
+
+def team_members(team_ids: Collection[int]) -> dict[int, list[int]]:
+    """{team id: its members' user ids (leads included)} in one query."""
     members: dict[int, list[int]] = {team_id: [] for team_id in team_ids}
     if members:
         for team_id, user_id in Membership.objects.filter(team_id__in=list(members)).values_list(
             "team_id", "user_id"
         ):
             members[team_id].append(user_id)
-    owners = set(user_ids).union(*members.values())
-    by_owner = metric.calculate(owners, start, end) if owners else {}
+    return members
+
+
+def scope_results(
+    by_owner: Mapping[int, Ratio],
+    *,
+    user_ids: Collection[int],
+    team_ids: Collection[int],
+    members: Mapping[int, list[int]],
+) -> ScopeResults:
+    """The asked users' and teams' ratios (and the teams' contributions) from the owners'."""
     results = ScopeResults(users={user_id: by_owner.get(user_id, Ratio()) for user_id in user_ids})
-    for team_id, member_ids in members.items():
-        member_ratios = {user_id: by_owner.get(user_id, Ratio()) for user_id in member_ids}
+    for team_id in team_ids:
+        member_ratios = {user_id: by_owner.get(user_id, Ratio()) for user_id in members[team_id]}
         team = sum(member_ratios.values(), Ratio())
         results.teams[team_id] = team
         results.contributions[team_id] = contribution_points(member_ratios, team)
