@@ -2,9 +2,10 @@
 
 For every full calendar quarter of the org's history (seven, from the first quarter after its
 history starts to the last one closed), every metric, every CSM and every team, the daily
-period-to-date series is replayed through the metric engine (its period-to-date series: one read
-of each quarter's data for all scopes and days), and a forecast is made at days 15, 30, 45, 60 and 75 from the points up to that
-day and compared with the value on the quarter's last day. Forecasts side by side:
+period-to-date series is replayed through the metric engine (metrics/series.py: one read of each
+quarter's data for all scopes and days), and a forecast is made at days 15, 30, 45, 60 and 75
+from the points up to that day and compared with the value on the quarter's last day. Forecasts
+side by side:
 
 - calibrated random walk (goals/forecast.py, the code the recalculation runs): calibrated on the
   quarters before the one forecast (at most GOAL_FORECAST_CALIBRATION_QUARTERS, as in production;

@@ -30,6 +30,7 @@ from goals.display import (
 )
 from goals.models import Goal
 from goals_project.people.models import Membership, User
+from goals_project.progress_bars import NO_PROGRESS, Progress, counted
 
 from . import signals
 from .emails import absolute_url, build_email
@@ -81,15 +82,17 @@ def _deliver(
     build: Callable[[User], EmailMultiAlternatives],
     dry_run: bool = False,
     now: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> RunReport:
     report = RunReport(kind=kind, week_start=week_start, dry_run=dry_run)
+    step = f"{'Rendering' if dry_run else 'Sending'} {DigestDelivery.Kind(kind).label.lower()}s"
     if dry_run:
         sent_ids = set(
             DigestDelivery.objects.filter(
                 kind=kind, week_start=week_start, status=DigestDelivery.Status.SENT
             ).values_list("user_id", flat=True)
         )
-        for user in recipients:
+        for user in counted(recipients, progress, step=step):
             if user.pk in sent_ids:
                 report.already_sent.append(user.email)
             else:
@@ -107,7 +110,7 @@ def _deliver(
             kind=kind, week_start=week_start, user__in=[user.pk for user in recipients]
         )
     }
-    for user in recipients:
+    for user in counted(recipients, progress, step=step):
         row = rows[user.pk]
         if row.status == DigestDelivery.Status.SENT:
             report.already_sent.append(user.email)
@@ -387,7 +390,11 @@ def digest_recipients(week_start: date) -> list[User]:
 
 
 def send_weekly_updates(
-    *, week_start: date, dry_run: bool = False, now: datetime | None = None
+    *,
+    week_start: date,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> RunReport:
     """Send every digest of the week that is not sent yet (safe to run again)."""
     return _deliver(
@@ -397,6 +404,7 @@ def send_weekly_updates(
         build=lambda user: digest_email(user, week_start),
         dry_run=dry_run,
         now=now,
+        progress=progress,
     )
 
 
@@ -436,7 +444,11 @@ def reminder_email(user: User, week_start: date) -> EmailMultiAlternatives:
 
 
 def send_checkin_reminders(
-    *, week_start: date, dry_run: bool = False, now: datetime | None = None
+    *,
+    week_start: date,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> RunReport:
     """Remind everyone who has not checked in this week (once per week, safe to run again)."""
     return _deliver(
@@ -446,4 +458,5 @@ def send_checkin_reminders(
         build=lambda user: reminder_email(user, week_start),
         dry_run=dry_run,
         now=now,
+        progress=progress,
     )

@@ -37,6 +37,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from goals_project.people.models import Membership
+from goals_project.progress_bars import NO_PROGRESS, Progress
 from metrics.registry import (
     ACCUMULATING,
     Metric,
@@ -91,6 +92,8 @@ FORECAST_FIELDS = (
     "forecast_stretch_probability",
 )
 UPDATE_CHUNK = 2000
+# Goals per batch when a command recalculates many with a progress bar (whole teams a batch).
+BATCH_GOALS = 500
 SHARE_PLACES = Decimal("0.0001")
 WRITTEN_FIELDS = (*STATE_FIELDS, *FORECAST_FIELDS, "last_calculated_at", "calc_version")
 
@@ -1013,6 +1016,42 @@ def recalculate_goals(
             retry = recalculate_goals(conflicting, today=today, _attempt=_attempt + 1)
             result.merge(retry)
             result.retried += len(conflicting)
+    return result
+
+
+def recalculate_in_batches(
+    goal_ids: Iterable[int],
+    *,
+    backfill: bool = False,
+    today: date | None = None,
+    progress: Progress = NO_PROGRESS,
+    batch_size: int = BATCH_GOALS,
+) -> RecalcResult:
+    """recalculate_goals (or backfill_history) for many goals, a few teams at a time so that
+    `progress` hears of the goals done: a batch holds whole teams (a team goal with its
+    members' goals and its roll-up parents), so each batch asks the engine for its teams'
+    books only and the whole costs about what one pass would."""
+    team_of = dict(Goal.objects.filter(_among("pk", goal_ids)).values_list("pk", "team_id"))
+    by_team: dict[int, list[int]] = defaultdict(list)
+    for goal_id, team_id in sorted(team_of.items(), key=lambda item: (item[1], item[0])):
+        by_team[team_id].append(goal_id)
+    batches: list[list[int]] = [[]]
+    for team_goals in by_team.values():
+        if batches[-1] and len(batches[-1]) + len(team_goals) > batch_size:
+            batches.append([])
+        batches[-1] += team_goals
+    result = RecalcResult()
+    progress.start("Backfilling goals" if backfill else "Recalculating goals", len(team_of))
+    done = 0
+    for batch in batches:
+        if not batch:
+            continue
+        run = backfill_history if backfill else recalculate_goals
+        batch_result = run(batch, today=today)
+        result.goal_ids += batch_result.goal_ids
+        result.merge(batch_result)
+        done += len(batch)
+        progress.update(done)
     return result
 
 

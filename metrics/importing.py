@@ -21,14 +21,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from goals_project.people.models import Membership, User
 from goals_project.people.services import membership_set, team_get_or_create, user_upsert
+from goals_project.progress_bars import NO_PROGRESS, Progress
 
-from .bulk import bulk_upsert
+from .bulk import bulk_upsert, upsert_changed
 from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from .services import customer_data_changed_on_commit
 
@@ -41,6 +43,8 @@ IMPORT_MAX_BYTES = 25 * 1024 * 1024
 IMPORT_MAX_LINES = 250_000
 # Lookups are chunked so that SQLite's limit on query parameters is never reached.
 LOOKUP_CHUNK = 900
+# Rows between two progress reports.
+PROGRESS_EVERY = 5_000
 # A cell starting with one of these is a formula to a spreadsheet; exports prefix a quote.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # ASCII digits only: Python would read "١٠٠" (Arabic-Indic) or "1_000" as 100 and 1000, which is
@@ -233,6 +237,15 @@ def chunks(values: Sequence, size: int = LOOKUP_CHUNK) -> Iterator[Sequence]:
         yield values[index : index + size]
 
 
+def text_lookups(values: Sequence[str]) -> Iterator[Sequence[str] | RawSQL]:
+    """What `field__in=` takes to look up these texts: on PostgreSQL one array parameter for
+    all of them (one query), elsewhere chunks within SQLite's limit on parameters."""
+    if connection.vendor == "postgresql":
+        yield RawSQL("SELECT unnest(%s::text[])", [list(values)])
+    else:
+        yield from chunks(values)
+
+
 class Kind:
     """One import format: its columns, natural key, references and writes."""
 
@@ -244,7 +257,9 @@ class Kind:
         """Turn references (external ids, emails) into ids; an error per unknown reference."""
         return []
 
-    def write(self, rows: list[Row], result: ImportResult) -> None:
+    def write(
+        self, rows: list[Row], result: ImportResult, progress: Progress = NO_PROGRESS
+    ) -> None:
         raise NotImplementedError
 
 
@@ -258,9 +273,9 @@ class CustomerRecordKind(Kind):
         rows = [row for row in rows if "customer_external_id" in row]
         external_ids = sorted({row["customer_external_id"] for row in rows})
         found: dict[str, tuple[int, int]] = {}
-        for chunk in chunks(external_ids):
+        for among in text_lookups(external_ids):
             for external_id, pk, csm_id in Customer.objects.filter(
-                external_id__in=chunk
+                external_id__in=among
             ).values_list("external_id", "pk", "csm_id"):
                 found[external_id] = (pk, csm_id)
         errors = []
@@ -290,7 +305,13 @@ class CustomerRecordKind(Kind):
                 found[values[: len(key_fields)]] = values[len(key_fields) :]
         return found
 
-    def write(self, rows: list[Row], result: ImportResult) -> None:
+    def write(
+        self, rows: list[Row], result: ImportResult, progress: Progress = NO_PROGRESS
+    ) -> None:
+        if connection.vendor == "postgresql":
+            self._write_copied(rows, result, progress)
+            return
+        progress.start("Writing rows", len(rows))
         existing = self.existing(sorted({row["customer_id"] for row in rows}))
         changed = []
         for row in rows:
@@ -317,6 +338,36 @@ class CustomerRecordKind(Kind):
             unique_fields=["customer_id", *self.key[1:]],
             update_fields=self.values,
         )
+        progress.update(len(rows))
+
+    def _write_copied(self, rows: list[Row], result: ImportResult, progress: Progress) -> None:
+        """PostgreSQL: every row copied in, the database keeps the changed ones and counts."""
+        columns = ["customer_id", *self.key[1:], *self.values]
+
+        def copied():
+            progress.start("Writing rows", len(rows))
+            for done, row in enumerate(rows, start=1):
+                yield tuple(row[column] for column in columns)
+                if not done % PROGRESS_EVERY:
+                    progress.update(done)
+            progress.update(len(rows))
+            progress.start("Saving the changes", 1)
+
+        written = upsert_changed(
+            self.model,
+            columns,
+            copied(),
+            unique_fields=["customer_id", *self.key[1:]],
+            update_fields=self.values,
+            group_by="customer_id",
+        )
+        csm_of = {row["customer_id"]: row["csm_id"] for row in rows}
+        for customer_id, (created, updated) in written.items():
+            result.created += created
+            result.updated += updated
+            result.owner_ids.add(csm_of[customer_id])
+        result.unchanged = len(rows) - result.created - result.updated
+        progress.update(1)
 
 
 class ArrKind(CustomerRecordKind):
@@ -398,7 +449,10 @@ class CustomerKind(Kind):
                 row["csm_id"] = user.pk
         return errors
 
-    def write(self, rows: list[Row], result: ImportResult) -> None:
+    def write(
+        self, rows: list[Row], result: ImportResult, progress: Progress = NO_PROGRESS
+    ) -> None:
+        progress.start("Writing rows", len(rows))
         existing = {}
         for chunk in chunks([row["external_id"] for row in rows]):
             for external_id, *values in Customer.objects.filter(external_id__in=chunk).values_list(
@@ -427,6 +481,7 @@ class CustomerKind(Kind):
             unique_fields=["external_id"],
             update_fields=["name", "csm_id", "segment"],
         )
+        progress.update(len(rows))
 
 
 class UserKind(Kind):
@@ -436,7 +491,10 @@ class UserKind(Kind):
     columns = {"email": email, "name": text(150, required=False), "team": text(100), "role": role}
     key = ("email",)
 
-    def write(self, rows: list[Row], result: ImportResult) -> None:
+    def write(
+        self, rows: list[Row], result: ImportResult, progress: Progress = NO_PROGRESS
+    ) -> None:
+        progress.start("Writing rows", len(rows))
         users = users_by_email(row["email"] for row in rows)
         teams = {}
         for row in rows:
@@ -460,6 +518,7 @@ class UserKind(Kind):
                     teams[team_key] = team_get_or_create(name=row["team"])
                 membership_set(user=user, team=teams[team_key], role=row["role"])
                 result.owner_ids.add(user.pk)
+        progress.update(len(rows))
 
 
 KINDS: dict[str, Kind] = {
@@ -479,23 +538,30 @@ def get_kind(name: str) -> Kind:
 
 
 def parse_records(
-    kind: Kind, records: Iterable[tuple[int, Mapping[str, str]]]
+    kind: Kind,
+    records: Sequence[tuple[int, Sequence[str]]],
+    header: Sequence[str],
+    progress: Progress = NO_PROGRESS,
 ) -> tuple[list[Row], list[RowError]]:
-    """Check every cell and every natural key: the good rows, and an error per bad cell."""
+    """Check every cell and every natural key: the good rows, and an error per bad cell.
+    Records are (row number, cells in the order of `header`, which holds the kind's columns)."""
     rows: list[Row] = []
     errors: list[RowError] = []
     seen: dict[tuple, int] = {}
-    for number, record in records:
+    # Each column's distinct values are parsed once: a file repeats its dates and ids.
+    parsers = [
+        (column, header.index(column), _once_per_value(parse))
+        for column, parse in kind.columns.items()
+    ]
+    progress.start("Checking rows", len(records))
+    for done, (number, cells) in enumerate(records, start=1):
+        if not done % PROGRESS_EVERY:
+            progress.update(done)
         row: Row = {"_row": number}
         row_ok = True
-        for column, parse in kind.columns.items():
+        for column, position, parse in parsers:
             try:
-                raw = (record.get(column) or "").strip()
-                if "\x00" in raw:  # PostgreSQL text cannot hold it; refuse it as a bad cell
-                    raise ValueError("contains a NUL character")
-                if not _is_text(raw):
-                    raise ValueError("contains a lone surrogate (\\ud800-\\udfff): not text")
-                row[column] = parse(raw)
+                row[column] = parse((cells[position] or "").strip())
             except ValueError as error:
                 errors.append(RowError(number, column, str(error)))
                 row_ok = False
@@ -513,7 +579,32 @@ def parse_records(
             )
             continue
         seen[key] = number
+    progress.update(len(records))
     return rows, errors
+
+
+def _once_per_value(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`parse` behind the checks every cell gets (no NUL, no lone surrogate), remembering its
+    answer (the value, or the reason it is refused) for each distinct cell text."""
+    answers: dict[str, tuple[bool, Any]] = {}
+
+    def parse_once(raw: str) -> Any:
+        answer = answers.get(raw)
+        if answer is None:
+            try:
+                if "\x00" in raw:  # PostgreSQL text cannot hold it; refuse it as a bad cell
+                    raise ValueError("contains a NUL character")
+                if not _is_text(raw):
+                    raise ValueError("contains a lone surrogate (\\ud800-\\udfff): not text")
+                answer = (True, parse(raw))
+            except ValueError as error:
+                answer = (False, str(error))
+            answers[raw] = answer
+        if answer[0]:
+            return answer[1]
+        raise ValueError(answer[1])
+
+    return parse_once
 
 
 def _is_text(value: str) -> bool:
@@ -525,8 +616,10 @@ def _is_text(value: str) -> bool:
     return True
 
 
-def read_csv(kind: Kind, data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """Decode and split a CSV file (UTF-8, RFC 4180, header row); check its header."""
+def _open_csv(kind: Kind, data: bytes) -> tuple[Iterator[list[str]], list[str], int]:
+    """Check the file as a whole (size, lines, encoding, header) and open it: the CSV reader
+    positioned after the header, the header, and the number of lines. Raises ImportRejected
+    with the file's error."""
     limits = file_limit_errors(data)
     if limits:
         raise ImportRejected(limits)
@@ -550,15 +643,47 @@ def read_csv(kind: Kind, data: bytes) -> list[tuple[int, dict[str, str]]]:
         line = content.count("\n", 0, content.index("\x00")) + 1
         raise ImportRejected([RowError(line, "(file)", "a NUL byte: this is not a text file")])
     reader = csv.reader(io.StringIO(content, newline=""), strict=True)
-    records: list[tuple[int, dict[str, str]]] = []
-    errors: list[RowError] = []
     try:
         header = [name.strip().lower() for name in next(reader)]
-        errors += header_errors(kind, header)
-        if errors:
-            raise ImportRejected(errors)
+    except csv.Error as error:
+        raise ImportRejected([_csv_error(error, reader.line_num)]) from None
+    errors = header_errors(kind, header)
+    if errors:
+        raise ImportRejected(errors)
+    return reader, header, content.count("\n") + (not content.endswith("\n"))
+
+
+def _csv_error(error: csv.Error, line: int) -> RowError:
+    reason = (
+        f"a cell longer than {csv.field_size_limit():,} characters"
+        if "field larger than field limit" in str(error)
+        else f"bad CSV: {error}"
+    )
+    return RowError(line, "(file)", reason)
+
+
+def check_csv(kind_name: str, data: bytes, *, source: str) -> None:
+    """Check a CSV file as a whole (size, lines, encoding, header) before its rows are read:
+    raises ImportRejected with the file's error, reported as `source:ROW: column: reason`."""
+    try:
+        _open_csv(get_kind(kind_name), data)
+    except ImportRejected as rejected:
+        rejected.source = source
+        raise
+
+
+def read_csv(
+    kind: Kind, data: bytes, progress: Progress = NO_PROGRESS
+) -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """Decode and split a CSV file (UTF-8, RFC 4180, header row); check its header. Returns
+    the records (line number, cells) and the header."""
+    reader, header, lines = _open_csv(kind, data)
+    records: list[tuple[int, list[str]]] = []
+    errors: list[RowError] = []
+    progress.start("Reading rows", lines)
+    try:
         for cells in reader:
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue  # blank lines are not rows
             if len(cells) != len(header):
                 errors.append(
@@ -569,17 +694,15 @@ def read_csv(kind: Kind, data: bytes) -> list[tuple[int, dict[str, str]]]:
                     )
                 )
                 continue
-            records.append((reader.line_num, dict(zip(header, cells, strict=True))))
+            records.append((reader.line_num, cells))
+            if not len(records) % PROGRESS_EVERY:
+                progress.update(reader.line_num)
     except csv.Error as error:
-        reason = (
-            f"a cell longer than {csv.field_size_limit():,} characters"
-            if "field larger than field limit" in str(error)
-            else f"bad CSV: {error}"
-        )
-        errors.append(RowError(reader.line_num, "(file)", reason))
+        errors.append(_csv_error(error, reader.line_num))
     if errors:
         raise ImportRejected(errors)
-    return records
+    progress.update(lines)
+    return records, header
 
 
 def import_max_bytes() -> int:
@@ -678,24 +801,33 @@ def json_records(kind: Kind, items: Any) -> tuple[list[tuple[int, dict[str, str]
 
 def import_records(
     kind_name: str,
-    records: Iterable[tuple[int, Mapping[str, str]]],
+    records: Iterable[tuple[int, Mapping[str, str]]] | Iterable[tuple[int, Sequence[str]]],
     *,
+    header: Sequence[str] | None = None,
     source: str = "request",
     errors: Sequence[RowError] = (),
+    progress: Progress = NO_PROGRESS,
 ) -> ImportResult:
     """Upsert the records by natural key, all or nothing; raise ImportRejected on any bad row.
 
-    After commit, sends customer_data_changed with the CSMs whose books changed.
+    Records are (row number, {column: text}), or (row number, cells) in the order of `header`.
+    After commit, sends customer_data_changed with the CSMs whose books changed. `progress`
+    hears of the rows checked and written (goals_project/progress_bars.py).
     """
     kind = get_kind(kind_name)
+    if header is None:
+        header = list(kind.columns)
+        records = [
+            (number, [record.get(column) for column in header]) for number, record in records
+        ]
     try:
-        rows, parse_errors = parse_records(kind, records)
+        rows, parse_errors = parse_records(kind, list(records), header, progress)
         errors = [*errors, *parse_errors, *kind.resolve(rows)]
         if errors:
             raise ImportRejected(errors)
         result = ImportResult(kind=kind.name)
         with transaction.atomic():
-            kind.write(rows, result)
+            kind.write(rows, result, progress)
             customer_data_changed_on_commit(owner_ids=result.owner_ids, kind=kind.name)
     except ImportRejected as rejected:
         rejected.source = source
@@ -703,15 +835,17 @@ def import_records(
     return result
 
 
-def import_csv(kind_name: str, data: bytes, *, source: str) -> ImportResult:
+def import_csv(
+    kind_name: str, data: bytes, *, source: str, progress: Progress = NO_PROGRESS
+) -> ImportResult:
     """Import one CSV file's bytes; errors are reported as `source:ROW: column: reason`."""
     kind = get_kind(kind_name)
     try:
-        records = read_csv(kind, data)
+        records, header = read_csv(kind, data, progress)
     except ImportRejected as rejected:
         rejected.source = source
         raise
-    return import_records(kind_name, records, source=source)
+    return import_records(kind_name, records, header=header, source=source, progress=progress)
 
 
 def import_json(kind_name: str, items: Any) -> ImportResult:

@@ -156,6 +156,18 @@ def test_a_crashed_workers_claim_is_retried_and_a_live_one_is_not(week_of_data, 
 
 
 @time_machine.travel(MONDAY_9AM, tick=False)
+def test_the_command_shows_its_progress(week_of_data, monkeypatch):
+    from goals_project import progress_bars
+
+    monkeypatch.setattr(progress_bars, "LINES_AFTER_SECONDS", 0)
+    monkeypatch.setattr(progress_bars, "LINES_EVERY_SECONDS", 0)
+    err = io.StringIO()
+    call_command("send_weekly_updates", stdout=io.StringIO(), stderr=err)
+    assert "Sending weekly digests: 3 of 3 (100%)" in err.getvalue()
+    assert len(mail.outbox) == 3
+
+
+@time_machine.travel(MONDAY_9AM, tick=False)
 def test_dry_run_sends_and_records_nothing(week_of_data):
     out = io.StringIO()
     call_command("send_weekly_updates", "--dry-run", stdout=out)

@@ -15,6 +15,13 @@ from .engine_support import fast_password_hashing  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 
+class Terminal(io.StringIO):
+    """A terminal's stderr: the command shows a progress bar on it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 @time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False)
 def test_demo_goals_are_calculated_with_history_and_seeded_once():
     call_command("seed_demo", stdout=io.StringIO())
@@ -71,7 +78,9 @@ def test_demo_goals_are_calculated_with_history_and_seeded_once():
     # new history, and the old name takes the label.
     Goal.objects.filter(name="SMB NPS").update(name="SMB nps")
     counts = (Goal.objects.count(), ProgressHistory.objects.count())
-    call_command("seed_demo", stdout=io.StringIO())
+    terminal = Terminal()
+    call_command("seed_demo", stdout=io.StringIO(), stderr=terminal)
+    assert "Loading the demo" in terminal.getvalue() and "6/6" in terminal.getvalue()
     assert (Goal.objects.count(), ProgressHistory.objects.count()) == counts
     assert Goal.objects.filter(name="SMB NPS").count() == 1
     assert not Goal.objects.filter(name="SMB nps").exists()

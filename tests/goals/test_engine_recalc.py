@@ -359,6 +359,24 @@ def test_recalculate_command(lead, member, team):
     assert Goal.objects.get(pk=goal.pk).current_value == D(110)
 
 
+def test_recalculating_every_goal_shows_its_progress(lead, member, teammate, team, monkeypatch):
+    from goals_project import progress_bars
+
+    period = quarter()
+    book(member, (1000, 1100))
+    for owner in (member, teammate):
+        nrr_goal(period, by=lead, owner=owner)
+    monkeypatch.setattr(progress_bars, "LINES_AFTER_SECONDS", 0)
+    monkeypatch.setattr(progress_bars, "LINES_EVERY_SECONDS", 0)
+    out, err = StringIO(), StringIO()
+    call_command("recalculate", "--all", stdout=out, stderr=err)
+    assert "Recalculating goals: 2 of 2 (100%)" in err.getvalue()
+    assert out.getvalue().strip() == "Recalculated 2 goals: 2 changed, 2 history rows added."
+    err = StringIO()
+    call_command("recalculate", "--all", verbosity=0, stdout=StringIO(), stderr=err)
+    assert err.getvalue() == ""
+
+
 def test_beat_runs_registered_goal_tasks_and_rollover_command(settings):
     from goals_project.celery import app
 

@@ -414,3 +414,49 @@ def test_export_round_trips_every_kind(tmp_path, member, teammate, settings):
         assert "0 created, 0 updated" in out
     assert snapshot() == before
     assert Customer.objects.get(external_id="-42").name == '=HYPERLINK("http://evil.example")'
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+ARR_ROWS = (
+    "customer_external_id,effective_date,arr\n"
+    "ACME,2026-01-01,100\nACME,2026-02-01,120\nGLOBEX,2026-01-01,90\n"
+)
+
+
+@pytest.fixture
+def lines_at_once(monkeypatch):
+    """Plain progress lines from the first update on (normally after a second, every 5 s)."""
+    from goals_project import progress_bars
+
+    monkeypatch.setattr(progress_bars, "LINES_AFTER_SECONDS", 0)
+    monkeypatch.setattr(progress_bars, "LINES_EVERY_SECONDS", 0)
+
+
+def test_a_long_import_prints_its_progress_in_logs(tmp_path, book, lines_at_once):
+    out, err, error = run_import(tmp_path, "arr", ARR_ROWS)
+    assert error is None
+    assert out.strip() == "arr: 3 created, 0 updated, 0 unchanged"
+    assert "Reading rows: 4 of 4 (100%)" in err
+    assert "Checking rows: 3 of 3 (100%)" in err
+    assert "Writing rows: 3 of 3 (100%)" in err
+
+
+def test_a_quiet_import_prints_no_progress(tmp_path, book, lines_at_once):
+    (tmp_path / "arr.csv").write_text(ARR_ROWS)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_data", "arr", "arr.csv", verbosity=0, stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    assert ArrRecord.objects.count() == 1 + 3  # the book's record and the three new
+
+
+def test_an_import_on_a_terminal_shows_a_bar(tmp_path, book):
+    (tmp_path / "arr.csv").write_text(ARR_ROWS)
+    err = Terminal()
+    call_command("import_data", "arr", "arr.csv", stdout=io.StringIO(), stderr=err)
+    bar = err.getvalue()
+    assert "Checking rows" in bar and "Writing rows" in bar
+    assert "3/3" in bar and "100%" in bar

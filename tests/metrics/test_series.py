@@ -70,7 +70,7 @@ def random_org(seed: int) -> dict:
                 responded_at=timezone.make_aware(moment, zone),
                 score=rng.randrange(11),
             )
-        for index in range(rng.randrange(0, 6)):
+        for _ in range(rng.randrange(0, 6)):
             scheduled = FIRST_DAY + timedelta(days=rng.randrange(span))
             completed = None
             if rng.random() < 0.7:
@@ -194,9 +194,9 @@ def test_period_to_date_series_equal_the_calculators_day_by_day(zone, settings):
             assert results.teams == each.teams, (key, day)
             assert results.contributions == each.contributions, (key, day)
             ratios = [each.users[pk] for pk in user_ids] + [each.teams[pk] for pk in team_ids]
-            assert [
-                None if math.isnan(value) else value for value in values[key][:, offset]
-            ] == [None if r.value is None else float(r.value) for r in ratios], (key, day)
+            assert [None if math.isnan(value) else value for value in values[key][:, offset]] == [
+                None if r.value is None else float(r.value) for r in ratios
+            ], (key, day)
 
 
 def test_a_series_of_an_empty_window_is_empty():

@@ -2,13 +2,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from goals import recalc
 from goals.models import Goal
+from goals_project.progress_bars import command_progress
 
 
 class Command(BaseCommand):
     help = (
         "Recalculate goals now, in this process: the goals of the current periods by default, "
         "--goal ID (repeatable) for some, --all for every live goal. --backfill also fills the "
-        "daily history of calculated goals from their period start."
+        "daily history of calculated goals from their period start. Shows its progress (goals "
+        "done, rate, time left) on stderr."
     )
 
     def add_arguments(self, parser):
@@ -16,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="every live goal of every period")
         parser.add_argument("--backfill", action="store_true", help="fill missing daily history")
 
-    def handle(self, *args, goal, all, backfill, **options):
+    def handle(self, *args, goal, all, backfill, verbosity=1, **options):
         if goal and all:
             raise CommandError("Give --goal IDs or --all, not both.")
         if goal:
@@ -30,10 +32,9 @@ class Command(BaseCommand):
             )
         else:
             goal_ids = recalc.active_goal_ids()
-        if backfill:
-            result = recalc.backfill_history(goal_ids)
-        else:
-            result = recalc.recalculate_goals(goal_ids)
+        progress = command_progress(self, verbosity=verbosity)
+        result = recalc.recalculate_in_batches(goal_ids, backfill=backfill, progress=progress)
+        progress.finish()
         self.stdout.write(
             f"Recalculated {len(result.goal_ids)} goals: {len(set(result.changed_ids))} changed, "
             f"{result.history_rows} history rows added."
