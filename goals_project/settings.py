@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "axes",
     "guardian",
@@ -223,6 +224,16 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+
+# The cache: shared by every web and worker process in production (CACHE_URL, a Redis database
+# of its own, e.g. redis://127.0.0.1:6379/1): the goal page's comparisons, an upload's progress.
+# Locally (unset) each process keeps its own in memory.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# django-environ lower-cases ?key_prefix= and ?timeout= for Django's own Redis backend, which
+# reads them upper-case.
+for _option in ("key_prefix", "timeout", "version"):
+    if _option in CACHES["default"]:
+        CACHES["default"][_option.upper()] = CACHES["default"].pop(_option)
 
 # Celery: no broker configured means every task runs eagerly, in-process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -7,15 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .importing import KINDS, ImportRejected, import_csv, import_max_bytes
-from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
+from .importing import KINDS, ImportRejected, import_max_bytes
+from .models import ArrRecord, Customer, ImportJob, NpsResponse, Qbr, Renewal
 from .services import customer_data_changed_on_commit
+from .uploads import import_job_create, import_job_progress
 
 # Where each import kind's rows are listed: the page an import goes back to.
 KIND_CHANGELISTS = {
@@ -147,11 +148,18 @@ class CustomerAdmin(CustomerDataAdmin):
         return set(queryset.values_list("csm_id", flat=True).distinct())
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.import_view)
-        return [path("import/<str:kind>/", view, name="metrics_import"), *super().get_urls()]
+        upload = self.admin_site.admin_view(self.import_view)
+        job = self.admin_site.admin_view(self.import_job_view)
+        return [
+            path("import/<str:kind>/", upload, name="metrics_import"),
+            path("import/jobs/<int:job_id>/", job, name="metrics_import_job"),
+            *super().get_urls(),
+        ]
 
     def import_view(self, request: HttpRequest, kind: str) -> HttpResponse:
-        """Upload one CSV file of a kind: all or nothing, with the import's row errors."""
+        """Upload one CSV file of a kind. A file of the wrong form (size, encoding, header, CSV
+        syntax) is refused here; otherwise it is imported in the background (all or nothing,
+        with the import's row errors) and its page shows the progress, then the outcome."""
         if kind not in KINDS:
             raise Http404(f"Unknown import kind {kind!r}.")
         form = ImportForm(request.POST or None, request.FILES or None)
@@ -161,12 +169,13 @@ class CustomerAdmin(CustomerDataAdmin):
             try:
                 # One byte past the limit is enough for the import to refuse the file.
                 data = upload.read(import_max_bytes() + 1)
-                result = import_csv(kind, data, source=upload.name)
+                job = import_job_create(
+                    kind=kind, file_name=upload.name, data=data, by=request.user
+                )
             except ImportRejected as rejected:
                 errors, error_count = rejected.messages(), len(rejected.errors)
             else:
-                messages.success(request, f"Imported {upload.name}: {result.summary()}.")
-                return redirect(KIND_CHANGELISTS[kind])
+                return redirect("admin:metrics_import_job", job_id=job.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -179,6 +188,26 @@ class CustomerAdmin(CustomerDataAdmin):
             "error_count": error_count,
         }
         return TemplateResponse(request, "admin/metrics/import.html", context)
+
+    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """An uploaded file's import: a live progress bar while it runs (the page polls with
+        htmx), then its counts or its row errors."""
+        job = ImportJob.objects.defer("data").filter(pk=job_id).first()
+        if job is None:
+            raise Http404("No such import.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Import of {job.file_name}",
+            "job": job,
+            "progress": import_job_progress(job),
+            "list_url": reverse(KIND_CHANGELISTS[job.kind]),
+            "upload_url": reverse("admin:metrics_import", kwargs={"kind": job.kind}),
+        }
+        template = "admin/metrics/import_job.html"
+        if request.htmx:
+            template += "#job_status"
+        return TemplateResponse(request, template, context)
 
 
 @admin.register(ArrRecord)

@@ -663,10 +663,11 @@ def _csv_error(error: csv.Error, line: int) -> RowError:
 
 
 def check_csv(kind_name: str, data: bytes, *, source: str) -> None:
-    """Check a CSV file as a whole (size, lines, encoding, header) before its rows are read:
-    raises ImportRejected with the file's error, reported as `source:ROW: column: reason`."""
+    """Check a CSV file's form (size, lines, encoding, header, CSV syntax, cells per row)
+    before its values are: raises ImportRejected with the errors, reported as
+    `source:ROW: column: reason`."""
     try:
-        _open_csv(get_kind(kind_name), data)
+        read_csv(get_kind(kind_name), data)
     except ImportRejected as rejected:
         rejected.source = source
         raise

@@ -131,3 +131,45 @@ class Qbr(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} QBR {self.scheduled_date}"
+
+
+class ImportJob(models.Model):
+    """A CSV file uploaded in admin and imported by a background task (metrics/uploads.py): its
+    status, and at the end its counts or its row errors. The file is kept until it has been
+    imported. While it runs, the task's progress lives in the cache (the import's write is one
+    transaction, which no other session could see into)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        REFUSED = "refused", "Refused: nothing was imported"
+        FAILED = "failed", "Failed: nothing was imported"
+
+    kind = models.CharField(max_length=20)
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField(help_text="The uploaded file, emptied once it has been imported.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    messages = models.JSONField(
+        default=list, help_text="The row errors (the first 50, then how many more), or the failure"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.file_name} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)

@@ -1,6 +1,7 @@
 """Customer data in Django admin (lists, CSV upload, edits) and the import API."""
 
 import json
+from contextlib import nullcontext
 from datetime import date
 from decimal import Decimal
 
@@ -9,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from goals_project.people.tokens import api_token_create
-from metrics.models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
+from metrics import uploads
+from metrics.models import ArrRecord, Customer, ImportJob, NpsResponse, Qbr, Renewal
 from metrics.signals import customer_data_changed
 
 from .builders import customer, local, nps, qbr, renewals
@@ -83,33 +85,47 @@ def test_admin_is_for_staff_only(client, member, book):
         assert response.status_code == 302 and "/admin/login/" in response.url
 
 
-def upload(client, kind: str, content: str, name: str = "upload.csv"):
-    return client.post(
-        reverse("admin:metrics_import", kwargs={"kind": kind}),
-        {"file": SimpleUploadedFile(name, content.encode(), content_type="text/csv")},
-        follow=True,
-    )
+def upload(client, kind: str, content: str, name: str = "upload.csv", capture=None):
+    """Upload a file as the admin page does; its import runs after commit (`capture`: pytest-
+    django's django_capture_on_commit_callbacks), then the page the upload went to is read."""
+    with capture(execute=True) if capture else nullcontext():
+        response = client.post(
+            reverse("admin:metrics_import", kwargs={"kind": kind}),
+            {"file": SimpleUploadedFile(name, content.encode(), content_type="text/csv")},
+        )
+    if response.status_code != 302:
+        return response
+    return client.get(response.url, follow=True)
 
 
-def test_admin_upload_imports_a_csv(
+def test_admin_upload_imports_a_csv_in_the_background(
     client, admin_user, book, signals, django_capture_on_commit_callbacks
 ):
     client.force_login(admin_user)
     page = client.get(reverse("admin:metrics_import", kwargs={"kind": "arr"})).content.decode()
     assert "customer_external_id, effective_date, arr" in page
-    with django_capture_on_commit_callbacks(execute=True):
-        response = upload(
-            client, "arr", "customer_external_id,effective_date,arr\nACME,2026-01-01,1500\n"
-        )
-    assert response.redirect_chain[-1][0] == reverse("admin:metrics_arrrecord_changelist")
-    assert (
-        "Imported upload.csv: arr: 1 created, 0 updated, 0 unchanged." in response.content.decode()
+    response = upload(
+        client,
+        "arr",
+        "customer_external_id,effective_date,arr\nACME,2026-01-01,1500\n",
+        capture=django_capture_on_commit_callbacks,
     )
+    job = ImportJob.objects.get()
+    assert response.request["PATH_INFO"] == reverse(
+        "admin:metrics_import_job", kwargs={"job_id": job.pk}
+    )
+    page = response.content.decode()
+    assert "Imported upload.csv: 1 created, 0 updated, 0 unchanged." in page
+    assert reverse("admin:metrics_arrrecord_changelist") in page
+    assert 'hx-trigger="every 1s"' not in page  # finished: the page stops polling
     assert ArrRecord.objects.get(effective_date=date(2026, 1, 1)).arr == Decimal("1500.00")
     assert signals == [("arr", {book.csm_id})]
+    assert (job.status, job.created, bytes(job.data)) == ("done", 1, b"")
 
 
-def test_admin_upload_shows_the_row_errors_and_writes_nothing(client, admin_user, book):
+def test_admin_upload_shows_the_row_errors_and_writes_nothing(
+    client, admin_user, book, django_capture_on_commit_callbacks
+):
     client.force_login(admin_user)
     before = snapshot()
     response = upload(
@@ -119,6 +135,7 @@ def test_admin_upload_shows_the_row_errors_and_writes_nothing(client, admin_user
         "ACME,a@acme.example,2026-01-01,10\nACME,b@acme.example,2026-01-01,12\n"
         "NOPE,c@acme.example,2026-01-01,1\n",
         name="survey.csv",
+        capture=django_capture_on_commit_callbacks,
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -126,14 +143,57 @@ def test_admin_upload_shows_the_row_errors_and_writes_nothing(client, admin_user
     assert "survey.csv:3: score: score 12 is outside 0-10" in page
     assert "survey.csv:4: customer_external_id: unknown customer &#x27;NOPE&#x27;" in page
     assert snapshot() == before
+    assert ImportJob.objects.get().status == "refused"
 
 
-def test_admin_upload_of_users_goes_back_to_the_user_list(client, admin_user, team):
+def test_a_file_refused_as_a_whole_stays_on_the_form(client, admin_user, book):
+    client.force_login(admin_user)
+    response = upload(client, "arr", "customer,day,amount\nACME,2026-01-01,10\n", name="x.csv")
+    assert response.status_code == 200
+    assert "x.csv:1: customer_external_id: missing column" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_the_import_page_shows_the_running_imports_progress(client, admin_user, book):
+    client.force_login(admin_user)
+    job = ImportJob.objects.create(
+        kind="arr", file_name="big.csv", data=b"...", created_by=admin_user
+    )
+    url = reverse("admin:metrics_import_job", kwargs={"job_id": job.pk})
+    page = client.get(url).content.decode()
+    assert "Waiting for a worker to start the import" in page
+    assert 'hx-trigger="every 1s"' in page and "<progress" in page
+
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
+    progress = uploads.JobProgress(job.pk)
+    progress.start("Writing rows", 100_000)
+    progress.written = 0  # updates are written at most every PROGRESS_INTERVAL seconds
+    progress.update(40_000)
+    polled = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert polled.lstrip().startswith('<div id="import-job"')  # the part the poll swaps
+    assert "Writing rows: 40,000 of 100,000" in polled
+    assert 'value="40000" max="100000"' in polled
+
+
+def test_an_import_job_runs_once(admin_user, book, django_capture_on_commit_callbacks):
+    content = b"customer_external_id,effective_date,arr\nACME,2026-01-01,1500\n"
+    job = uploads.import_job_create(kind="arr", file_name="a.csv", data=content, by=admin_user)
+    assert uploads.import_job_run(job.pk).status == "done"
+    assert uploads.import_job_run(job.pk) is None  # a redelivered task finds it done
+    assert ArrRecord.objects.filter(effective_date=date(2026, 1, 1)).count() == 1
+
+
+def test_admin_upload_of_users_links_back_to_the_user_list(
+    client, admin_user, team, django_capture_on_commit_callbacks
+):
     client.force_login(admin_user)
     response = upload(
-        client, "users", "email,name,team,role\nnew@example.com,New,Enterprise,member\n"
+        client,
+        "users",
+        "email,name,team,role\nnew@example.com,New,Enterprise,member\n",
+        capture=django_capture_on_commit_callbacks,
     )
-    assert response.redirect_chain[-1][0] == reverse("admin:people_user_changelist")
+    assert reverse("admin:people_user_changelist") in response.content.decode()
     assert team.memberships.filter(user__email="new@example.com").exists()
 
 
