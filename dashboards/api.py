@@ -2,7 +2,7 @@
 the leaderboard pages (the same selectors), documented in the OpenAPI schema."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -18,6 +18,7 @@ from goals_project.people.selectors import membership_of
 
 from . import leaderboard as leaderboard_selectors
 from . import selectors
+from .conditional import conditional, not_modified_since
 from .models import LeaderboardSetting
 
 
@@ -211,7 +212,14 @@ class TeamDashboardView(APIView):
     @extend_schema(
         summary="A team's dashboard: summary, headline metrics and one row per goal",
         parameters=[TeamDashboardQuery],
-        responses={200: TeamDashboardSerializer, **OBJECT_READ_ERRORS},
+        responses={
+            200: TeamDashboardSerializer,
+            304: OpenApiResponse(
+                description="Not modified: nothing changed since the version the request's "
+                "If-None-Match names (the ETag of an earlier answer)."
+            ),
+            **OBJECT_READ_ERRORS,
+        },
     )
     def get(self, request: Request) -> Response:
         parameters = _query(TeamDashboardQuery, request)
@@ -224,6 +232,16 @@ class TeamDashboardView(APIView):
         if team is None or not selectors.can_view_team(request.user, team):
             raise NotFound("No such team, or you may not see it.")
         period, periods = _period(query)
+        # Unchanged since the client's version (its If-None-Match): 304 Not Modified.
+        etag = "api-" + selectors.team_dashboard_version(
+            viewer=request.user,
+            team=team,
+            period=period,
+            query=request.query_params.urlencode(),
+            today=selectors.local_today(),
+        )
+        if (response := not_modified_since(request, etag)) is not None:
+            return response
         board = selectors.team_dashboard(
             viewer=request.user,
             team=team,
@@ -232,7 +250,7 @@ class TeamDashboardView(APIView):
             filters=parameters.filters(),
             today=selectors.local_today(),
         )
-        return Response(TeamDashboardSerializer(board).data)
+        return conditional(Response(TeamDashboardSerializer(board).data), etag)
 
 
 class IndividualDashboardView(APIView):

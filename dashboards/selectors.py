@@ -6,6 +6,7 @@ with their owner and last week's value in one query, history for all sparklines 
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Func, Max, OuterRef, QuerySet, Subquery, Sum
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
@@ -174,6 +175,34 @@ def dashboard_goals(viewer: User, *, period: GoalPeriod, today: date) -> QuerySe
         .annotate(week_ago_value=Subquery(week_ago.values("value")[:1]))
         .order_by("owner__name", "name", "pk")
     )
+
+
+def team_dashboard_version(
+    *, viewer: User, team: Team, period: GoalPeriod, query: str, today: date
+) -> str:
+    """An ETag for what the team dashboard's live part and its API show the viewer: it changes
+    when a recalculation writes one of the team's goals of the period (calc_version, when it
+    was calculated), when one is edited, added, archived or shared (updated_at, the count), with
+    the day (the week's change), the viewer's role and the filters; so an idle team's poll is
+    one small query and a 304 Not Modified."""
+    goals = Goal.objects.filter(team=team, period=period).aggregate(
+        count=Count("pk"),
+        edited=Max("updated_at"),
+        calculated=Max("last_calculated_at"),
+        versions=Sum("calc_version"),
+    )
+    membership = membership_of(viewer)
+    state = (
+        viewer.pk,
+        viewer.is_staff,
+        membership and (membership.team_id, membership.role),
+        team.pk,
+        (period.pk, period.start, period.end, period.status),
+        today,
+        query,
+        sorted(goals.items()),
+    )
+    return hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()
 
 
 def with_milestone_counts(goals: QuerySet[Goal]) -> QuerySet[Goal]:

@@ -21,6 +21,7 @@ from metrics.registry import METRICS
 from . import health as health_selectors
 from . import leaderboard as leaderboard_selectors
 from . import selectors
+from .conditional import conditional, not_modified_since
 from .models import DashboardView, LeaderboardSetting
 from .services import dashboard_view_record, leaderboard_setting_update
 
@@ -64,6 +65,18 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     if not selectors.can_view_team(request.user, team):
         raise Http404("No such team.")
     period, periods = _period(request)
+    etag = None
+    if period is not None and request.htmx and not request.htmx.boosted:
+        # The poll (and the filters) ask for the live part: unchanged, it is a 304.
+        etag = selectors.team_dashboard_version(
+            viewer=request.user,
+            team=team,
+            period=period,
+            query=request.GET.urlencode(),
+            today=selectors.local_today(),
+        )
+        if (response := not_modified_since(request, etag)) is not None:
+            return response
     context = {
         "team": team,
         "periods": periods,
@@ -85,7 +98,8 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         )
         context["sorts"] = selectors.SORTS.items()
         context["goal_types"] = Goal.Type.choices
-    return _render(request, "dashboards/team.html", context, DashboardView.Page.TEAM)
+    response = _render(request, "dashboards/team.html", context, DashboardView.Page.TEAM)
+    return conditional(response, etag) if etag else response
 
 
 def _individual(request: HttpRequest, person) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from goals_project.people.models import Membership, Team, User
@@ -70,6 +71,7 @@ def goal_share(
         assign_perm(VIEW_PERMISSION, user, goal)
     for team in teams:
         assign_perm(VIEW_PERMISSION, team_group(team), goal)
+    _who_sees_changed(goal)
 
 
 @transaction.atomic
@@ -81,6 +83,12 @@ def goal_unshare(*, goal: Goal, user: User | None = None, team: Team | None = No
         remove_perm(VIEW_PERMISSION, user, goal)
     if team is not None:
         remove_perm(VIEW_PERMISSION, team_group(team), goal)
+    _who_sees_changed(goal)
+
+
+def _who_sees_changed(goal: Goal) -> None:
+    # The goal's updated_at versions what dashboards show (their ETag): who sees it changed.
+    Goal.objects.filter(pk=goal.pk).update(updated_at=timezone.now())
 
 
 def goal_shared_users(goal: Goal) -> QuerySet[User]:

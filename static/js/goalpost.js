@@ -86,3 +86,71 @@
     });
   });
 })();
+
+// "5 minutes ago" stays true between refreshes: times marked data-since are rewritten from their
+// datetime every 30 seconds and after each htmx swap (a dashboard poll answered 304 Not Modified
+// swaps the page's earlier copy back in). The words are Django's `timesince` (two units).
+(function () {
+  "use strict";
+
+  var MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  var UNITS = ["year", "month", "week", "day", "hour", "minute"];
+  var SECONDS = [604800, 86400, 3600, 60];
+
+  function since(then, now) {
+    if (now <= then) {
+      return "0\u00a0minutes";
+    }
+    var months = (now.getUTCFullYear() - then.getUTCFullYear()) * 12 +
+      now.getUTCMonth() - then.getUTCMonth();
+    var timeOfDay = function (d) {
+      return ((d.getUTCHours() * 60 + d.getUTCMinutes()) * 60 + d.getUTCSeconds()) * 1000 +
+        d.getUTCMilliseconds();
+    };
+    if (then.getUTCDate() > now.getUTCDate() ||
+        (then.getUTCDate() === now.getUTCDate() && timeOfDay(then) > timeOfDay(now))) {
+      months -= 1;
+    }
+    var years = Math.floor(months / 12);
+    months -= years * 12;
+    var pivot = then;
+    if (years || months) {
+      var month = then.getUTCMonth() + months;
+      var year = then.getUTCFullYear() + years + Math.floor(month / 12);
+      month %= 12;
+      pivot = new Date(Date.UTC(year, month, Math.min(MONTH_DAYS[month], then.getUTCDate()),
+        then.getUTCHours(), then.getUTCMinutes(), then.getUTCSeconds()));
+    }
+    var remaining = Math.floor((now - pivot) / 1000);
+    var parts = [years, months];
+    SECONDS.forEach(function (size) {
+      parts.push(Math.floor(remaining / size));
+      remaining -= size * parts[parts.length - 1];
+    });
+    var first = parts.findIndex(function (value) { return value !== 0; });
+    if (first < 0) {
+      return "0\u00a0minutes";
+    }
+    var words = [];
+    for (var i = first; i < parts.length && words.length < 2 && parts[i] !== 0; i += 1) {
+      words.push(parts[i] + "\u00a0" + UNITS[i] + (parts[i] === 1 ? "" : "s"));
+    }
+    return words.join(", ");
+  }
+
+  function refresh() {
+    var now = new Date();
+    document.querySelectorAll("time[data-since][datetime]").forEach(function (element) {
+      var then = new Date(element.getAttribute("datetime"));
+      if (!isNaN(then)) {
+        element.textContent = since(then, now) + " ago";
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    refresh();
+    window.setInterval(refresh, 30000);
+  });
+  document.addEventListener("htmx:afterSwap", refresh);
+})();
