@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PYTHON312 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12*/bin/python3) $(shell command -v python3.12))
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost
 REDIS_URL ?= redis://127.0.0.1:6379/0
+# `make serve`'s cache, shared by its web and worker processes: a Redis database of its own.
+REDIS_CACHE_URL ?= redis://127.0.0.1:6379/1
 PYTEST_WORKERS ?= 2
 
 .PHONY: install run serve test lint format worker beat bench chromium load drills
@@ -33,6 +35,7 @@ run: install
 SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_serve
 serve: install
 	@export DATABASE_URL=$(SERVE_DATABASE_URL) CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(REDIS_URL)} \
+	  CACHE_URL=$${CACHE_URL:-$(REDIS_CACHE_URL)} \
 	  DEBUG=0 STATIC_MANIFEST=1 SECURE_HTTPS=$${SECURE_HTTPS:-0} LOG_FORMAT=$${LOG_FORMAT:-json} \
 	  SECRET_KEY=$${SECRET_KEY:-$$(cat .serve-secret 2>/dev/null || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" | tee .serve-secret)}; \
 	$(PY) -c "import environ, psycopg; c = environ.Env.db_url_config('$(SERVE_DATABASE_URL)'); psycopg.connect(host=c['HOST'], port=c['PORT'] or 5432, user=c['USER'], password=c['PASSWORD'] or None, dbname='postgres', autocommit=True).execute('CREATE DATABASE ' + c['NAME'])" 2>/dev/null; \
