@@ -1,4 +1,4 @@
-"""README screenshot of a lead's weekly digest, as an email client 600 px wide shows it.
+"""Screenshot (docs/checkins.md) of a lead's weekly digest, as an email client 600 px wide shows it.
 
     make run                                                  # once: the demo database
     DATABASE_URL=sqlite:///db.sqlite3 .venv/bin/python -m bench.digest_screenshot

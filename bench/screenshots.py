@@ -1,4 +1,4 @@
-"""README screenshots, taken from the running demo with Playwright and Debian's chromium.
+"""Screenshots for README.md and docs/, taken from the running demo (Playwright, Debian chromium).
 
     make run                                   # in another terminal: the demo on port 8000
     .venv/bin/python -m bench.screenshots      # or: python -m bench.screenshots http://host:port

@@ -1,6 +1,6 @@
 """Goalpost settings: one module, driven by environment variables with safe local defaults.
 
-Every variable is documented in README.md ("Configuration").
+Every variable is documented in docs/configuration.md.
 """
 
 import sys

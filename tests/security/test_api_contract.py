@@ -2,7 +2,7 @@
 app) with a staff token and with a lead token and runs every check (server errors, status codes,
 content types and headers, response schemas, negative data refused, positive data accepted,
 ignored auth...). A few examples per operation keep it to seconds; the full run
-(`schemathesis run http://.../api/schema/ --checks all`, README "REST API") goes much further."""
+(`schemathesis run http://.../api/schema/ --checks all`, docs/api.md) goes much further."""
 
 import datetime as dt
 from decimal import Decimal
