@@ -36,13 +36,18 @@ class GoalPeriod(models.Model):
     class Status(models.TextChoices):
         PLANNING = "planning", "Planning"
         ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Completed"
+        # Stored as "completed" (the API's and the imports' word); shown as "Closed".
+        COMPLETED = "completed", "Closed"
 
     name = models.CharField(max_length=100)
     period_type = models.CharField("type", max_length=10, choices=Type.choices)
     start = models.DateField()
     end = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNING)
+    # When the period went live (its draft goals took their baselines) and when it was closed
+    # (its goals' final values, statuses and grades were frozen).
+    activated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start", "period_type"]
@@ -137,6 +142,14 @@ class Goal(models.Model):
         BEHIND = "behind", "Behind"
         NO_DATA = "no_data", "No data"
 
+    class FinalStatus(models.TextChoices):
+        """Where a goal ended when its period closed."""
+
+        EXCEEDED = "exceeded", "Exceeded"
+        ACHIEVED = "achieved", "Achieved"
+        MISSED = "missed", "Missed"
+        NO_DATA = "no_data", "No data"
+
     # The owner, period and carried_from look-ups use the composite indexes in Meta (their
     # leading column), so these keys get no index of their own: fewer indexes to write.
     period = models.ForeignKey(
@@ -217,6 +230,20 @@ class Goal(models.Model):
     # Bumped by every recalculation write: a conditional UPDATE on it prevents lost updates.
     calc_version = models.PositiveIntegerField(default=0)
 
+    # Frozen when the period closes (goals/closing.py); afterwards only an admin's audited
+    # correction changes them. `final_grade` is the OKR grade 0..1 (the share of the way from
+    # baseline to target, capped at 1); `final_stretch_grade` the same towards the stretch target.
+    final_value = models.DecimalField(**VALUE, null=True, blank=True)
+    final_status = models.CharField(max_length=10, choices=FinalStatus.choices, blank=True)
+    final_grade = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    final_stretch_grade = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_comment = models.TextField(blank=True)
+    closing_comment_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closing_comment_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["period", "team", "owner", "name"]
         permissions = [("share_goal", "Can share goal")]
@@ -240,6 +267,47 @@ class Goal(models.Model):
     @property
     def is_team_goal(self) -> bool:
         return self.owner_id is None
+
+    @property
+    def is_closed(self) -> bool:
+        """Frozen by its period's close: read-only but for an admin's audited correction."""
+        return self.closed_at is not None
+
+
+class GoalTemplate(models.Model):
+    """A common CS goal to start from: the new-goal form opens pre-filled with these fields."""
+
+    class CascadeRule(models.TextChoices):
+        SAME_TARGET = "same_target", "Each member aims at the team's target"
+        SPLIT_COUNT = "split_count", "The count is split across members by their share"
+        SAME_MILESTONES = "same_milestones", "Everyone gets the milestones"
+        TEAM_ONLY = "team_only", "Kept as a team goal, not cascaded"
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    goal_type = models.CharField("type", max_length=10, choices=Goal.Type.choices)
+    metric_key = models.CharField(max_length=40, blank=True)
+    direction = models.CharField(
+        max_length=10, choices=Goal.Direction.choices, default=Goal.Direction.INCREASE
+    )
+    maintain_side = models.CharField(
+        "keeps", max_length=10, choices=Goal.Side.choices, default=Goal.Side.FLOOR
+    )
+    unit = models.CharField(max_length=10, choices=Goal.Unit.choices, blank=True)
+    target = models.DecimalField(**VALUE, null=True, blank=True)
+    stretch_target = models.DecimalField("suggested stretch", **VALUE, null=True, blank=True)
+    task_target = models.PositiveIntegerField(null=True, blank=True)
+    milestones = models.JSONField(
+        default=list, blank=True, help_text="Names of the milestones a milestone goal starts with."
+    )
+    cascade_rule = models.CharField(max_length=20, choices=CascadeRule.choices)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Milestone(models.Model):
