@@ -8,20 +8,32 @@ over:
 - the previous period cut at the same elapsed point (as many days in as the current window).
 
 Evaluation is set-based: goals that share a metric and a window are one engine call.
+
+The three windows end before the goal's period starts, so their values change only when the
+books in the scope change. Each value is kept in the cache (shared by every web and worker
+process in production, CACHE_URL) under the metric, the window, the scope and a token per owner
+of the scope that `books_changed` renews whenever customer data of that CSM is written: a
+membership change is a different scope, a data change a different token, and nothing else can
+make a kept value wrong. The worker fills them in after each recalculation run
+(`warm_comparisons`), so a goal page's first view of the day reads them instead of evaluating
+the metric over three windows.
 """
 
 from __future__ import annotations
 
 import calendar
+import hashlib
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.utils import timezone
 
-from metrics.registry import evaluate
+from metrics.registry import evaluate, team_members
 
 from .models import Goal, GoalPeriod
 from .progress import goal_window, quantize
@@ -111,11 +123,74 @@ def scope_values(requests: Iterable[tuple[str, Window, int, int | None]]) -> dic
     return values
 
 
-def goal_comparisons(goals: Iterable[Goal], *, today: date | None = None) -> dict[int, Comparison]:
-    """Comparisons for the calculated metric goals among `goals` (others are left out)."""
-    today = today or timezone.localdate()
-    goals = [goal for goal in goals if goal.goal_type == Goal.Type.METRIC and goal.metric_key]
-    windows: dict[int, tuple[Window, Window, Window | None]] = {}
+BOOK_KEY = "goals:book:{}"
+VALUE_KEY = "goals:comparison:{metric}:{start}:{end}:{scope}:{books}"
+# Kept values are right for as long as their key can be built; they expire only to free space.
+VALUE_SECONDS = 8 * 24 * 3600
+
+Request = tuple[str, Window, int, int | None]
+
+
+def books_changed(owner_ids: Iterable[int | None]) -> None:
+    """New tokens for these CSMs' books: the comparisons kept for scopes holding them are no
+    longer read (customer data of theirs was written)."""
+    tokens = {BOOK_KEY.format(owner): uuid.uuid4().hex[:12] for owner in owner_ids if owner}
+    if tokens:
+        cache.set_many(tokens, timeout=None)
+
+
+def _book_tokens(owner_ids: set[int]) -> dict[int, str]:
+    keys = {BOOK_KEY.format(owner): owner for owner in owner_ids}
+    found = cache.get_many(list(keys))
+    # A token never set (or evicted) gets a fresh one: no value kept under an older one matches.
+    missing = {key: uuid.uuid4().hex[:12] for key in keys if key not in found}
+    if missing:
+        cache.set_many(missing, timeout=None)
+        found |= missing
+    return {owner: found[key] for key, owner in keys.items()}
+
+
+def kept_scope_values(requests: Iterable[Request]) -> dict[Request, Decimal | None]:
+    """scope_values, reading the values kept in the cache and evaluating only the others (one
+    engine call per metric and window among those), which are then kept."""
+    return _kept_scope_values(set(requests))[0]
+
+
+def _kept_scope_values(requests: set[Request]) -> tuple[dict[Request, Decimal | None], int]:
+    """The values, and how many of them were evaluated (not found kept)."""
+    if not requests:
+        return {}, 0
+    members = team_members({team for _, _, team, owner in requests if owner is None})
+    scopes = {
+        request: [request[3]] if request[3] is not None else members[request[2]]
+        for request in requests
+    }
+    tokens = _book_tokens({owner for owners in scopes.values() for owner in owners})
+    keys = {}
+    for request, owners in scopes.items():
+        metric_key, (start, end), team_id, owner_id = request
+        books = ",".join(f"{owner}={tokens[owner]}" for owner in sorted(owners))
+        keys[request] = VALUE_KEY.format(
+            metric=metric_key,
+            start=start.isoformat(),
+            end=end.isoformat(),
+            scope=f"u{owner_id}" if owner_id is not None else f"t{team_id}",
+            books=hashlib.blake2b(books.encode(), digest_size=12).hexdigest(),
+        )
+    found = cache.get_many(list(keys.values()))
+    values = {request: found[key][0] for request, key in keys.items() if key in found}
+    missing = [request for request in requests if request not in values]
+    if missing:
+        computed = scope_values(missing)
+        cache.set_many(
+            {keys[request]: (value,) for request, value in computed.items()}, VALUE_SECONDS
+        )
+        values |= computed
+    return values, len(missing)
+
+
+def _windows(goals: list[Goal], today: date) -> dict[int, tuple[Window, Window, Window | None]]:
+    windows = {}
     previous_by_period: dict[int, Window] = {}
     for goal in goals:
         period = goal.period
@@ -127,13 +202,40 @@ def goal_comparisons(goals: Iterable[Goal], *, today: date | None = None) -> dic
             last_year_window(period),
             same_point_window(period, previous, today),
         )
-    requests = {
+    return windows
+
+
+def _requests(goals: list[Goal], windows: dict) -> set[Request]:
+    return {
         (goal.metric_key, window, goal.team_id, goal.owner_id)
         for goal in goals
         for window in windows[goal.pk]
         if window is not None
     }
-    values = scope_values(requests)
+
+
+def _compared(goals: Iterable[Goal]) -> list[Goal]:
+    return [goal for goal in goals if goal.goal_type == Goal.Type.METRIC and goal.metric_key]
+
+
+def warm_comparisons(goal_ids: Iterable[int], *, today: date | None = None) -> int:
+    """Keep the comparisons of these goals (the calculated metric goals among them) in the
+    cache: run by the worker after a recalculation. Returns how many values it had to evaluate."""
+    today = today or timezone.localdate()
+    goals = _compared(
+        Goal.objects.filter(pk__in=list(goal_ids), archived_at__isnull=True).select_related(
+            "period"
+        )
+    )
+    return _kept_scope_values(_requests(goals, _windows(goals, today)))[1]
+
+
+def goal_comparisons(goals: Iterable[Goal], *, today: date | None = None) -> dict[int, Comparison]:
+    """Comparisons for the calculated metric goals among `goals` (others are left out)."""
+    today = today or timezone.localdate()
+    goals = _compared(goals)
+    windows = _windows(goals, today)
+    values = kept_scope_values(_requests(goals, windows))
     comparisons = {}
     for goal in goals:
         previous, last_year, same_point = windows[goal.pk]

@@ -5,6 +5,7 @@ Without a broker (CELERY_TASK_ALWAYS_EAGER) every task runs in-process, at once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,32 +15,55 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 
 from . import recalc
+from .comparison import warm_comparisons
 
 TASK_OPTIONS = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True}
+logger = logging.getLogger(__name__)
 
 
-@shared_task(**TASK_OPTIONS)
-def recalculate_goals(goal_ids: list[int]) -> list[int]:
+def _warm(task, result: recalc.RecalcResult) -> None:
+    """On a worker, after the run has committed: keep the comparisons of its goals in the shared
+    cache for their pages (in-process runs leave them to the first page that shows them). A
+    cache failure costs only that: the run's work is done."""
+    if task.request.is_eager:
+        return
+    try:
+        warm_comparisons(result.goal_ids)
+    except Exception:  # noqa: BLE001 - the recalculation succeeded; pages compute it themselves
+        logger.warning("could not keep the goals' comparisons in the cache", exc_info=True)
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def recalculate_goals(self, goal_ids: list[int]) -> list[int]:
     """Recalculate these goals; returns the ids whose values changed."""
-    return recalc.recalculate_goals(goal_ids).changed_ids
+    result = recalc.recalculate_goals(goal_ids)
+    _warm(self, result)
+    return result.changed_ids
 
 
-@shared_task(**TASK_OPTIONS)
-def backfill_goals(goal_ids: list[int]) -> list[int]:
+@shared_task(bind=True, **TASK_OPTIONS)
+def backfill_goals(self, goal_ids: list[int]) -> list[int]:
     """Backfill the daily history of new metric goals, then calculate them for today."""
-    return recalc.backfill_history(goal_ids).changed_ids
+    result = recalc.backfill_history(goal_ids)
+    _warm(self, result)
+    return result.changed_ids
 
 
-@shared_task(**TASK_OPTIONS)
-def recalculate_pending() -> list[int]:
+@shared_task(bind=True, **TASK_OPTIONS)
+def recalculate_pending(self) -> list[int]:
     """The coalesced run after customer-data changes: every queued goal at once."""
-    return recalc.recalculate_pending().changed_ids
+    result = recalc.recalculate_pending()
+    _warm(self, result)
+    return result.changed_ids
 
 
-@shared_task(**TASK_OPTIONS)
-def recalculate_active_goals() -> int:
-    """Beat safety net (every GOAL_RECALC_INTERVAL_MINUTES): every goal of the current periods."""
-    return len(recalc.recalculate_active_goals().changed_ids)
+@shared_task(bind=True, **TASK_OPTIONS)
+def recalculate_active_goals(self) -> int:
+    """Beat safety net (every GOAL_RECALC_INTERVAL_MINUTES): every goal of the current periods;
+    its first run of a day keeps that day's comparisons for every goal page."""
+    result = recalc.recalculate_active_goals()
+    _warm(self, result)
+    return len(result.changed_ids)
 
 
 @shared_task(**TASK_OPTIONS)
