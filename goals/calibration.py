@@ -26,7 +26,7 @@ from django.utils import timezone
 from goals_project.people.models import Membership, Team
 from metrics.registry import ACCUMULATING, METRICS, daily_values
 
-from .forecast import LEVELS, Calibration, PastPeriod, calibrate
+from .forecast import ELAPSED_BUCKETS, LEVELS, Calibration, PastPeriod, calibrate
 from .models import ForecastCalibration
 
 
@@ -94,6 +94,7 @@ def calibration_refresh(*, today: date | None = None, force: bool = False) -> bo
             bucket=bucket,
             drift=calibration.drift[metric_key],
             quantiles=[round(float(q), 6) for q in quantiles],
+            fill=_fill_at(calibration, metric_key, bucket),
             through=through,
             computed_at=now,
         )
@@ -105,13 +106,24 @@ def calibration_refresh(*, today: date | None = None, force: bool = False) -> bo
     return True
 
 
+def _fill_at(calibration: Calibration, metric_key: str, bucket: int) -> float | None:
+    curve = calibration.fill.get(metric_key)
+    if curve is None or np.isnan(curve[bucket]):
+        return None
+    return round(float(curve[bucket]), 6)
+
+
 def load_calibration() -> Calibration:
     """The stored calibration (empty before the first one: forecasts then use normal errors)."""
     calibration = Calibration()
-    for metric_key, scope, bucket, drift, quantiles in ForecastCalibration.objects.values_list(
-        "metric_key", "scope", "bucket", "drift", "quantiles"
-    ):
+    rows = ForecastCalibration.objects.values_list(
+        "metric_key", "scope", "bucket", "drift", "quantiles", "fill"
+    )
+    for metric_key, scope, bucket, drift, quantiles, fill in rows:
         if len(quantiles) == len(LEVELS):
             calibration.drift[metric_key] = drift
             calibration.errors[(metric_key, scope, bucket)] = np.array(quantiles, dtype=float)
+        if fill is not None:
+            curve = calibration.fill.setdefault(metric_key, np.full(ELAPSED_BUCKETS, np.nan))
+            curve[bucket] = fill
     return calibration

@@ -8,8 +8,14 @@ scattering around a line. The model reads the goal's daily series as changes bet
 points:
 
 - the central path is the latest value, plus the average daily change times the days left for a
-  series that drifts (an accumulating metric such as QBR completion fills up through the period;
-  for a level metric the calibration decides whether a drift helps, see `calibrate`);
+  series that drifts (for a level metric the calibration decides whether a drift helps, see
+  `calibrate`);
+- an accumulating metric (QBR completion) fills up through the period, not necessarily evenly:
+  with a calibration its central path is the latest value divided by the share of its period-end
+  value the same metric had reached at the same elapsed point of the org's earlier periods (its
+  *fill curve*: if past quarters were 80% done by day 45, 60 on day 45 is on course for 75), so
+  the forecast neither stops at today's value nor runs on past the point where the org's QBRs
+  are usually done; without one it carries its own pace so far (a drift);
 - the spread is the standard deviation of the daily changes times the square root of the days
   left (with drift, widened by the uncertainty of the drift itself: h x (1 + h / days observed)).
 
@@ -53,6 +59,9 @@ MIN_CALIBRATION_SAMPLES = 200
 TEAM, INDIVIDUAL = "team", "individual"
 # Squared changes summed from floats: below this share of the squared values it is no movement.
 NO_MOVEMENT = 1e-12
+# Below this share of its period-end value reached, a fill curve says too little (day 2 of a
+# quarter): the series carries its own pace instead.
+MIN_FILL = 0.05
 
 
 class Forecast(NamedTuple):
@@ -129,20 +138,50 @@ class Series:
 
 @dataclass
 class Calibration:
-    """The org's past errors, per metric: whether its series drift, and per (scope, elapsed
-    bucket) the LEVELS-quantiles of (end value - central path) / spread."""
+    """The org's past errors, per metric: whether its series drift, per (scope, elapsed bucket)
+    the LEVELS-quantiles of (end value - central path) / spread, and for an accumulating metric
+    its fill curve (per elapsed bucket, the share of the period-end value reached; NaN where
+    unknown)."""
 
     drift: dict[str, bool] = field(default_factory=dict)
     errors: dict[tuple[str, str, int], np.ndarray] = field(default_factory=dict)
+    fill: dict[str, np.ndarray] = field(default_factory=dict)
 
     def quantiles(self, metric_key: str, scope: str, bucket: int) -> np.ndarray | None:
         return self.errors.get((metric_key, scope, bucket))
+
+    def filled(self, metric_key: str, last_day: np.ndarray, end_day: np.ndarray) -> np.ndarray:
+        """The share of the period-end value the metric's fill curve expects on `last_day`
+        (NaN without a curve)."""
+        curve = self.fill.get(metric_key)
+        if curve is None:
+            return np.full(np.shape(last_day), np.nan)
+        return fill_share(curve, last_day, end_day)
+
+
+def elapsed_share(last_day: np.ndarray | float, end_day: np.ndarray | float) -> np.ndarray:
+    """The share (0..1] of the period that the latest point closes (day 0 of 92: 1/92)."""
+    return np.minimum(
+        (np.asarray(last_day, dtype=float) + 1) / (np.asarray(end_day, dtype=float) + 1), 1.0
+    )
+
+
+def fill_share(
+    curve: np.ndarray, last_day: np.ndarray | float, end_day: np.ndarray | float
+) -> np.ndarray:
+    """The fill curve read at the elapsed share of `last_day`: linear between the buckets'
+    middles, from 0 at the period start to 1 at its end."""
+    known = ~np.isnan(curve)
+    middles = (np.arange(ELAPSED_BUCKETS) + 0.5) / ELAPSED_BUCKETS
+    x = np.concatenate([[0.0], middles[known], [1.0]])
+    y = np.concatenate([[0.0], curve[known], [1.0]])
+    return np.interp(elapsed_share(last_day, end_day), x, y)
 
 
 def elapsed_bucket(last_day: np.ndarray | float, end_day: np.ndarray | float) -> np.ndarray:
     """The tenth of the period (0-9) that the latest point closes: day 0 of a 92-day quarter is
     in bucket 0, day 45 in bucket 4, the last day in bucket 9."""
-    share = (np.asarray(last_day, dtype=float) + 1) / (np.asarray(end_day, dtype=float) + 1)
+    share = elapsed_share(last_day, end_day)
     return np.clip((share * ELAPSED_BUCKETS).astype(int), 0, ELAPSED_BUCKETS - 1)
 
 
@@ -155,11 +194,17 @@ def random_walk(
     squared_rate: np.ndarray,
     end_day: np.ndarray,
     drift: np.ndarray,
+    filled: np.ndarray | float = np.nan,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The random walk's central path at the period end, its spread (standard deviation) there,
     and whether the series moved enough to say anything (at least MIN_POINTS points and a
-    non-zero variance of the daily changes). All arguments are arrays of one element per series.
+    non-zero variance of the daily changes). All arguments are arrays of one element per series;
+    `filled` is the share of its period-end value an accumulating series is expected to have
+    reached (its fill curve; NaN where it has none): its central path is the latest value
+    divided by it, and its spread the driftless one.
     """
+    filling = np.asarray(filled, dtype=float) >= MIN_FILL
+    drift = drift & ~filling
     observed = last_day - first_day
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = np.where(observed > 0, (last_value - first_value) / observed, 0.0)
@@ -173,6 +218,8 @@ def random_walk(
     with np.errstate(divide="ignore", invalid="ignore"):
         widen = np.where(drift & moved, 1 + ahead / np.where(observed > 0, observed, 1.0), 1.0)
     central = last_value + np.where(drift, slope * ahead, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        central = np.where(filling, last_value / np.where(filling, filled, 1.0), central)
     return central, np.sqrt(spread_sq * ahead * widen), moved
 
 
@@ -236,7 +283,12 @@ def forecast_trends(
     drift = np.array(
         [calibration.drift.get(item.metric_key, item.accumulating) for item in trends], dtype=bool
     )
-    central, spread, moved = random_walk(*table.T, end_day, drift)
+    filled = np.full(len(trends), np.nan)
+    for metric_key in calibration.fill:
+        mine = np.array([item.accumulating and item.metric_key == metric_key for item in trends])
+        if mine.any():
+            filled[mine] = calibration.filled(metric_key, table[mine, 3], end_day[mine])
+    central, spread, moved = random_walk(*table.T, end_day, drift, filled)
     rows = np.flatnonzero(moved)
     if not len(rows):
         return results
@@ -377,15 +429,17 @@ class PrefixStats(NamedTuple):
 
 
 def _past_errors(
-    period: PastPeriod, drift: bool
+    period: PastPeriod, drift: bool, fill: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The model's standardized errors at every day of a past period for every scope whose
-    series moved and whose end value is known: (errors, buckets, is_team, spread)."""
+    series moved and whose end value is known: (errors, buckets, is_team, spread); with a
+    fill curve, the errors of the fill model (see random_walk)."""
     values = period.values
     end_day = values.shape[1] - 1
     prefix = PrefixStats.of(values[:, :end_day])  # the last day is what is forecast
     end_value = np.broadcast_to(values[:, [end_day]], prefix.count.shape)
-    central, spread, moved = random_walk(*prefix, np.float64(end_day), np.bool_(drift))
+    filled = np.nan if fill is None else fill_share(fill, prefix.last_day, end_day)
+    central, spread, moved = random_walk(*prefix, np.float64(end_day), np.bool_(drift), filled)
     usable = moved & ~np.isnan(end_value) & (spread > 0)
     errors = (end_value - central)[usable] / spread[usable]
     buckets = elapsed_bucket(prefix.last_day[usable], end_day)
@@ -417,19 +471,47 @@ def _interval_score(errors: np.ndarray, spread: np.ndarray, quantiles: np.ndarra
     return float(np.mean(spread * ((high - low) + 2 / alpha * miss)))
 
 
+def fill_curve(periods: Iterable[PastPeriod]) -> np.ndarray | None:
+    """An accumulating metric's fill curve from its past periods: per tenth of the period
+    elapsed, the sum of the scopes' values over the sum of their period-end values (scopes that
+    ended above 0; NaN for a tenth without any). None when no scope ended above 0."""
+    reached = np.zeros(ELAPSED_BUCKETS)
+    ended = np.zeros(ELAPSED_BUCKETS)
+    for period in periods:
+        values = period.values
+        end_day = values.shape[1] - 1
+        end_value = values[:, end_day]
+        rows = ~np.isnan(end_value) & (end_value > 0)
+        if not rows.any():
+            continue
+        buckets = elapsed_bucket(np.arange(end_day + 1), end_day)
+        known = ~np.isnan(values[rows])
+        reached += np.bincount(
+            buckets, np.where(known, values[rows], 0.0).sum(axis=0), ELAPSED_BUCKETS
+        )
+        ended += np.bincount(buckets, (known * end_value[rows, None]).sum(axis=0), ELAPSED_BUCKETS)
+    if not ended.any():
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ended > 0, reached / ended, np.nan)
+
+
 def calibrate(
     periods: Mapping[str, Iterable[PastPeriod]], accumulating: Mapping[str, bool]
 ) -> Calibration:
     """The calibration of each metric from its past periods: for a drifting and a driftless walk
     the errors it made at every day of every period, and of the two the one whose 80% bands
     were narrower for the outcomes they held (interval score); an accumulating metric drifts
-    when there are too few errors to decide."""
+    when there are too few errors to decide. An accumulating metric with a fill curve (see
+    fill_curve) is measured with it instead: the walk alone either stops at today's value or
+    runs on at today's pace past the point where the period's work is usually done."""
     calibration = Calibration()
     for metric_key, past in periods.items():
         past = list(past)
+        fill = fill_curve(past) if accumulating.get(metric_key) else None
         best: tuple[float, bool, dict] | None = None
-        for drift in (True, False):
-            parts = [_past_errors(period, drift) for period in past]
+        for drift in (True, False) if fill is None else (False,):
+            parts = [_past_errors(period, drift, fill) for period in past]
             if not parts:
                 continue
             errors, buckets, teams, spread = (
@@ -453,6 +535,8 @@ def calibrate(
             continue
         calibration.drift[metric_key] = best[1]
         calibration.errors.update(best[2])
+        if fill is not None:
+            calibration.fill[metric_key] = fill
     for metric_key, drifts in accumulating.items():
         calibration.drift.setdefault(metric_key, drifts)
     return calibration

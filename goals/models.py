@@ -463,7 +463,9 @@ class RecalculationSchedule(models.Model):
 class ForecastCalibration(models.Model):
     """The org's past forecast errors for one metric, scope and tenth of the period elapsed
     (goals/forecast.py, "Calibration"): the percentiles 1..99 of (end value - central path) /
-    spread, measured over the closed quarters up to `through`. Rebuilt when a quarter closes."""
+    spread, measured over the closed quarters up to `through`, and for an accumulating metric the
+    share of its period-end value reached by then (its fill curve). Rebuilt when a quarter
+    closes."""
 
     class Scope(models.TextChoices):
         TEAM = "team", "Team"
@@ -474,6 +476,11 @@ class ForecastCalibration(models.Model):
     bucket = models.PositiveSmallIntegerField(help_text="Tenth of the period elapsed, 0-9")
     drift = models.BooleanField(help_text="Whether the metric's central path follows its trend")
     quantiles = models.JSONField(help_text="Percentiles 1..99 of the standardized errors")
+    fill = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="An accumulating metric's share of its period-end value reached by this tenth",
+    )
     through = models.DateField(help_text="End of the latest closed period measured")
     computed_at = models.DateTimeField()
 

@@ -235,3 +235,54 @@ def test_stats_plus_one_point_equals_the_stats_of_all_points():
     built = SeriesStats.of(days[:3], values[:3]).plus(days[3], values[3])
     assert list(built) == pytest.approx(list(SeriesStats.of(days, values)))
     assert SeriesStats().plus(3, 7.0) == SeriesStats.of([3], [7.0])
+
+
+def qbrs_done_by_day_62(rng: np.random.Generator, count: int) -> np.ndarray:
+    """QBR completion of books of 10-30 accounts whose QBRs are held between day 3 and day 62 of
+    the quarter, 60-95% of them: it fills up through two thirds of the quarter, then stays."""
+    accounts = 30
+    size = rng.integers(10, accounts + 1, (count, 1))
+    held_on = rng.integers(3, 63, (count, accounts))
+    held = (rng.random((count, accounts)) < rng.uniform(0.6, 0.95, (count, 1))) & (
+        np.arange(accounts) < size
+    )
+    days = np.arange(QUARTER)
+    done = ((held_on[:, :, None] <= days) & held[:, :, None]).sum(axis=1)
+    return done / size * 100
+
+
+def test_an_accumulating_metric_fills_up_like_its_earlier_periods():
+    """Calibrated on past quarters, QBR completion is neither flat at today's value mid-way
+    (the walk alone) nor carried on at today's pace after the QBRs are usually done (the drift):
+    it lands where the quarter's shape says, and its band holds."""
+    rng = np.random.default_rng(19)
+    past = PastPeriod(values=qbrs_done_by_day_62(rng, SERIES), teams=np.zeros(SERIES, bool))
+    calibration = calibrate({"simulated": [past]}, {"simulated": True})
+    assert calibration.fill["simulated"][2] == pytest.approx(0.35, abs=0.1)
+    assert calibration.fill["simulated"][9] == pytest.approx(1.0)
+    now = qbrs_done_by_day_62(rng, SERIES)
+    end = now[:, -1]
+    for day in (30, 45, 75):
+        trends = [
+            Trend(
+                stats=stats,
+                end_day=QUARTER - 1,
+                target=None,
+                metric_key="simulated",
+                value_range=(D(0), D(100)),
+                accumulating=True,
+            )
+            for stats in PrefixStats.of(now).at(day - 1)
+        ]
+        forecasts = forecast_trends(trends, calibration)
+        value = np.array([float(f.value) for f in forecasts])
+        low = np.array([float(f.low) for f in forecasts])
+        high = np.array([float(f.high) for f in forecasts])
+        assert abs(np.mean(value - end)) < 5, day  # no lean either way
+        inside = (low - 1e-3 <= end) & (end <= high + 1e-3)  # stored to 4 places
+        assert 0.7 <= np.mean(inside) <= (0.92 if day < 60 else 1), day
+        assert np.all(value <= 100)
+        if day < 60:
+            assert np.mean(value - now[:, day - 1]) > 15, day  # fills up, not flat
+        else:
+            assert np.mean(value - now[:, day - 1]) < 2, day  # the QBRs are done
