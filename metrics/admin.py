@@ -239,9 +239,9 @@ class RenewalAdmin(CustomerDataAdmin):
 @admin.register(NpsResponse)
 class NpsResponseAdmin(CustomerDataAdmin):
     import_kinds = ("nps",)
-    list_display = ["customer", "respondent", "responded_at", "score"]
+    list_display = ["customer", "respondent", "responded_at", "score", "comment"]
     list_filter = ["score", TEAM_FILTER]
-    search_fields = ["customer__external_id", "customer__name", "respondent"]
+    search_fields = ["customer__external_id", "customer__name", "respondent", "comment"]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
     date_hierarchy = "responded_at"

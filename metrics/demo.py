@@ -51,6 +51,33 @@ WORDS = (
 )
 
 
+# What some respondents write (one response in three, by its day: the demo's random draws stay
+# as they were).
+COMMENTS = {
+    "promoter": (
+        "The QBRs are worth our time: clear next steps every quarter.",
+        "Support answers within the hour. Keep it that way.",
+        "Rolled out to two more regions thanks to the onboarding team.",
+    ),
+    "passive": (
+        "Does the job; the reporting could be simpler.",
+        "Fine overall, but the last release broke our export for a week.",
+    ),
+    "detractor": (
+        "Renewal pricing came as a surprise.",
+        "We still wait for the SSO fix promised in spring.",
+        "Too many hand-offs between account managers this year.",
+    ),
+}
+
+
+def _comment(score: int, day: date) -> str:
+    if day.toordinal() % 3:
+        return ""
+    texts = COMMENTS["promoter" if score >= 9 else "detractor" if score <= 6 else "passive"]
+    return texts[day.toordinal() % len(texts)]
+
+
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
@@ -183,6 +210,7 @@ def seed_customer_data(today: date | None = None) -> int:
                                 respondent=f"{contact}@{customer.external_id.lower()}.example",
                                 responded_at=moment,
                                 score=score,
+                                comment=_comment(score, day),
                             )
                         )
                 day += timedelta(days=rng.randrange(70, 110))

@@ -92,6 +92,7 @@ class NpsResponse(models.Model):
     respondent = models.CharField(max_length=200)
     responded_at = models.DateTimeField()
     score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True, help_text="What the respondent wrote, if anything.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
