@@ -92,7 +92,9 @@ class NpsResponse(models.Model):
     respondent = models.CharField(max_length=200)
     responded_at = models.DateTimeField()
     score = models.PositiveSmallIntegerField()
-    comment = models.TextField(blank=True, help_text="What the respondent wrote, if anything.")
+    comment = models.TextField(
+        blank=True, db_default="", help_text="What the respondent wrote, if anything."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
