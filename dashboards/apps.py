@@ -5,3 +5,18 @@ class DashboardsConfig(AppConfig):
     """Dashboards, charts, leaderboard and program health: reads goals, never written by them."""
 
     name = "dashboards"
+
+    def ready(self) -> None:
+        from goals.panels import GoalPanel, register_goal_panel
+
+        from .goal_detail import goal_page_panel
+
+        # The goal page's chart, contributions and comparison: they show the goal's numbers.
+        register_goal_panel(
+            GoalPanel(
+                name="dashboards",
+                template="dashboards/goal_panels.html",
+                read=goal_page_panel,
+                redrawn=True,
+            )
+        )

@@ -1,7 +1,9 @@
 """The dashboards' part of the goal page: the chart, contributions, and historical comparison.
 
-`goal_detail_panels(viewer=, goal=, today=)` reads a fixed handful of queries for any goal; the
-goal page includes `dashboards/goal_panels.html` with the result as `panels`.
+`goal_detail_panels(viewer=, goal=, today=)` is the selector: it reads a fixed handful of
+queries for any goal and computes the comparisons. Dashboards registers it as a goal page panel
+(goals.panels, in DashboardsConfig.ready); the goal view calls it and the page includes
+`dashboards/goal_panels.html` with the result as `panel`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .charts import (
     contributions_figure,
     goal_progress_figure,
 )
-from .selectors import HistoryPoint, goal_url, history_by_goal, period_elapsed_day
+from .selectors import HistoryPoint, goal_url, history_by_goal, local_today, period_elapsed_day
 
 HUNDRED = Decimal(100)
 COMPARISON_CACHE_SECONDS = 15 * 60
@@ -403,3 +405,8 @@ def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
         ),
         comparisons=_comparisons(goal, earlier, previous_points, today),
     )
+
+
+def goal_page_panel(*, viewer: User, goal: Goal) -> GoalPanels:
+    """The goal page's panel (goals.panels): `goal_detail_panels` as of today."""
+    return goal_detail_panels(viewer=viewer, goal=goal, today=local_today())

@@ -5,8 +5,7 @@ but not change is a 403 on writes. Token scopes: `read` for GET, `write` for eve
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -23,11 +22,10 @@ from goals_project.api import (
     WRITE_ERRORS,
     service_errors,
 )
-from goals_project.people.models import User
 from goals_project.people.tokens import has_scope
 
-from . import access, services
-from .models import ContributionSnapshot, Goal, GoalPeriod, ProgressHistory
+from . import access, selectors, services
+from .models import Goal, GoalPeriod
 from .recalc import recalculate_goals
 from .serializers import (
     ContributionSerializer,
@@ -147,11 +145,6 @@ class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(GoalPeriodSerializer(period).data)
 
 
-def _goal_list(user) -> QuerySet[Goal]:
-    goals = access.visible_goals(user).select_related("period", "team", "owner", "parent")
-    return access.with_parent_visibility(goals, user).order_by("period__start", "team__name", "pk")
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List the goals you may see",
@@ -182,7 +175,7 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Goal]:
-        return _goal_list(self.request.user)
+        return selectors.goal_list(self.request.user)
 
     def get_goal(self, request: Request, pk) -> Goal:
         try:
@@ -274,22 +267,14 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            with transaction.atomic():
-                for milestone_id in data.get("milestones_done", []):
-                    milestone = goal.milestones.filter(pk=milestone_id).first()
-                    if milestone is None:
-                        raise DjangoValidationError(
-                            {"milestones_done": f"Goal {goal.pk} has no milestone {milestone_id}."}
-                        )
-                    services.milestone_complete(milestone=milestone, by=request.user)
-                if data.get("current_value") is not None or data.get("tasks_done") is not None:
-                    services.manual_entry_add(
-                        goal=goal,
-                        by=request.user,
-                        value=data.get("current_value"),
-                        tasks_done=data.get("tasks_done"),
-                        note=data.get("note", ""),
-                    )
+            services.progress_record(
+                goal=goal,
+                by=request.user,
+                milestones_done=data.get("milestones_done", []),
+                value=data.get("current_value"),
+                tasks_done=data.get("tasks_done"),
+                note=data.get("note", ""),
+            )
         except DjangoValidationError as error:
             raise field_errors(error) from None
         goal.refresh_from_db()
@@ -317,11 +302,11 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         goal = self.get_goal(request, pk)
         window = HistoryFilterSerializer(data=request.query_params)
         window.is_valid(raise_exception=True)
-        rows = ProgressHistory.objects.filter(goal=goal).order_by("recorded_at", "pk")
-        if window.validated_data.get("from"):
-            rows = rows.filter(as_of__gte=window.validated_data["from"])
-        if window.validated_data.get("to"):
-            rows = rows.filter(as_of__lte=window.validated_data["to"])
+        rows = selectors.goal_history(
+            goal,
+            since=window.validated_data.get("from"),
+            until=window.validated_data.get("to"),
+        )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(HistorySerializer(page, many=True).data)
 
@@ -332,14 +317,7 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def contributions(self, request: Request, pk=None) -> Response:
         goal = self.get_goal(request, pk)
-        latest = (
-            ContributionSnapshot.objects.filter(goal=goal).order_by("-as_of").values("as_of")[:1]
-        )
-        rows = (
-            ContributionSnapshot.objects.filter(goal=goal, as_of=Subquery(latest))
-            .select_related("goal", "member")
-            .order_by("-points", "member__name")
-        )
+        rows = selectors.latest_contributions(goal)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(contribution_rows(page, viewer=request.user))
 
@@ -347,29 +325,10 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 def contribution_rows(snapshots, *, viewer) -> list[dict]:
     """Contribution rows for the viewer: a member's individual goal is named by its id only when
     the viewer may see it (the same rule as the goal page)."""
-    individual_ids = [row.individual_goal_id for row in snapshots if row.individual_goal_id]
-    visible = set(
-        access.visible_goals(viewer, include_archived=True)
-        .filter(pk__in=individual_ids)
-        .values_list("pk", flat=True)
+    visible = selectors.visible_goal_ids(
+        viewer, [row.individual_goal_id for row in snapshots if row.individual_goal_id]
     )
     return ContributionSerializer(snapshots, many=True, context={"visible_goal_ids": visible}).data
-
-
-def _latest_contributions(person: User, *, viewer) -> QuerySet[ContributionSnapshot]:
-    """The person's contribution on the latest day of each goal the viewer may see."""
-    latest_day = (
-        ContributionSnapshot.objects.filter(goal=OuterRef("goal"))
-        .order_by("-as_of")
-        .values("as_of")[:1]
-    )
-    return (
-        ContributionSnapshot.objects.filter(
-            member=person, goal__in=access.visible_goals(viewer), as_of=Subquery(latest_day)
-        )
-        .select_related("goal", "member")
-        .order_by("goal__period__start", "goal__name")
-    )
 
 
 @extend_schema(
@@ -385,6 +344,6 @@ class UserContributionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
             person = access.get_person_for_user(request.user, user_id)
         except Http404:
             raise NotFound("No such person, or you may not see them.") from None
-        rows = _latest_contributions(person, viewer=request.user)
+        rows = selectors.person_latest_contributions(person, viewer=request.user)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(contribution_rows(page, viewer=request.user))

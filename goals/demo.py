@@ -23,8 +23,8 @@ from . import recalc
 from .calibration import calibration_refresh
 from .comparison import shift_months
 from .models import Goal, GoalPeriod
+from .selectors import default_baseline
 from .services import (
-    default_baseline,
     goal_create,
     manual_entry_add,
     milestone_complete,

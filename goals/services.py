@@ -23,8 +23,9 @@ from goals_project.people.models import Membership, Team, User
 from metrics.registry import get_metric
 
 from . import tasks
-from .comparison import previous_window, scope_values
+from .comparison import previous_window
 from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone, one_line_error
+from .selectors import default_baseline
 from .signals import milestone_completed
 from .units import goal_value_range
 
@@ -184,15 +185,6 @@ def is_rollup(goal: Goal) -> bool:
         and not goal.metric_key
         and goal.children.filter(archived_at__isnull=True).exists()
     )
-
-
-def default_baseline(
-    *, metric_key: str, period: GoalPeriod, team_id: int, owner_id: int | None
-) -> Decimal | None:
-    """The metric's value for the same owner over the previous period of the same type."""
-    window = previous_window(period)
-    request = (metric_key, window, team_id, owner_id)
-    return scope_values([request])[request]
 
 
 def milestone_name_check(name: str) -> None:
@@ -824,6 +816,30 @@ def manual_entry_add(
     )
     tasks.enqueue_recalculation([goal.pk])
     return entry
+
+
+@transaction.atomic
+def progress_record(
+    *,
+    goal: Goal,
+    by: User | None,
+    milestones_done: Sequence[int] = (),
+    value: Decimal | str | int | None = None,
+    tasks_done: int | None = None,
+    note: str = "",
+) -> None:
+    """Record progress in one step (the API's progress action): tick the milestones named by id,
+    then add a manual entry when a value or a number of tasks is given. All or nothing: a
+    milestone the goal does not have, or an entry manual_entry_add refuses, changes nothing."""
+    for milestone_id in milestones_done:
+        milestone = goal.milestones.filter(pk=milestone_id).first()
+        if milestone is None:
+            raise ValidationError(
+                {"milestones_done": f"Goal {goal.pk} has no milestone {milestone_id}."}
+            )
+        milestone_complete(milestone=milestone, by=by)
+    if value is not None or tasks_done is not None:
+        manual_entry_add(goal=goal, by=by, value=value, tasks_done=tasks_done, note=note)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,11 +21,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from goals_project.people.models import Team, User
-from metrics.registry import METRICS, evaluate
+from metrics.registry import METRICS
 
-from . import access, services
+from . import access, selectors, services
 from .cascade import cascade_create, cascade_suggestions, rule_text
-from .comparison import previous_window
 from .display import count_progress_of
 from .forms import (
     AdjustForm,
@@ -40,10 +38,11 @@ from .forms import (
     PeriodForm,
     ShareForm,
 )
-from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone
+from .models import Goal, GoalPeriod, Milestone
+from .panels import read_goal_panels
 from .permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
 from .recalc import recalculate_goals
-from .selectors import ordered_period_queryset, periods_in_order
+from .selectors import periods_in_order
 
 MILESTONE_PREFIX = "milestones"
 
@@ -113,13 +112,7 @@ def period_form(request: HttpRequest, period_id: int | None = None) -> HttpRespo
 def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
     """A period's goals that the user may see, grouped by team."""
     period = get_object_or_404(GoalPeriod, pk=period_id)
-    goals = access.with_parent_visibility(
-        access.visible_goals(request.user)
-        .filter(period=period)
-        .select_related("team", "owner", "parent")
-        .order_by("team__name", "owner__name", "name"),
-        request.user,
-    )
+    goals = selectors.period_goals(request.user, period)
     return render(
         request,
         "goals/period_detail.html",
@@ -186,39 +179,16 @@ def period_carry_over(request: HttpRequest, period_id: int) -> HttpResponse:
 # Goal form (create)
 
 
-def _metric_info(form: GoalForm) -> dict | None:
-    """The chosen metric's current value for the chosen owner (or team) in the chosen period,
-    and the suggested baseline (the previous period's value), for the form's metric panel."""
+def _metric_info(form: GoalForm) -> selectors.MetricInfo | None:
+    """The form's metric panel for what is chosen so far (goals.selectors.metric_info)."""
     data = form.data if form.is_bound else form.initial
-    key = data.get("metric_key") or ""
-    if key not in METRICS:
-        return None
-    metric = METRICS[key]
-    info = {"metric": metric, "current": None, "baseline": None, "scope": None}
-    period = _choice(form, "period")
-    team = _choice(form, "team")
-    owner = _choice(form, "owner")
-    if period is None or team is None:
-        return info
-    today = timezone.localdate()
-    end = min(today, period.end)
-    if end >= period.start:
-        results = evaluate(
-            key,
-            start=period.start,
-            end=end,
-            user_ids=[owner.pk] if owner else [],
-            team_ids=[] if owner else [team.pk],
-        )
-        ratio = results.users[owner.pk] if owner else results.teams[team.pk]
-        info["current"] = ratio.value
-    info["window"] = (period.start, end)
-    info["previous_window"] = previous_window(period)
-    info["baseline"] = services.default_baseline(
-        metric_key=key, period=period, team_id=team.pk, owner_id=owner.pk if owner else None
+    return selectors.metric_info(
+        metric_key=data.get("metric_key") or "",
+        period=_choice(form, "period"),
+        team=_choice(form, "team"),
+        owner=_choice(form, "owner"),
+        today=timezone.localdate(),
     )
-    info["scope"] = owner or team
-    return info
 
 
 def _choice(form: GoalForm, name: str):
@@ -233,17 +203,11 @@ def _choice(form: GoalForm, name: str):
         return None
 
 
-def _open_periods() -> QuerySet[GoalPeriod]:
-    """Periods that take new goals: current first, then upcoming (then past, not completed)."""
-    open_periods = GoalPeriod.objects.exclude(status=GoalPeriod.Status.COMPLETED)
-    return ordered_period_queryset(open_periods, timezone.localdate())
-
-
 def _goal_form(request: HttpRequest, data=None, initial=None) -> GoalForm:
     return GoalForm(
         data,
         initial=initial or {},
-        periods=_open_periods(),
+        periods=selectors.open_periods(timezone.localdate()),
         teams=access.editable_teams(request.user),
     )
 
@@ -288,7 +252,9 @@ def goal_create(request: HttpRequest) -> HttpResponse:
     initial.setdefault("goal_type", Goal.Type.METRIC)
     if "period" not in initial:
         # The period running today (else the soonest to come): the first of the ordered list.
-        initial["period"] = getattr(_open_periods().first(), "pk", None)
+        initial["period"] = getattr(
+            selectors.open_periods(timezone.localdate()).first(), "pk", None
+        )
     form = _goal_form(request, request.POST or None, initial)
     milestones = _milestone_formset(request.POST or None)
     if request.method == "POST":
@@ -365,26 +331,29 @@ def _goal_regions(
     if changed:
         recalculate_goals([goal.pk])
     goal.refresh_from_db()
-    context = _detail_context(request, goal, oob=True, **extra)
+    context = _detail_context(request, goal, regions_only=True, oob=True, **extra)
     response = HttpResponse()
     for region in GOAL_REGIONS:
         response.content += render(request, f"goals/goal_detail.html#{region}", context).content
     return response
 
 
-def _detail_context(request: HttpRequest, goal: Goal, **extra) -> dict:
+def _detail_context(
+    request: HttpRequest, goal: Goal, *, regions_only: bool = False, **extra
+) -> dict:
+    """The goal page's context; its panels from the apps above goals (goals.panels) are read
+    here, the ones that show the goal's numbers only when `regions_only`."""
     user = request.user
     can_update = access.can_update_progress(user, goal)
     can_share = access.can_share_goal(user, goal)
-    children = access.visible_goals(user).filter(parent=goal).select_related("owner")
     milestones = list(goal.milestones.all())
     context = {
         "goal": goal,
         "parent": access.parent_for_user(user, goal),
-        "children": children,
+        "children": selectors.visible_children(user, goal),
         "milestones": milestones,
-        "entries": ManualEntry.objects.filter(goal=goal).select_related("created_by")[:10],
-        "adjustments": Adjustment.objects.filter(goal=goal).select_related("changed_by"),
+        "entries": selectors.recent_manual_entries(goal),
+        "adjustments": selectors.goal_adjustments(goal),
         "metric": METRICS.get(goal.metric_key),
         "can_edit": access.can_edit_goal(user, goal),
         "can_update": can_update,
@@ -396,6 +365,7 @@ def _detail_context(request: HttpRequest, goal: Goal, **extra) -> dict:
         "entry_form": ManualEntryForm(goal=goal) if can_update else None,
         "shared_users": goal_shared_users(goal) if can_share else [],
         "shared_teams": goal_shared_teams(goal) if can_share else [],
+        "panels": read_goal_panels(viewer=user, goal=goal, redrawn_only=regions_only),
     }
     context.update(extra)
     return context
@@ -578,7 +548,7 @@ def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
         "goals/goal_delete.html",
         {
             "goal": goal,
-            "children": Goal.objects.filter(parent=goal, archived_at__isnull=True).count(),
+            "children": selectors.open_children_count(goal),
         },
     )
 

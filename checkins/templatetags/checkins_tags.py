@@ -1,11 +1,8 @@
-"""`{% checkins_nav %}` (navigation links) and `{% goal_checkins goal viewer %}` (a goal's
-history as the viewer may read it)."""
+"""`{% checkins_nav %}` (navigation links) and the `status_label` filter."""
 
 from django import template
 
 from goals.models import Goal
-
-from ..selectors import checkins_for_goal
 
 register = template.Library()
 
@@ -20,11 +17,6 @@ def checkins_nav(context) -> dict:
         "membership": context.get("nav_membership"),
         "current": match.view_name if match else "",
     }
-
-
-@register.inclusion_tag("checkins/_goal_checkins.html")
-def goal_checkins(goal: Goal, viewer) -> dict:
-    return {"checkins": checkins_for_goal(goal, viewer)}
 
 
 @register.filter

@@ -1,25 +1,8 @@
-"""`{% goal_panels %}`: the goal page's chart, contributions and comparison.
-
-A template tag (rather than an import in goals.views) keeps the dependency one way: dashboards
-reads goals; goals only names this tag library in its template.
-"""
+"""`{% dashboards_nav %}`: the dashboards' navigation links."""
 
 from django import template
 
-from ..goal_detail import goal_detail_panels
-from ..selectors import local_today
-
 register = template.Library()
-
-
-@register.inclusion_tag("dashboards/goal_panels.html", takes_context=True)
-def goal_panels(context: template.Context) -> dict:
-    request = context["request"]
-    goal = context["goal"]
-    return {
-        "panels": goal_detail_panels(viewer=request.user, goal=goal, today=local_today()),
-        "csp_nonce": context.get("csp_nonce"),
-    }
 
 
 @register.inclusion_tag("dashboards/_nav.html", takes_context=True)
