@@ -2,9 +2,11 @@
 the leaderboard pages (the same selectors), documented in the OpenAPI schema."""
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,11 +17,24 @@ from goals.serializers import NoBlankParameters, id_field
 from goals_project.api import OBJECT_READ_ERRORS
 from goals_project.people.models import Team
 from goals_project.people.selectors import membership_of
+from metrics.breakdown import KIND_LABELS
+from metrics.registry import get_metric
 
+from . import customers, selectors
 from . import leaderboard as leaderboard_selectors
-from . import selectors
 from .conditional import conditional, not_modified_since
 from .models import LeaderboardSetting
+
+
+class CSVRenderer(BaseRenderer):
+    """Text the view already wrote as CSV (`?format=csv`)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data.encode(self.charset) if isinstance(data, str) else data
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -305,3 +320,159 @@ class LeaderboardView(APIView):
             metric_key=query.get("metric_name"),
         )
         return Response(LeaderboardSerializer(board).data)
+
+
+# --- breakdowns -----------------------------------------------------------------------------
+
+
+class BreakdownQuery(NoBlankParameters, serializers.Serializer):
+    user = id_field(required=False, help_text="A person's book (give `user` or `team`).")
+    team = id_field(required=False, help_text="A team's book: its members', leads included.")
+    start_date = serializers.DateField(help_text="First day of the window (inclusive), ISO date.")
+    end_date = serializers.DateField(help_text="Last day of the window (inclusive), ISO date.")
+    format = serializers.ChoiceField(
+        ["json", "csv"], required=False, help_text="`csv` for a spreadsheet (default: JSON)."
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if ("user" in attrs) == ("team" in attrs):
+            message = (
+                "Give either `user` or `team`, not both."
+                if "user" in attrs
+                else ("Give `user` (a person's book) or `team` (a team's).")
+            )
+            raise serializers.ValidationError({"user": [message], "team": [message]})
+        if attrs["end_date"] < attrs["start_date"]:
+            raise serializers.ValidationError({"end_date": ["The window ends before it starts."]})
+        if (attrs["end_date"] - attrs["start_date"]).days > customers.MAX_WINDOW_DAYS:
+            raise serializers.ValidationError(
+                {"end_date": ["A breakdown covers at most three years."]}
+            )
+        return attrs
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(source="customer_id")
+    customer_name = serializers.CharField()
+    external_id = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    csm = serializers.IntegerField(source="csm_id")
+    csm_name = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(list(KIND_LABELS))
+    kind_label = serializers.CharField()
+    counted = serializers.SerializerMethodField()
+    points = serializers.DecimalField(18, 4, allow_null=True)
+    numerator = serializers.DecimalField(18, 2)
+    denominator = serializers.DecimalField(18, 2)
+    arr_start = serializers.DecimalField(16, 2, allow_null=True)
+    arr_end = serializers.DecimalField(16, 2, allow_null=True)
+    arr_change = serializers.DecimalField(16, 2, allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
+    promoters = serializers.IntegerField()
+    passives = serializers.IntegerField()
+    detractors = serializers.IntegerField()
+    latest_score = serializers.IntegerField(allow_null=True)
+    latest_responded_at = serializers.DateTimeField(source="latest_at", allow_null=True)
+    comment = serializers.CharField(allow_blank=True)
+    qbrs_held = serializers.IntegerField(source="held")
+    qbrs_missed = serializers.IntegerField(source="missed")
+    qbrs_not_yet_due = serializers.IntegerField(source="not_yet_due")
+
+    def get_url(self, row) -> str:
+        return customers.customer_url(row.customer_id)
+
+    def get_csm_name(self, row) -> str:
+        return self.context["result"].csm_name(row)
+
+    def get_counted(self, row) -> bool:
+        return row.points is not None
+
+
+class ScopeSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(["user", "team"], source="kind")
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class BreakdownSerializer(serializers.Serializer):
+    metric_name = serializers.CharField(source="metric.key")
+    metric_label = serializers.CharField(source="metric.label")
+    unit = serializers.CharField(source="metric.unit")
+    scope = ScopeSerializer()
+    start_date = serializers.DateField(source="breakdown.start")
+    end_date = serializers.DateField(source="breakdown.end")
+    value = serializers.DecimalField(
+        18,
+        4,
+        source="breakdown.value",
+        allow_null=True,
+        help_text="The metric's value; `base` plus the rows' points is exactly this.",
+    )
+    numerator = serializers.DecimalField(18, 2, source="breakdown.ratio.numerator")
+    denominator = serializers.DecimalField(18, 2, source="breakdown.ratio.denominator")
+    base = serializers.DecimalField(18, 4, source="breakdown.base")
+    base_text = serializers.CharField(source="breakdown.base_text")
+    rows = BreakdownRowSerializer(
+        many=True, help_text="The rows counted in the value, the largest impact first."
+    )
+    apart = BreakdownRowSerializer(
+        many=True,
+        help_text="Rows outside the value: new logos (NRR, GRR), pending renewals.",
+    )
+
+
+class BreakdownView(APIView):
+    permission_classes = API_PERMISSIONS
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        summary="The accounts behind a metric's value for a person's or a team's book",
+        description="One row per customer (per renewal for the renewal rate), from the same "
+        "engine and data as the value: `base` plus the rows' `points` is the `value` exactly. "
+        "NRR/GRR: starting and current ARR and the movement (expansion, contraction, churn, "
+        "unchanged), new logos apart; renewal rate: decided renewals, pending ones apart; NPS: "
+        "each customer's responses and its latest; QBR completion: QBRs held, missed and not "
+        "yet due. `format=csv` answers the same as CSV (text cells a spreadsheet would run as "
+        "a formula get a leading quote). A person or team you may not see is a 404.",
+        parameters=[BreakdownQuery],
+        responses={
+            (200, "application/json"): BreakdownSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            **OBJECT_READ_ERRORS,
+        },
+    )
+    def get(self, request: Request, metric_name: str) -> Response:
+        try:
+            metric = get_metric(metric_name)
+        except KeyError as error:
+            raise NotFound(str(error.args[0])) from None
+        query = _query(BreakdownQuery, request).validated_data
+        try:
+            if "user" in query:
+                scope = customers.person_scope(request.user, query["user"])
+            else:
+                scope = customers.team_scope(request.user, query["team"])
+        except Http404 as error:
+            raise NotFound(str(error)) from None
+        result = customers.scope_breakdown(
+            metric.key, scope, start=query["start_date"], end=query["end_date"]
+        )
+        if query.get("format") == "csv":
+            return Response(
+                customers.breakdown_csv(result),
+                content_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{result.filename()}"'},
+            )
+        return Response(BreakdownSerializer(result, context={"result": result}).data)
+
+    def perform_content_negotiation(self, request, force=False):
+        # An unknown `format` is the query's 400 (naming the field), not the renderers' 404.
+        return super().perform_content_negotiation(request, force=True)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors answer the API's JSON error shape, whatever format was asked.
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)

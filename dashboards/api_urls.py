@@ -13,4 +13,9 @@ urlpatterns = [
         name="api-dashboard-individual",
     ),
     path("goals/leaderboard", api.LeaderboardView.as_view(), name="api-leaderboard"),
+    path(
+        "metrics/<str:metric_name>/breakdown/",
+        api.BreakdownView.as_view(),
+        name="api-metric-breakdown",
+    ),
 ]

@@ -14,4 +14,5 @@ urlpatterns = [
         name="leaderboard_settings",
     ),
     path("health/", views.program_health, name="program_health"),
+    path("customers/<int:customer_id>/", views.customer_detail, name="customer_detail"),
 ]

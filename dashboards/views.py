@@ -18,9 +18,9 @@ from goals_project.people.models import Team
 from goals_project.people.selectors import membership_of
 from metrics.registry import METRICS
 
+from . import customers, selectors
 from . import health as health_selectors
 from . import leaderboard as leaderboard_selectors
-from . import selectors
 from .conditional import conditional, not_modified_since
 from .models import DashboardView, LeaderboardSetting
 from .services import dashboard_view_record, leaderboard_setting_update
@@ -197,3 +197,12 @@ def program_health(request: HttpRequest) -> HttpResponse:
     rows = zip(health.weeks, health.checkin_completion, health.views_per_member, strict=True)
     context = {"health": health, "health_rows": list(rows)}
     return _render(request, "dashboards/health.html", context, DashboardView.Page.HEALTH)
+
+
+@login_required
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """A customer's ARR history, renewals, NPS responses and QBRs, its CSM and the goals it
+    counts in; visible to whoever may look up its CSM (404 for anyone else)."""
+    customer = customers.get_customer_for_viewer(request.user, customer_id)
+    page = customers.customer_page(request.user, customer, selectors.local_today())
+    return render(request, "dashboards/customer.html", {"page": page, "customer": customer})
