@@ -24,7 +24,13 @@ from django.http import Http404
 from goals_project.people.models import Membership, Team, User
 from goals_project.people.selectors import membership_of
 
-from .models import Goal, GoalGroupObjectPermission, GoalPeriod, GoalUserObjectPermission
+from .models import (
+    Goal,
+    GoalGroupObjectPermission,
+    GoalPeriod,
+    GoalUserObjectPermission,
+    Objective,
+)
 
 VIEW_PERMISSION = "view_goal"
 MAX_ID = 2**63 - 1  # larger ids cannot exist; asking for one is a 404, not a database error
@@ -162,6 +168,68 @@ def carry_over_team(user: AnyUser) -> Team | None:
     if is_admin(user):
         return None
     return Team.objects.filter(pk=_lead_team_id(user)).first()
+
+
+# Objectives ---------------------------------------------------------------------------------
+# A public company objective is seen by everyone signed in, a public team objective by the
+# team's members; a private one by its owners, its team's leads and admins. Admins create and
+# change company objectives; a lead creates and changes their own team's.
+
+
+def visible_objectives_q(user: AnyUser) -> Q:
+    """The objectives' visibility rule as a filter on Objective (subqueries, one SQL query)."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if is_admin(user):
+        return Q()
+    lead_of = Membership.objects.filter(user=user, role=Membership.Role.LEAD).values("team_id")
+    team_of = Membership.objects.filter(user=user).values("team_id")
+    public = Q(visibility=Goal.Visibility.PUBLIC)
+    return (
+        (public & Q(team__isnull=True))
+        | (public & Q(team_id__in=team_of))
+        | Q(team_id__in=lead_of)
+        | Q(pk__in=Objective.owners.through.objects.filter(user=user).values("objective_id"))
+    )
+
+
+def visible_objectives(user: AnyUser, *, include_archived: bool = False) -> QuerySet[Objective]:
+    """Every objective the user may see, filtered in SQL."""
+    objectives = Objective.objects.filter(visible_objectives_q(user))
+    if not include_archived:
+        objectives = objectives.filter(archived_at__isnull=True)
+    return objectives
+
+
+def get_objective_for_user(user: AnyUser, objective_id: int | str) -> Objective:
+    """The objective with its period and team, or Http404 when the user may not see it."""
+    pk = parse_id(objective_id)
+    objective = (
+        visible_objectives(user).select_related("period", "team").filter(pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if objective is None:
+        raise Http404("No such objective.")
+    return objective
+
+
+def can_create_objective(user: AnyUser, team: Team | None) -> bool:
+    """Admins set company objectives and any team's; a lead sets their own team's."""
+    if is_admin(user):
+        return True
+    return team is not None and _lead_team_id(user) == team.pk
+
+
+def can_edit_objective(user: AnyUser, objective: Objective) -> bool:
+    """Admins change any objective; a lead changes their own team's."""
+    return can_create_objective(user, objective.team)
+
+
+def can_align_goals(user: AnyUser) -> bool:
+    """Who re-aligns goals on the tree: admins and team leads (each goal is checked with
+    can_edit_goal)."""
+    return is_admin(user) or _lead_team_id(user) is not None
 
 
 def require(allowed: bool, message: str = "You may not change this.") -> None:

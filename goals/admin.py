@@ -1,4 +1,5 @@
-"""Django admin for periods, goals (with guardian's object permissions) and manual entries.
+"""Django admin for periods, objectives, goals (with guardian's object permissions) and manual
+entries.
 
 Admins may purge a goal here (the pages archive one that has history). Target, stretch, baseline,
 task count and weight are read-only on an existing goal: changing them is an adjustment, which
@@ -13,8 +14,16 @@ from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 from guardian.admin import GuardedModelAdmin
 
-from . import services, tasks
-from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone, ProgressHistory
+from . import objectives, services, tasks
+from .models import (
+    Adjustment,
+    Goal,
+    GoalPeriod,
+    ManualEntry,
+    Milestone,
+    Objective,
+    ProgressHistory,
+)
 from .services import AUDITED_FIELDS
 
 
@@ -78,6 +87,50 @@ class GoalPeriodAdmin(admin.ModelAdmin):
     list_filter = ["period_type", "status"]
     search_fields = ["name"]
     date_hierarchy = "start"
+
+
+class ObjectiveAdminForm(forms.ModelForm):
+    """An objective is checked with the services' rules (a one-line name, owners of its team,
+    an open period), as on the API."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        objective = construct_instance(self, copy.copy(self.instance))
+        try:
+            objectives.objective_validate(
+                objective=objective, owners=list(cleaned.get("owners") or [])
+            )
+        except ValidationError as error:
+            add_service_errors(self, error)
+        return cleaned
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(admin.ModelAdmin):
+    form = ObjectiveAdminForm
+    list_display = ["name", "period", "level", "visibility", "archived_at"]
+    list_filter = ["period", "team", "visibility"]
+    search_fields = ["name", "description", "team__name"]
+    list_select_related = ["period", "team"]
+    autocomplete_fields = ["owners"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+
+    @admin.display(description="level", ordering="team__name")
+    def level(self, objective: Objective) -> str:
+        return "Company" if objective.team_id is None else f"Team: {objective.team}"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["period", "team"]  # its goals are aligned to them
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class MilestoneInline(admin.TabularInline):
@@ -144,7 +197,7 @@ class GoalAdmin(GuardedModelAdmin):
     search_fields = ["name", "owner__email", "owner__name", "team__name"]
     list_select_related = ["period", "team", "owner"]
     autocomplete_fields = ["owner"]
-    raw_id_fields = ["parent", "carried_from"]
+    raw_id_fields = ["parent", "carried_from", "objective"]
     inlines = [MilestoneInline, AdjustmentInline, ProgressHistoryInline]
     readonly_fields = [
         "current_value",
@@ -172,7 +225,15 @@ class GoalAdmin(GuardedModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.created_by_id is None:
             obj.created_by = request.user
+        moved_to = obj.objective
+        if change and "objective" in form.changed_data:
+            # The move goes through the service, which audits it like the pages do.
+            obj.objective_id = form.initial.get("objective")
         super().save_model(request, obj, form, change)
+        if change and "objective" in form.changed_data:
+            services.goal_update(
+                goal=obj, by=request.user, reason="Changed in the admin.", objective=moved_to
+            )
         # Calculated at once (after the admin's transaction, milestones included), not at the
         # next safety-net run; a new metric goal also gets its history from the period start.
         backfill = not change and obj.goal_type == Goal.Type.METRIC and bool(obj.metric_key)

@@ -25,7 +25,7 @@ from goals_project.api import (
 from goals_project.people.tokens import has_scope
 
 from . import access, selectors, services
-from .models import Goal, GoalPeriod
+from .models import Goal, GoalPeriod, Objective
 from .recalc import recalculate_goals
 from .serializers import (
     ContributionSerializer,
@@ -145,6 +145,16 @@ class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(GoalPeriodSerializer(period).data)
 
 
+def visible_objective(user, objective_id: int) -> Objective:
+    """The objective a goal is aligned to, if the caller may see it; else a 400 on `objective`."""
+    objective = access.visible_objectives(user).filter(pk=objective_id).first()
+    if objective is None:
+        raise serializers.ValidationError(
+            {"objective": ["No such objective, or you may not see it."]}
+        )
+    return objective
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List the goals you may see",
@@ -218,6 +228,8 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     {"parent": ["No such goal, or you may not see it."]}
                 )
             data["parent"] = parent
+        if data.get("objective") is not None:
+            data["objective"] = visible_objective(request.user, data["objective"])
         try:
             goal = services.goal_create(**data, created_by=request.user)
         except DjangoValidationError as error:
@@ -231,6 +243,8 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         changes = serializer.service_arguments()
         reason = changes.pop("reason", "")
+        if changes.get("objective") is not None:
+            changes["objective"] = visible_objective(request.user, changes["objective"])
         try:
             goal = services.goal_update(goal=goal, by=request.user, reason=reason, **changes)
         except DjangoValidationError as error:

@@ -1,4 +1,5 @@
-"""Goal periods, goals, milestones, manual progress, history, contributions and adjustments."""
+"""Goal periods, objectives, goals, milestones, manual progress, history, contributions and
+adjustments."""
 
 import unicodedata
 from datetime import date
@@ -169,6 +170,14 @@ class Goal(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
+    # A team goal serves an objective of its period (individual goals follow their team goal).
+    objective = models.ForeignKey(
+        "Objective",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="aligned_goals",
+    )
     # The goal of an earlier period this one was carried over from (carry-over copies once).
     carried_from = models.ForeignKey(
         "self",
@@ -308,6 +317,49 @@ class GoalTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Objective(models.Model):
+    """A qualitative aim for a period ("Grow our enterprise base without losing logos"), at
+    company level (no team) or for one team. Team goals of the same period align to it; its
+    progress is the weighted roll-up of theirs (goals.objectives)."""
+
+    period = models.ForeignKey(GoalPeriod, on_delete=models.PROTECT, related_name="objectives")
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="objectives",
+        help_text="Empty for a company objective.",
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="owned_objectives"
+    )
+    visibility = models.CharField(
+        max_length=10,
+        choices=Goal.Visibility.choices,
+        default=Goal.Visibility.PUBLIC,
+        help_text="A private objective is seen by its owners, its team's leads and admins.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["period", "team", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_company_objective(self) -> bool:
+        return self.team_id is None
 
 
 class Milestone(models.Model):

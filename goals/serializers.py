@@ -316,6 +316,11 @@ class GoalCreateSerializer(StrictInput):
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     parent = id_field(required=False, allow_null=True)
+    objective = id_field(
+        required=False,
+        allow_null=True,
+        help_text="A team goal's objective: the company's or its team's, of the same period.",
+    )
     name = name_field()
     description = TextField(
         required=False, allow_blank=True, default="", max_length=DESCRIPTION_MAX_LENGTH
@@ -393,6 +398,11 @@ class GoalUpdateSerializer(StrictInput):
 
     name = name_field(required=False)
     description = TextField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    objective = id_field(
+        required=False,
+        allow_null=True,
+        help_text="Re-align a team goal (null: to no objective); the move is audited.",
+    )
     target_direction = serializers.ChoiceField(choices=Goal.Direction.choices, required=False)
     maintain_side = serializers.ChoiceField(choices=Goal.Side.choices, required=False)
     unit = serializers.ChoiceField(choices=Goal.Unit.choices, required=False, allow_blank=True)

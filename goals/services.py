@@ -24,7 +24,15 @@ from metrics.registry import get_metric
 
 from . import tasks
 from .comparison import previous_window
-from .models import Adjustment, Goal, GoalPeriod, ManualEntry, Milestone, one_line_error
+from .models import (
+    Adjustment,
+    Goal,
+    GoalPeriod,
+    ManualEntry,
+    Milestone,
+    Objective,
+    one_line_error,
+)
 from .selectors import default_baseline
 from .signals import milestone_completed
 from .units import goal_value_range
@@ -42,6 +50,7 @@ PLAIN_FIELDS = (
     "visibility",
     "show_in_leaderboard",
     "parent",
+    "objective",
 )
 NUMBER_FIELDS = ("baseline", "target", "stretch_target", "weight")
 DESCRIPTION_MAX_LENGTH = 5000
@@ -173,6 +182,8 @@ def _format(value: Any) -> str:
         return text
     if isinstance(value, GoalPeriod):
         return f"{value.name} ({value.start} to {value.end})"
+    if isinstance(value, Objective):
+        return value.name
     return str(value)
 
 
@@ -269,6 +280,9 @@ def validate_goal(goal: Goal, *, creating: bool) -> None:
                 f"{goal.owner} is not a member of {parent.team}, the team of the parent goal."
             )
 
+    if goal.objective_id is not None:
+        _validate_alignment(goal, errors)
+
     if goal.goal_type != Goal.Type.TASK and goal.task_target is not None:
         errors["task_target"] = "Only a task goal has a number of tasks."
     if goal.goal_type == Goal.Type.TASK:
@@ -294,6 +308,28 @@ def validate_goal(goal: Goal, *, creating: bool) -> None:
     _validate_targets(goal, errors, accumulating=accumulating)
     if errors:
         raise ValidationError(errors)
+
+
+def _validate_alignment(goal: Goal, errors: dict[str, str]) -> None:
+    """A team goal serves an objective of its own period: its team's or the company's.
+    Individual goals serve their team goal (they reach the objective through it)."""
+    objective = goal.objective
+    if goal.owner_id is not None:
+        errors["objective"] = (
+            "Only a team goal aligns to an objective; an individual goal serves its team goal."
+        )
+    elif objective.archived_at is not None:
+        errors["objective"] = f"The objective {objective.name} is archived."
+    elif objective.period_id != goal.period_id:
+        errors["objective"] = (
+            f"The objective {objective.name} belongs to {objective.period.name}; a goal aligns "
+            f"to an objective of its own period ({goal.period.name})."
+        )
+    elif objective.team_id is not None and objective.team_id != goal.team_id:
+        errors["objective"] = (
+            f"{objective.name} is an objective of {objective.team}; a goal aligns to its own "
+            "team's objectives or the company's."
+        )
 
 
 def _validate_accumulating(goal: Goal, metric, errors: dict[str, str]) -> None:
@@ -376,6 +412,7 @@ def goal_create(
     team: Team | None = None,
     owner: User | None = None,
     parent: Goal | None = None,
+    objective: Objective | None = None,
     description: str = "",
     metric_key: str = "",
     direction: str = Goal.Direction.INCREASE,
@@ -414,6 +451,7 @@ def goal_create(
         team=team,
         owner=owner,
         parent=parent,
+        objective=objective,
         name=name.strip(),
         description=description.strip(),
         goal_type=goal_type,
@@ -518,14 +556,26 @@ def goal_update(*, goal: Goal, by: User | None, reason: str = "", **changes: Any
         .select_related("period", "team", "owner")
         .get(pk=goal.pk)
     )
+    old_objective = goal.objective
     for key, value in changes.items():
         if key in PLAIN_FIELDS:
             setattr(goal, key, value.strip() if isinstance(value, str) else value)
     if audited:
-        return _adjust(goal=goal, by=by, reason=reason, changes=audited)
-    validate_goal(goal, creating=False)
-    goal.save()
-    tasks.enqueue_recalculation([goal.pk])
+        goal = _adjust(goal=goal, by=by, reason=reason, changes=audited)
+    else:
+        validate_goal(goal, creating=False)
+        goal.save()
+        tasks.enqueue_recalculation([goal.pk])
+    if goal.objective_id != getattr(old_objective, "pk", None):
+        # A move in the tree is part of the goal's audit, as an adjustment is.
+        Adjustment.objects.create(
+            goal=goal,
+            field="objective",
+            old_value=_format(old_objective)[:100],
+            new_value=_format(goal.objective)[:100],
+            reason=reason.strip() or "Alignment changed.",
+            changed_by=by,
+        )
     return goal
 
 

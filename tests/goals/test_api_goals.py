@@ -26,6 +26,7 @@ CREATE_FIELDS = {
     "team",
     "user",
     "parent",
+    "objective",
     "name",
     "description",
     "goal_type",

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, Phase, settings
 from checkins.services import checkin_submit
 from goals import services
 from goals.models import GoalPeriod
+from goals.objectives import objective_create
 from goals_project.people.models import Membership
 from goals_project.people.tokens import api_token_create
 from goals_project.wsgi import application
@@ -30,7 +31,8 @@ EXAMPLES_PER_OPERATION = 3
 
 def small_organisation() -> dict[str, str]:
     """Two teams with a lead and a member each, this quarter's goals of every type (one
-    private), customer data, a check-in asking for help; returns a staff and a lead token."""
+    private), a company objective the team goal serves, customer data, a check-in asking for
+    help; returns a staff and a lead token."""
     today = timezone.localdate()
     start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
     end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
@@ -50,7 +52,11 @@ def small_organisation() -> dict[str, str]:
         customer(member, {start - dt.timedelta(days=30): 1000, start: 1100})
         teams[name] = (team, lead, member)
     team, lead, member = teams["Enterprise"]
+    objective = objective_create(
+        period=period, name="Grow without losing logos", owners=[lead], created_by=staff
+    )
     nrr = services.goal_create(
+        objective=objective,
         period=period,
         team=team,
         name="Team NRR",
