@@ -272,6 +272,11 @@ def editable_teams(user: AnyUser) -> QuerySet[Team]:
     return Team.objects.filter(pk=lead_team) if lead_team else Team.objects.none()
 
 
+def attainment_teams(user: AnyUser) -> QuerySet[Team]:
+    """Teams whose attainment the user may export: admins every team, a lead their own."""
+    return editable_teams(user)
+
+
 def visible_people(user: AnyUser) -> QuerySet[User]:
     """People whose goals and contributions the user may look up: admins everyone; others
     themselves and the people on their team."""

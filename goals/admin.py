@@ -17,6 +17,7 @@ from guardian.admin import GuardedModelAdmin
 from . import objectives, services, tasks
 from .models import (
     Adjustment,
+    AttainmentDownload,
     Goal,
     GoalPeriod,
     ManualEntry,
@@ -263,3 +264,20 @@ class ManualEntryAdmin(admin.ModelAdmin):
             note=obj.note,
         )
         obj.pk, obj.created_by, obj.created_at = entry.pk, entry.created_by, entry.created_at
+
+
+@admin.register(AttainmentDownload)
+class AttainmentDownloadAdmin(admin.ModelAdmin):
+    """Who downloaded which period's attainment, when: a record, not something to edit."""
+
+    list_display = ["downloaded_at", "user", "period", "file_format", "final", "as_of", "teams"]
+    list_filter = ["file_format", "final", "period"]
+    search_fields = ["user__email", "user__name", "period__name", "teams"]
+    date_hierarchy = "downloaded_at"
+    list_select_related = ["user", "period"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -6,12 +6,14 @@ but not change is a 403 on writes. Token scopes: `read` for GET, `write` for eve
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,7 +26,7 @@ from goals_project.api import (
 )
 from goals_project.people.tokens import has_scope
 
-from . import access, selectors, services
+from . import access, attainment, selectors, services
 from .models import Goal, GoalPeriod, Objective
 from .recalc import recalculate_goals
 from .serializers import (
@@ -54,6 +56,20 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A personal API token from your profile page (scopes read, write).",
         }
+
+
+class FirstRenderer(DefaultContentNegotiation):
+    """Errors in JSON whatever `?format=` says: the attainment export reads `format` itself
+    (csv or xlsx, a 400 otherwise) instead of DRF choosing a renderer by it."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class AttainmentFormatSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(
+        choices=attainment.FORMATS, default=attainment.CSV, help_text="csv or xlsx"
+    )
 
 
 class TokenScope(permissions.BasePermission):
@@ -102,6 +118,24 @@ def require(allowed: bool, message: str) -> None:
         request=GoalPeriodUpdateSerializer,
         responses={200: GoalPeriodSerializer, **OBJECT_WRITE_ERRORS},
     ),
+    attainment=extend_schema(
+        summary="Attainment export of a period (admins: every team; leads: their team)",
+        description=(
+            "One row per person per goal (owner, team, goal, type, metric, weight, baseline, "
+            "target, stretch, final value, progress, attainment capped at "
+            "GOAL_ATTAINMENT_CEILING and floored at 0, weighted attainment), person and team "
+            "totals. A closed period gives its frozen final values; an open one its values as "
+            "of today. Each download is recorded. 404 for a caller who exports no team."
+        ),
+        parameters=[AttainmentFormatSerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV"),
+            (200, attainment.CONTENT_TYPES[attainment.XLSX]): OpenApiResponse(
+                OpenApiTypes.BINARY, description="Excel workbook"
+            ),
+            **OBJECT_READ_ERRORS,
+        },
+    ),
 )
 class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Goal periods are visible to every signed-in user; admins create and change them."""
@@ -143,6 +177,21 @@ class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         except DjangoValidationError as error:
             raise field_errors(error) from None
         return Response(GoalPeriodSerializer(period).data)
+
+    @action(detail=True, methods=["get"], content_negotiation_class=FirstRenderer)
+    def attainment(self, request: Request, pk=None) -> HttpResponse:
+        period = self.get_period(pk)
+        teams = access.attainment_teams(request.user)
+        if not teams.exists():
+            raise NotFound("No such goal period.")
+        query = AttainmentFormatSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return attainment.download_response(
+            period=period,
+            user=request.user,
+            teams=teams,
+            file_format=query.validated_data["format"],
+        )
 
 
 def visible_objective(user, objective_id: int) -> Objective:

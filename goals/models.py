@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from goals_project.people.models import Team
@@ -557,3 +558,28 @@ class GoalUserObjectPermission(UserObjectPermissionBase):
 
 class GoalGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Goal, on_delete=models.CASCADE)
+
+
+class AttainmentDownload(models.Model):
+    """Who downloaded a period's attainment export (goals/attainment.py), when, in which form,
+    for which teams, and whether it held the period's final (frozen) values."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel workbook"
+
+    period = models.ForeignKey(GoalPeriod, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_format = models.CharField("format", max_length=4, choices=Format.choices)
+    final = models.BooleanField(help_text="The closed period's frozen values (else 'as of').")
+    as_of = models.DateField()
+    teams = models.TextField(help_text="The teams the export held, by name.")
+    downloaded_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-downloaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period} attainment ({self.file_format}) by {self.user}"

@@ -9,6 +9,11 @@ urlpatterns = [
     path("periods/new/", views.period_form, name="period_create"),
     path("periods/<int:period_id>/", views.period_detail, name="period_detail"),
     path("periods/<int:period_id>/edit/", views.period_form, name="period_edit"),
+    path(
+        "periods/<int:period_id>/attainment.<str:file_format>",
+        views.period_attainment,
+        name="period_attainment",
+    ),
     path("periods/<int:period_id>/carry-over/", views.period_carry_over, name="period_carry_over"),
     path("goals/new/", views.goal_create, name="goal_create"),
     path("goals/new/fields/", views.goal_form_fields, name="goal_form_fields"),

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from goals_project.people.models import Team, User
 from metrics.registry import METRICS
 
-from . import access, selectors, services
+from . import access, attainment, selectors, services
 from .cascade import cascade_create, cascade_suggestions, rule_text
 from .display import count_progress_of
 from .forms import (
@@ -122,7 +122,22 @@ def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
             "can_manage": access.can_manage_periods(request.user),
             "can_carry_over": access.can_carry_over(request.user, period),
             "can_create": access.editable_teams(request.user).exists(),
+            "can_export_attainment": access.attainment_teams(request.user).exists(),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def period_attainment(request: HttpRequest, period_id: int, file_format: str) -> HttpResponse:
+    """The period's attainment export (CSV or Excel) for an admin (every team) or a lead (their
+    team); 404 for anyone else. Each download is recorded."""
+    period = get_object_or_404(GoalPeriod, pk=period_id)
+    teams = access.attainment_teams(request.user)
+    if not teams.exists():
+        raise Http404("No such export.")
+    return attainment.download_response(
+        period=period, user=request.user, teams=teams, file_format=file_format
     )
 
 

@@ -267,6 +267,8 @@ GOAL_RECALC_INTERVAL_MINUTES = env.int("GOAL_RECALC_INTERVAL_MINUTES", default=1
 GOAL_RECALC_COALESCE_SECONDS = env.float("GOAL_RECALC_COALESCE_SECONDS", default=1.0)
 # Forecast calibration: how many closed quarters of the org's own customer data it measures.
 GOAL_FORECAST_CALIBRATION_QUARTERS = env.int("GOAL_FORECAST_CALIBRATION_QUARTERS", default=4)
+# Attainment export: progress is capped at this percent (and floored at 0).
+GOAL_ATTAINMENT_CEILING = env.int("GOAL_ATTAINMENT_CEILING", default=150)
 CELERY_BEAT_SCHEDULE.update(
     {
         "goals-recalculate-active": {
