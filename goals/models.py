@@ -583,3 +583,27 @@ class AttainmentDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} attainment ({self.file_format}) by {self.user}"
+
+
+class EarlyWarning(models.Model):
+    """A goal whose forecast gave it little chance of reaching its target while its pace still
+    looked fine (goals/early_warning.py): at most one per goal per week, the numbers it was
+    raised on and its one-line reason."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="early_warnings")
+    week_start = models.DateField(help_text="Monday of the week it was raised in")
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Goal.Status.choices)
+    probability = models.DecimalField(**VALUE, help_text="Chance of reaching the target, %")
+    forecast_value = models.DecimalField(**VALUE)
+    target = models.DecimalField(**VALUE)
+    reason = models.TextField(help_text="The one line: where the trend lands and why")
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "week_start"], name="early_warning_once_a_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"Early warning on {self.goal} ({self.week_start})"

@@ -269,6 +269,9 @@ GOAL_RECALC_COALESCE_SECONDS = env.float("GOAL_RECALC_COALESCE_SECONDS", default
 GOAL_FORECAST_CALIBRATION_QUARTERS = env.int("GOAL_FORECAST_CALIBRATION_QUARTERS", default=4)
 # Attainment export: progress is capped at this percent (and floored at 0).
 GOAL_ATTAINMENT_CEILING = env.int("GOAL_ATTAINMENT_CEILING", default=150)
+# Early warning: a goal on track or at risk whose chance of reaching its target is below this
+# percent warns its owner and the team's leads (once a week at most).
+GOAL_EARLY_WARNING_PROBABILITY = env.int("GOAL_EARLY_WARNING_PROBABILITY", default=30)
 CELERY_BEAT_SCHEDULE.update(
     {
         "goals-recalculate-active": {
