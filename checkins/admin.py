@@ -1,8 +1,8 @@
-"""Django admin for check-ins, support requests, notification settings and weekly email records."""
+"""Django admin for check-ins, support requests and weekly email records."""
 
 from django.contrib import admin
 
-from .models import CheckIn, DigestDelivery, NotificationSettings, SupportRequest
+from .models import CheckIn, DigestDelivery, SupportRequest
 
 
 class SupportRequestInline(admin.TabularInline):
@@ -51,14 +51,6 @@ class SupportRequestAdmin(admin.ModelAdmin):
         "email_error",
         "email_failed_at",
     ]
-
-
-@admin.register(NotificationSettings)
-class NotificationSettingsAdmin(admin.ModelAdmin):
-    list_display = ["user", "weekly_digest", "updated_at"]
-    list_filter = ["weekly_digest"]
-    search_fields = ["user__email", "user__name"]
-    raw_id_fields = ["user"]
 
 
 @admin.register(DigestDelivery)

@@ -31,11 +31,13 @@ from goals.display import (
 from goals.models import Goal
 from goals_project.people.models import Membership, User
 from goals_project.progress_bars import NO_PROGRESS, Progress, counted
+from notifications.models import Delivery
+from notifications.preferences import delivery_for, wants_digest
 
 from . import signals
 from .emails import absolute_url, build_email
-from .models import CheckIn, Delivery, DigestDelivery, NotificationKind, SupportRequest
-from .preferences import delivery_for, wants_digest
+from .models import CheckIn, DigestDelivery, SupportRequest
+from .notify import CHECKIN_REMINDER, SUPPORT_UPDATE
 from .selectors import (
     MissedCheckIn,
     expected_to_check_in,
@@ -345,7 +347,7 @@ def build_digest(user: User, week_start: date) -> Digest:
     is_lead = bool(membership and membership.is_lead)
     last_week = week_start - timedelta(days=7)
     waiting = [] if is_lead else with_goal_labels(user, support_requests_for(user))
-    if delivery_for(user, NotificationKind.SUPPORT_UPDATE) == Delivery.OFF:
+    if delivery_for(user, SUPPORT_UPDATE) == Delivery.OFF:
         my_requests = []
     else:
         my_requests = with_goal_labels(
@@ -421,11 +423,7 @@ def reminder_recipients(week_start: date) -> list[User]:
         .select_related("notification_settings")
         .order_by("pk")
     )
-    return [
-        user
-        for user in users
-        if delivery_for(user, NotificationKind.CHECKIN_REMINDER) == Delivery.IMMEDIATE
-    ]
+    return [user for user in users if delivery_for(user, CHECKIN_REMINDER) == Delivery.IMMEDIATE]
 
 
 def reminder_email(user: User, week_start: date) -> EmailMultiAlternatives:

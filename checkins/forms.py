@@ -6,7 +6,7 @@ from goals.models import Goal
 from goals_project.people.models import User
 
 from .goal_progress import manual_fields_refused
-from .models import NOTE_MAX_LENGTH, CheckIn, Delivery, NotificationKind
+from .models import NOTE_MAX_LENGTH, CheckIn
 
 CONFIDENCE_LABELS = [
     ("1", "1 · Unlikely"),
@@ -130,26 +130,3 @@ class ReplyForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-class NotificationSettingsForm(forms.Form):
-    weekly_digest = forms.BooleanField(
-        label="Send me the weekly digest email (Mondays)", required=False
-    )
-
-    def __init__(self, *args, deliveries: dict[str, str], weekly_digest: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["weekly_digest"].initial = weekly_digest
-        for kind, label in NotificationKind.choices:
-            self.fields[kind] = forms.ChoiceField(
-                label=label,
-                choices=Delivery.choices,
-                initial=deliveries[kind],
-                widget=forms.RadioSelect,
-            )
-
-    def kind_fields(self):
-        return [self[kind] for kind in NotificationKind.values]
-
-    def deliveries(self) -> dict[str, str]:
-        return {kind: self.cleaned_data[kind] for kind in NotificationKind.values}

@@ -1,4 +1,4 @@
-"""Weekly check-ins, support requests, notification preferences and the record of weekly emails."""
+"""Weekly check-ins, support requests and the record of weekly emails."""
 
 from django.conf import settings
 from django.db import models
@@ -119,45 +119,6 @@ class SupportRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.RESOLVED
-
-
-class NotificationKind(models.TextChoices):
-    """Kinds of notification a user can route. Recognition asks `delivery_for` with its kinds."""
-
-    SUPPORT_REQUEST = "support_request", "Support requests addressed to me"
-    SUPPORT_UPDATE = "support_update", "Replies to my support requests"
-    CHECKIN_REMINDER = "checkin_reminder", "Friday check-in reminder"
-    ACHIEVEMENT = "achievement", "Achievements and badges"
-    CELEBRATION = "celebration", "Teammates celebrating my wins"
-    PERIOD_SUMMARY = "period_summary", "Period-end summaries"
-
-
-class Delivery(models.TextChoices):
-    IMMEDIATE = "immediate", "Immediately"
-    DIGEST = "digest", "In the weekly digest only"
-    OFF = "off", "Off"
-
-
-class NotificationSettings(models.Model):
-    """A user's notification choices: one delivery per kind (missing kinds use the defaults in
-    checkins.preferences) and whether the weekly digest is sent at all."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="notification_settings",
-    )
-    weekly_digest = models.BooleanField(default=True)
-    deliveries = models.JSONField(default=dict, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "notification settings"
-        verbose_name_plural = "notification settings"
-
-    def __str__(self) -> str:
-        return f"Notification settings of {self.user}"
 
 
 class DigestDelivery(models.Model):

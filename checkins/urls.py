@@ -23,5 +23,4 @@ urlpatterns = [
         views.blocker_acknowledge,
         name="blocker_acknowledge",
     ),
-    path("preferences/notifications/", views.notification_preferences, name="preferences"),
 ]

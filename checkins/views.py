@@ -1,5 +1,5 @@
-"""Thin views: the weekly check-in page, the "needs my attention" queue and its one-click actions,
-notification preferences."""
+"""Thin views: the weekly check-in page, the "needs my attention" queue and its one-click
+actions."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,11 +15,11 @@ from goals.access import get_goal_for_user, is_admin, visible_goals
 from goals.display import count_progress_of
 from goals.models import Goal
 from goals_project.people.models import User
-from goals_project.people.selectors import is_lead_of, membership_of
+from goals_project.people.selectors import is_lead_of
 
-from . import preferences, selectors, services
+from . import selectors, services
 from .access import CHECK_IN_DENIED, can_check_in, can_take_step, get_support_request_for_user
-from .forms import CheckInForm, NotificationSettingsForm, ReplyForm
+from .forms import CheckInForm, ReplyForm
 from .models import CheckIn, SupportRequest
 from .weeks import current_week_start, iso_week_label
 
@@ -231,27 +231,3 @@ def blocker_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     messages.success(request, "Blocker acknowledged.")
     return redirect("checkins:attention")
-
-
-@login_required
-def notification_preferences(request: HttpRequest) -> HttpResponse:
-    """Per kind: immediately, in the weekly digest only, or off; and the digest on or off."""
-    form = NotificationSettingsForm(
-        request.POST or None,
-        deliveries=preferences.deliveries_of(request.user),
-        weekly_digest=preferences.wants_digest(request.user),
-    )
-    if request.method == "POST" and form.is_valid():
-        preferences.notification_settings_update(
-            user=request.user,
-            weekly_digest=form.cleaned_data["weekly_digest"],
-            deliveries=form.deliveries(),
-        )
-        messages.success(request, "Notification preferences saved.")
-        return redirect("checkins:preferences")
-    return render(
-        request,
-        "checkins/preferences.html",
-        {"form": form, "membership": membership_of(request.user)},
-        status=400 if form.is_bound and form.errors else 200,
-    )

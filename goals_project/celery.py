@@ -10,11 +10,24 @@ import logging
 import os
 
 from celery import Celery, Task
+from django.db import OperationalError
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goals_project.settings")
 
 logger = logging.getLogger("goalpost.tasks")
+
+# How tasks retry, spelled once. Every task is acknowledged after it ran (a worker that dies
+# mid-task leaves it to another) and retried with exponential backoff, at most 5 times: a
+# database hiccup for the jobs (RETRY_ON_DATABASE_ERROR), any failure for an email (RETRY_ANY:
+# an SMTP server down, a header the mail library refuses).
+RETRY_ON_DATABASE_ERROR = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
+RETRY_ANY = {**RETRY_ON_DATABASE_ERROR, "autoretry_for": (Exception,)}
 
 
 class BrokerFallbackTask(Task):

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "goals_project.people",
     "metrics",
     "goals",
+    "notifications",
     "checkins",
     "recognition",
     "dashboards",

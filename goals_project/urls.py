@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/data/", include("metrics.api_urls")),
     path("api/", include("goals_project.api_urls")),
     path("", include("goals.urls")),
+    path("", include("notifications.urls")),
     path("recognition/", include("recognition.urls")),
     path("", include("goals_project.people.urls")),
     path("", include("checkins.urls")),

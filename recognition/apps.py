@@ -6,6 +6,7 @@ class RecognitionConfig(AppConfig):
     verbose_name = "Recognition"
 
     def ready(self) -> None:
-        from . import receivers
+        from . import kinds, receivers
 
+        kinds.register_kinds()
         receivers.connect_signals()

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from goals.models import Goal, GoalPeriod, Milestone
 from goals_project.people.models import Team, User
+from notifications.services import emails_suppressed
 
 from . import services
 from .models import Achievement, PeriodSummary
-from .notifications import emails_suppressed
 from .summaries import period_summary_build
 
 DEMO_DOMAIN = "@goalpost.example"

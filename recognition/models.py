@@ -1,4 +1,4 @@
-"""Achievements, celebrations, notifications, badges and period-end summaries.
+"""Achievements, celebrations, badges and period-end summaries.
 
 "Exactly once" is enforced by unique constraints; the services insert with ON CONFLICT DO NOTHING
 so a second or concurrent recalculation cannot double a row.
@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from goals.mentions import text_for_reader
 from goals.models import VALUE, Goal, GoalPeriod, Milestone
 from goals_project.people.models import Team
 
@@ -115,82 +114,6 @@ class AchievementSeen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} saw {self.achievement_id}"
-
-
-class Notification(models.Model):
-    class Kind(models.TextChoices):
-        ACHIEVEMENT = "achievement", "Achievement"
-        CELEBRATION = "celebration", "Celebration"
-        SUPPORT_REQUEST = "support_request", "Support request"
-        SUPPORT_UPDATE = "support_update", "Support request update"
-        BADGE = "badge", "Badge"
-        PERIOD_SUMMARY = "period_summary", "Period summary"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    # A notification that names a goal keeps a neutral form of its texts ("a private team
-    # goal") for a reader who may not see the goal (goals.mentions); empty when it names none.
-    goal = models.ForeignKey(
-        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
-    )
-    neutral_title = models.CharField(max_length=200, blank=True)
-    neutral_body = models.TextField(blank=True)
-    url = models.CharField(max_length=300, blank=True)
-    # The link for a neutral reader: empty when `url` leads to the goal or its win.
-    neutral_url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-    # Set by the conditional UPDATE that claims the email, so a retried task sends it once.
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    # Failed sends: each is retried with backoff; the last error is kept, and when the retries
-    # are spent `email_failed_at` says so (Django admin lists them).
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_error = models.TextField(blank=True)
-    email_failed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(
-                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
-            ),
-            models.Index(fields=["user", "created_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def shown_title(self) -> str:
-        """The title for its reader: `goal_visible` is annotated by the reads that show it
-        (recognition.notifications); without it the neutral form is shown."""
-        return text_for_reader(
-            self.title, self.neutral_title, goal_id=self.goal_id, visible=self._goal_visible
-        )
-
-    @property
-    def shown_body(self) -> str:
-        return text_for_reader(
-            self.body, self.neutral_body, goal_id=self.goal_id, visible=self._goal_visible
-        )
-
-    @property
-    def shown_url(self) -> str:
-        return (
-            text_for_reader(
-                self.url, self.neutral_url, goal_id=self.goal_id, visible=self._goal_visible
-            )
-            if self.neutral_title
-            else self.url
-        )
-
-    @property
-    def _goal_visible(self) -> bool:
-        return bool(getattr(self, "goal_visible", False))
 
 
 class BadgeAward(models.Model):

@@ -6,20 +6,15 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models.signals import post_save
-from django.urls import reverse
 
 from checkins import signals as checkin_signals
-from checkins.models import SupportRequest
 from goals import signals as goal_signals
-from goals.mentions import named, unnamed
 from goals.models import Goal, GoalPeriod
 from goals_project.people.models import User
-from goals_project.people.selectors import team_leads, team_of
+from goals_project.people.selectors import team_of
 
 from . import services, summaries
 from .access import visible_achievements
-from .models import Notification
-from .notifications import digest_notifications, notify
 from .selectors import achievement_sentence, contribution_highlights
 
 logger = logging.getLogger(__name__)
@@ -60,78 +55,11 @@ def on_goals_recalculated(sender, goal_ids, **kwargs):
         transaction.on_commit(lambda: badges_award_for_users.delay(sorted(user_ids)))
 
 
-def _support_request_url() -> str:
-    return reverse("checkins:attention")
-
-
-@robust
-def on_support_request_opened(sender, support_request: SupportRequest, **kwargs):
-    if support_request.addressee_id:
-        recipients = [support_request.addressee]
-    else:
-        recipients = [
-            lead
-            for lead in team_leads(support_request.goal.team)
-            if lead.pk != support_request.requester_id
-        ]
-    # checkins emails support requests itself: in-app only here.
-    goal = support_request.goal
-    asked = f"{support_request.requester.get_full_name()} asked for help on"
-    notify(
-        users=recipients,
-        kind=Notification.Kind.SUPPORT_REQUEST,
-        title=f"{asked} {named(goal)}",
-        body=support_request.message[:300],
-        goal=goal,
-        neutral_title=f"{asked} {unnamed(goal)}",
-        neutral_body=support_request.message[:300],
-        url=_support_request_url(),
-        email=False,
-    )
-
-
-@robust
-def on_support_request_changed(
-    sender, support_request: SupportRequest, old_status: str, new_status: str, **kwargs
-):
-    actor_id = (
-        support_request.resolved_by_id
-        if new_status == SupportRequest.Status.RESOLVED
-        else support_request.replied_by_id
-    )
-    if actor_id == support_request.requester_id:
-        return
-    verb = {
-        SupportRequest.Status.RESOLVED: "was resolved",
-        SupportRequest.Status.ACKNOWLEDGED: "was answered",
-    }.get(new_status, "changed")
-    goal = support_request.goal
-    notify(
-        users=[support_request.requester],
-        kind=Notification.Kind.SUPPORT_UPDATE,
-        title=f"Your request for help on {named(goal)} {verb}",
-        body=support_request.reply[:300],
-        goal=goal,
-        neutral_title=f"Your request for help on {unnamed(goal)} {verb}",
-        neutral_body=support_request.reply[:300],
-        url=reverse("checkins:week"),
-        email=False,
-    )
-
-
 def on_collect_digest_sections(sender, user: User, week_start: date, is_lead: bool, **kwargs):
-    """The digest sent on Monday `week_start` reports the full week before it: the notifications
-    routed to the digest; for a lead also the team's wins and contribution highlights."""
+    """The digest sent on Monday `week_start` reports the full week before it: for a lead, the
+    team's wins and contribution highlights (its Notifications section is checkins')."""
     reported_week = week_start - timedelta(days=7)
     sections = []
-    pending = digest_notifications(user, reported_week)
-    if pending:
-        sections.append(
-            {
-                "title": "Notifications",
-                "lines": [notification.shown_title for notification in pending],
-            }
-        )
     team = team_of(user)
     if not is_lead or team is None:
         return sections
@@ -186,12 +114,6 @@ def connect_signals() -> None:
     goal_signals.goal_status_changed.connect(on_goal_status_changed, dispatch_uid=uid + "status")
     goal_signals.milestone_completed.connect(on_milestone_completed, dispatch_uid=uid + "milestone")
     goal_signals.goals_recalculated.connect(on_goals_recalculated, dispatch_uid=uid + "recalc")
-    checkin_signals.support_request_opened.connect(
-        on_support_request_opened, dispatch_uid=uid + "sr_opened"
-    )
-    checkin_signals.support_request_changed.connect(
-        on_support_request_changed, dispatch_uid=uid + "sr_changed"
-    )
     checkin_signals.collect_digest_sections.connect(
         on_collect_digest_sections, dispatch_uid=uid + "digest"
     )

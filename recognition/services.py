@@ -14,9 +14,12 @@ from goals.mentions import named, unnamed
 from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
 from goals_project.people.models import User
 from goals_project.people.selectors import is_lead_of, team_members
+from notifications.models import Notification
+from notifications.services import notify
 
 from .badges import CATALOGUE, Badge
 from .db import insert_ignoring_conflicts
+from .kinds import ACHIEVEMENT, BADGE, CELEBRATION
 from .models import (
     Achievement,
     AchievementCredit,
@@ -24,9 +27,7 @@ from .models import (
     BadgeAward,
     BadgeSetting,
     Celebration,
-    Notification,
 )
-from .notifications import notify
 
 CELEBRATION_MESSAGE_MAX = 140
 
@@ -149,12 +150,12 @@ def _tell_about_target(
         urls = [achievement_url(pk) for pk in target.values_list("pk", flat=True)]
         Notification.objects.filter(
             user__in=users,
-            kind=Notification.Kind.ACHIEVEMENT,
+            kind=ACHIEVEMENT,
             created_at__gte=since,
             url__in=[*urls, goal_url(goal.pk)],
         ).update(**texts, url=url, read_at=None)
     else:
-        notify(users=users, kind=Notification.Kind.ACHIEVEMENT, **texts, url=url)
+        notify(users=users, kind=ACHIEVEMENT, **texts, url=url)
     target.update(notified_at=now)
 
 
@@ -208,7 +209,7 @@ def _record(
         else:
             notify(
                 users=credited,
-                kind=Notification.Kind.ACHIEVEMENT,
+                kind=ACHIEVEMENT,
                 goal=goal,
                 neutral_body=message["body"],
                 neutral_url="",
@@ -442,7 +443,7 @@ def achievement_celebrate(*, achievement: Achievement, by: User, message: str = 
     if goal.owner_id is not None:
         notify(
             users=[goal.owner],
-            kind=Notification.Kind.CELEBRATION,
+            kind=CELEBRATION,
             title=f"{by.get_full_name()} celebrated your win on {named(goal)}",
             body=message,
             goal=goal,
@@ -502,7 +503,7 @@ def badges_award(*, today: date | None = None, user_ids: Iterable[int] | None = 
                 title = f"You earned the badge “{CATALOGUE[award.badge].name}”"
                 notify(
                     users=[award.user],
-                    kind=Notification.Kind.BADGE,
+                    kind=BADGE,
                     title=title,
                     body=award.reason,
                     goal=award.goal if award.neutral_reason else None,

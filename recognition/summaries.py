@@ -17,10 +17,11 @@ from goals.mentions import text_for_reader, visible_goal_ids
 from goals.models import Goal, GoalPeriod, ProgressHistory
 from goals_project.people.models import Team, User
 from goals_project.people.selectors import team_members
+from notifications.services import notify
 
+from . import kinds
 from .badges import CATALOGUE, final_contributions
-from .models import BadgeAward, Notification, PeriodSummary
-from .notifications import notify
+from .models import BadgeAward, PeriodSummary
 
 TOP_CONTRIBUTORS = 3
 REACHED = {Goal.Status.ACHIEVED, Goal.Status.EXCEEDED}
@@ -240,7 +241,7 @@ def period_summary_announce(*, summary: PeriodSummary) -> bool:
     )
     notify(
         users=team_members(summary.team).select_related("notification_settings"),
-        kind=Notification.Kind.PERIOD_SUMMARY,
+        kind=kinds.PERIOD_SUMMARY,
         title=f"{summary.team.name}: {summary.period.name} summary",
         body=body,
         url=summary_url(summary),

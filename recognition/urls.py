@@ -5,14 +5,6 @@ from . import views
 app_name = "recognition"
 
 urlpatterns = [
-    path("notifications/", views.notification_list, name="notifications"),
-    path("notifications/bell/", views.notification_bell, name="bell"),
-    path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
-    path(
-        "notifications/<int:notification_id>/read/",
-        views.notification_read,
-        name="notification_read",
-    ),
     path("achievements/", views.achievement_list, name="achievements"),
     path("achievements/<int:achievement_id>/", views.achievement_detail, name="achievement"),
     path(

@@ -1,5 +1,5 @@
-"""Thin views: notification centre, achievements (celebrate, acknowledge), celebration feed,
-contribution highlights, badges and period-end summaries."""
+"""Thin views: achievements (celebrate, acknowledge), celebration feed, contribution highlights,
+badges and period-end summaries."""
 
 from datetime import timedelta
 
@@ -9,81 +9,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from checkins.weeks import current_week_start, iso_week_label, parse_iso_week
 from goals.models import GoalPeriod
 
-from . import notifications, selectors, services
+from . import selectors, services
 from .access import get_achievement_for_user, get_person_for_user, get_team_for_user
 from .badges import CATALOGUE
 from .models import PeriodSummary
 from .summaries import summary_for_reader
-
-NOTIFICATIONS_PER_PAGE = 30
-
-
-def _changed(response: HttpResponse) -> HttpResponse:
-    # The bell listens for this event and reloads its count.
-    response["HX-Trigger"] = "notifications-changed"
-    return response
-
-
-@login_required
-@require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
-    """The notification centre: newest first, unread ones marked."""
-    page = Paginator(
-        notifications.notifications_for(request.user), NOTIFICATIONS_PER_PAGE
-    ).get_page(request.GET.get("page"))
-    context = {"page": page, "unread": notifications.unread_count(request.user)}
-    return render(request, "recognition/notifications.html", context)
-
-
-@login_required
-@require_GET
-def notification_bell(request: HttpRequest) -> HttpResponse:
-    """The unread count next to the bell (loaded and refreshed by htmx)."""
-    count = notifications.unread_count(request.user)
-    # Rendered without the request's context processors: the poll costs one query, the count.
-    return HttpResponse(render_to_string("recognition/_bell.html#bell_count", {"unread": count}))
-
-
-@login_required
-@require_POST
-def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    notifications.mark_read(user=request.user, notification_id=notification_id)
-    notification = notifications.notifications_for(request.user).filter(pk=notification_id).first()
-    if notification is None:
-        raise Http404("No such notification.")
-    if request.htmx:
-        return _changed(
-            render(
-                request,
-                "recognition/notifications.html#notification_row",
-                {"notification": notification},
-            )
-        )
-    return redirect("recognition:notifications")
-
-
-@login_required
-@require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
-    changed = notifications.mark_all_read(user=request.user)
-    if request.htmx:
-        page = Paginator(notifications.notifications_for(request.user), NOTIFICATIONS_PER_PAGE)
-        return _changed(
-            render(
-                request,
-                "recognition/notifications.html#notification_list",
-                {"page": page.get_page(1), "unread": 0},
-            )
-        )
-    messages.success(request, f"Marked {changed} notification{'s' if changed != 1 else ''} read.")
-    return redirect("recognition:notifications")
 
 
 @login_required

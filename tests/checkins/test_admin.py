@@ -1,6 +1,7 @@
 import pytest
 
-from checkins.models import CheckIn, DigestDelivery, NotificationSettings, SupportRequest
+from checkins.models import CheckIn, DigestDelivery, SupportRequest
+from notifications.models import NotificationSettings
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from checkins import signals
 from checkins.models import CheckIn, SupportRequest
-from checkins.preferences import delivery_for, notification_settings_update
+from notifications.preferences import delivery_for, notification_settings_update
 
 from ..factories import GoalFactory, MembershipFactory
 from .conftest import WEDNESDAY

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from checkins import signals
 from checkins.digest import send_checkin_reminders, send_weekly_updates
 from checkins.models import CheckIn, DigestDelivery, SupportRequest
-from checkins.preferences import notification_settings_update
 from goals.models import Goal, ProgressHistory
+from notifications.preferences import notification_settings_update
 
 # The digest's as-of history lookups and week arithmetic must agree on SQLite (the embedded
 # default, where `make run` sends digests by hand) and PostgreSQL.

@@ -12,7 +12,7 @@ from goals import recalc
 from goals.models import Goal
 from goals.services import goal_create, period_create
 from metrics.models import Renewal
-from recognition.models import Notification
+from notifications.models import Notification
 from tests.factories import MembershipFactory
 from tests.html_forms import form_with_button
 from tests.metrics.builders import customer, local, nps, qbr

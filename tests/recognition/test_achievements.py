@@ -8,7 +8,8 @@ from django.db import connection
 
 from goals.models import Goal, Milestone, ProgressHistory
 from goals.signals import goal_status_changed, goals_recalculated, milestone_completed
-from recognition.models import Achievement, Notification
+from notifications.models import Notification
+from recognition.models import Achievement
 
 from .conftest import reach, recalculated
 

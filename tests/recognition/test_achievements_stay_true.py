@@ -14,8 +14,9 @@ from goals import recalc
 from goals.models import Goal
 from goals.services import goal_create, period_create
 from metrics.importing import import_records
+from notifications.models import Notification
 from recognition import services
-from recognition.models import Achievement, BadgeAward, Celebration, Notification
+from recognition.models import Achievement, BadgeAward, Celebration
 from recognition.selectors import celebrations_for_team
 from tests.goals.engine_support import nrr_goal as engine_nrr_goal
 from tests.metrics.builders import customer

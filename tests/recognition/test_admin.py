@@ -26,13 +26,20 @@ def test_an_admin_switches_a_badge_off(client, admin_user, member_goal, member):
 
 @pytest.mark.parametrize(
     "model",
-    ["achievement", "celebration", "notification", "badgeaward", "badgesetting", "periodsummary"],
+    [
+        "recognition/achievement",
+        "recognition/celebration",
+        "notifications/notification",
+        "recognition/badgeaward",
+        "recognition/badgesetting",
+        "recognition/periodsummary",
+    ],
 )
 def test_admin_lists_load(client, admin_user, member_goal, model):
     reach(member_goal, Goal.Status.ACHIEVED)
     badges_award()
     client.force_login(admin_user)
-    assert client.get(f"/admin/recognition/{model}/").status_code == 200
+    assert client.get(f"/admin/{model}/").status_code == 200
 
 
 def test_members_cannot_use_admin(client, member):

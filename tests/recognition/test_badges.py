@@ -12,7 +12,8 @@ from django.utils import timezone
 from checkins.models import CheckIn, SupportRequest
 from goals.models import ContributionSnapshot, Goal
 from goals.signals import goals_recalculated
-from recognition.models import BadgeAward, BadgeSetting, Notification
+from notifications.models import Notification
+from recognition.models import BadgeAward, BadgeSetting
 from recognition.services import badges_award
 from recognition.tasks import badges_award_daily
 

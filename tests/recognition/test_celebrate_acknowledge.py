@@ -3,7 +3,8 @@
 import pytest
 
 from goals.models import Goal
-from recognition.models import Achievement, Celebration, Notification
+from notifications.models import Notification
+from recognition.models import Achievement, Celebration
 
 from ..factories import GoalFactory
 from .conftest import reach

@@ -3,8 +3,9 @@
 from django.core import mail
 
 from goals.models import Goal
+from notifications.models import Notification
 from recognition.demo import seed_recognition
-from recognition.models import Achievement, Celebration, Notification
+from recognition.models import Achievement, Celebration
 
 from ..factories import GoalFactory, MembershipFactory
 from .conftest import recalculated, set_at_quarter_start

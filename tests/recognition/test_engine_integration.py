@@ -10,7 +10,8 @@ from django.db import connection, connections
 
 from goals import recalc
 from metrics.models import ArrRecord, Customer
-from recognition.models import Achievement, BadgeAward, Notification
+from notifications.models import Notification
+from recognition.models import Achievement, BadgeAward
 from tests.goals.engine_support import book, nrr_goal, quarter
 
 pytestmark = pytest.mark.django_db(transaction=True)

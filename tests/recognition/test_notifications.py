@@ -7,11 +7,10 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from checkins.models import Delivery, NotificationKind
-from checkins.preferences import notification_settings_update
 from checkins.signals import collect_digest_sections
 from goals.models import Goal
-from recognition.models import Notification
+from notifications.models import Delivery, Notification
+from notifications.preferences import notification_settings_update
 
 from ..factories import GoalFactory
 from .conftest import reach
@@ -23,7 +22,7 @@ NEXT_MONDAY = dt.date(2026, 11, 30)
 
 def prefer(user, delivery: str) -> None:
     notification_settings_update(
-        user=user, weekly_digest=True, deliveries={NotificationKind.ACHIEVEMENT: delivery}
+        user=user, weekly_digest=True, deliveries={"achievement": delivery}
     )
 
 

@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from goals.models import ContributionSnapshot, ProgressHistory
-from recognition.models import BadgeAward, Notification, PeriodSummary
+from notifications.models import Notification
+from recognition.models import BadgeAward, PeriodSummary
 from recognition.summaries import period_summary_build
 from recognition.tasks import period_summaries_build_due
 

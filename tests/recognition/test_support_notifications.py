@@ -8,7 +8,7 @@ from checkins.services import (
     support_request_reply,
     support_request_resolve,
 )
-from recognition.models import Notification
+from notifications.models import Notification
 
 
 def test_a_request_to_a_teammate_notifies_that_teammate(

@@ -9,14 +9,14 @@ from django.core import mail
 from django.core.mail.backends import locmem
 from django.urls import reverse
 
-from checkins.models import Delivery, NotificationKind, SupportRequest
-from checkins.preferences import notification_settings_update
+from checkins.models import SupportRequest
 from checkins.services import support_request_open
-from checkins.tasks import support_email_send
 from goals.models import Goal
 from goals_project.celery import app as celery_app
-from recognition.models import Notification
-from recognition.tasks import notification_email_send
+from notifications.kinds import preference_kinds
+from notifications.models import Delivery, Notification
+from notifications.preferences import notification_settings_update
+from notifications.tasks import notification_email_send
 from tests.factories import GoalFactory
 from tests.recognition.conftest import reach, set_at_quarter_start
 
@@ -27,7 +27,7 @@ def immediately(user) -> None:
     notification_settings_update(
         user=user,
         weekly_digest=True,
-        deliveries={kind: Delivery.IMMEDIATE for kind in NotificationKind.values},
+        deliveries={kind.key: Delivery.IMMEDIATE for kind in preference_kinds()},
     )
 
 
@@ -86,7 +86,9 @@ def test_a_failing_notification_email_is_retried_then_recorded_for_admins(
     assert notification.email_attempts == 6  # the first try and 5 retries
     assert notification.email_failed_at is not None
     assert "ConnectionRefusedError" in notification.email_error
-    page = admin_client.get(reverse("admin:recognition_notification_changelist") + "?email=failed")
+    page = admin_client.get(
+        reverse("admin:notifications_notification_changelist") + "?email=failed"
+    )
     assert "You reached the target of “Renew Acme”" in page.text
     assert "ConnectionRefusedError" in page.text
 
@@ -103,16 +105,14 @@ def test_a_failing_support_request_email_is_recorded_on_the_request(
     django_capture_on_commit_callbacks,
 ):
     immediately(lead)
-    with django_capture_on_commit_callbacks(execute=False):
+    with django_capture_on_commit_callbacks(execute=False) as opened:
         asked = support_request_open(goal=goal, requester=member, message="Call their CFO?")
-    result = support_email_send.apply(
-        kwargs={
-            "support_request_id": asked.pk,
-            "recipient_id": lead.pk,
-            "template": "support_request",
-        },
-        throw=False,
-    )
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        for callback in opened:
+            callback()  # the lead's notification; its email is queued after commit
+    assert queued
+    notification = Notification.objects.get(user=lead, kind="support_request")
+    result = notification_email_send.apply(args=[notification.pk], throw=False)
     assert result.failed()
     asked = SupportRequest.objects.get(pk=asked.pk)
     assert asked.email_failed_at is not None

@@ -11,7 +11,8 @@ from checkins.models import CheckIn, SupportRequest
 from goals.models import Goal
 from goals_project.people.models import Membership
 from goals_project.people.tokens import api_token_create
-from recognition.models import Achievement, Notification, PeriodSummary
+from notifications.models import Notification
+from recognition.models import Achievement, PeriodSummary
 from tests.factories import GoalFactory, GoalPeriodFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def victims(other_team, other_member):
         goal=team_goal, kind=Achievement.Kind.ACHIEVED, achieved_at=timezone.now()
     )
     notification = Notification.objects.create(
-        user=other_member, kind=Notification.Kind.BADGE, title="Badge", created_at=timezone.now()
+        user=other_member, kind="badge", title="Badge", created_at=timezone.now()
     )
     summary = PeriodSummary.objects.create(
         period=period, team=other_team, data={}, built_at=timezone.now()

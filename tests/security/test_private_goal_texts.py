@@ -18,14 +18,15 @@ from django.core import mail
 from django.urls import reverse
 
 from checkins.digest import digest_email
-from checkins.models import Delivery, NotificationKind
-from checkins.preferences import notification_settings_update
 from checkins.services import support_request_open, support_request_step
 from goals import services as goal_services
 from goals.access import can_view_goal
 from goals.models import ContributionSnapshot, Goal
 from goals_project.people.tokens import api_token_create
-from recognition.models import Achievement, Notification
+from notifications.kinds import notification_kinds, preference_kinds
+from notifications.models import Delivery, Notification
+from notifications.preferences import notification_settings_update
+from recognition.models import Achievement
 from recognition.services import achievement_celebrate, badges_award
 from recognition.summaries import period_summary_build
 from tests.factories import GoalFactory
@@ -35,14 +36,14 @@ pytestmark = pytest.mark.django_db
 
 THURSDAY = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # ISO week 2026-W48
 MONDAY = dt.date(2026, 11, 30)  # the digest about W48
-NOTIFICATION_KINDS = set(Notification.Kind.values)
+NOTIFICATION_KINDS = {kind.key for kind in notification_kinds()}
 
 
 def prefer(user, delivery: str) -> None:
     notification_settings_update(
         user=user,
         weekly_digest=True,
-        deliveries={kind: delivery for kind in NotificationKind.values},
+        deliveries={kind.key: delivery for kind in preference_kinds()},
     )
 
 
@@ -145,7 +146,7 @@ def everything_read_by(client, reader, organisation) -> dict[str, str]:
         response = client.get(url)
         texts[name] = response.content.decode() if response.status_code == 200 else ""
 
-    page("notification centre", reverse("recognition:notifications"))
+    page("notification centre", reverse("notifications:list"))
     for person in organisation["people"]:
         page(f"badges of {person}", reverse("recognition:person_badges", args=[person.pk]))
     page("period summary", reverse("recognition:period_summary", args=[team.pk, quarter.pk]))
@@ -178,7 +179,7 @@ def test_every_notification_kind_and_recipient_names_only_the_goals_they_may_see
 ):
     kinds = set(Notification.objects.values_list("kind", flat=True))
     # The period summary's notification goes out when a period closes; the rest happened here.
-    assert kinds >= NOTIFICATION_KINDS - {Notification.Kind.PERIOD_SUMMARY}
+    assert kinds >= NOTIFICATION_KINDS - {"period_summary"}
     for reader in organisation["people"]:
         texts = everything_read_by(client, reader, organisation)
         for goal, names in organisation["goals"].items():

@@ -6,8 +6,8 @@ from goals.demo import seed_goals
 from goals_project.people.demo import DEMO_PASSWORD, seed_people
 from goals_project.progress_bars import command_progress
 from metrics.demo import seed_customer_data
+from notifications.services import emails_suppressed
 from recognition.demo import seed_recognition
-from recognition.notifications import emails_suppressed
 
 
 class Command(BaseCommand):

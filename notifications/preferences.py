@@ -1,22 +1,14 @@
-"""Who wants which notification how. The in-app notification centre (recognition) and every email
-this app sends ask `delivery_for` before notifying."""
+"""Who wants which notification how. notify() and every email a feature app sends itself (the
+weekly reminder) ask `delivery_for` first."""
 
 from django.db import transaction
 
 from goals_project.people.models import User
 
-from .models import Delivery, NotificationKind, NotificationSettings
+from . import kinds
+from .models import Delivery, NotificationSettings
 
-# A new user is told at once about what needs them, and gets the quieter kinds in the digest.
-DEFAULT_DELIVERY: dict[str, str] = {
-    NotificationKind.SUPPORT_REQUEST: Delivery.IMMEDIATE,
-    NotificationKind.SUPPORT_UPDATE: Delivery.IMMEDIATE,
-    NotificationKind.CHECKIN_REMINDER: Delivery.IMMEDIATE,
-    NotificationKind.ACHIEVEMENT: Delivery.IMMEDIATE,
-    NotificationKind.CELEBRATION: Delivery.DIGEST,
-    NotificationKind.PERIOD_SUMMARY: Delivery.IMMEDIATE,
-}
-# A kind this app does not know yet (added elsewhere later) is delivered immediately.
+# A kind nobody registered (yet) is delivered immediately.
 FALLBACK_DELIVERY = Delivery.IMMEDIATE
 
 
@@ -28,13 +20,16 @@ def _settings_of(user: User) -> NotificationSettings | None:
 
 
 def delivery_for(user: User, kind: str) -> str:
-    """'immediate', 'digest' or 'off': how the user wants notifications of this kind.
+    """'immediate', 'digest' or 'off': how the user wants notifications of this kind (a kind
+    routed with another follows that one's choice).
 
     Reads the user's settings once per user object (Django caches the reverse one-to-one)."""
+    key = kinds.preference_key(kind)
     chosen = _settings_of(user)
-    if chosen is not None and chosen.deliveries.get(kind) in Delivery.values:
-        return chosen.deliveries[kind]
-    return DEFAULT_DELIVERY.get(kind, FALLBACK_DELIVERY)
+    if chosen is not None and chosen.deliveries.get(key) in Delivery.values:
+        return chosen.deliveries[key]
+    registered = kinds.get(key)
+    return registered.default if registered is not None else FALLBACK_DELIVERY
 
 
 def wants_digest(user: User) -> bool:
@@ -44,8 +39,8 @@ def wants_digest(user: User) -> bool:
 
 
 def deliveries_of(user: User) -> dict[str, str]:
-    """Every kind with the user's current choice (defaults filled in), in display order."""
-    return {kind: delivery_for(user, kind) for kind in NotificationKind.values}
+    """Every kind on the preferences page with the user's current choice, in display order."""
+    return {kind.key: delivery_for(user, kind.key) for kind in kinds.preference_kinds()}
 
 
 @transaction.atomic
@@ -53,8 +48,9 @@ def notification_settings_update(
     *, user: User, weekly_digest: bool, deliveries: dict[str, str]
 ) -> NotificationSettings:
     """Save the user's choices; an unknown kind or delivery is a ValueError naming it."""
+    known = {kind.key for kind in kinds.preference_kinds()}
     for kind, delivery in deliveries.items():
-        if kind not in NotificationKind.values:
+        if kind not in known:
             raise ValueError(f"Unknown notification kind {kind!r}.")
         if delivery not in Delivery.values:
             raise ValueError(f"{kind}: unknown delivery {delivery!r} (immediate, digest or off).")

@@ -1,31 +1,31 @@
-"""The notification centre: in-app notifications, and their email per the user's preference.
+"""notify(): one in-app notification per user and, for those who want it now, one email sent by
+one retried task. Marking read. The email path (claim, send, record a failure).
 
-Preferences belong to the checkins app (`checkins.preferences.delivery_for`): "immediate" sends an
-email now (after commit), "digest" leaves it for the weekly digest (see recognition.receivers,
-collect_digest_sections), "off" sends no email. The in-app notification is always created.
+Preferences (notifications.preferences) decide the email: "immediate" sends it after commit,
+"digest" leaves it for the weekly digest (notifications.selectors.digest_notifications), "off"
+sends none. The in-app notification is always created.
 """
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
-from checkins.models import Delivery
-from checkins.preferences import delivery_for
-from goals.access import can_view_goal, visible_goals
+from goals.access import can_view_goal
 from goals.models import Goal
 from goals_project.people.models import User
 
-from .models import Notification
+from . import kinds
+from .emails import absolute_url, one_line
+from .models import Delivery, Notification
+from .preferences import delivery_for
 
 # Set while seeding the demo: notifications are created but never emailed.
-_emails_suppressed: ContextVar[bool] = ContextVar("recognition_emails_suppressed", default=False)
+_emails_suppressed: ContextVar[bool] = ContextVar("notification_emails_suppressed", default=False)
 
 
 @contextmanager
@@ -36,14 +36,6 @@ def emails_suppressed() -> Iterator[None]:
         yield
     finally:
         _emails_suppressed.reset(token)
-
-
-# Badges are routed with achievements ("Achievements and badges" in the user's settings).
-PREFERENCE_KIND = {Notification.Kind.BADGE: Notification.Kind.ACHIEVEMENT}
-
-
-def preference_kind(kind: str) -> str:
-    return PREFERENCE_KIND.get(kind, kind)
 
 
 def notify(
@@ -57,15 +49,17 @@ def notify(
     neutral_title: str = "",
     neutral_body: str = "",
     neutral_url: str | None = None,
-    email: bool = True,
+    data: dict | None = None,
 ) -> list[Notification]:
     """Create one in-app notification per user and email those who want it immediately.
 
-    A notification that names a goal gives the goal and the neutral form of its texts (and of
-    its link: None keeps `url`, "" drops a link to the goal or its win): each reader gets the
-    named form only while they may see the goal (goals.mentions). The emails are
-    queued after commit, so a rolled-back change sends nothing. `email=False` when the sending
-    app emails the event itself (support requests: checkins does)."""
+    `kind` is a registered kind (notifications.kinds.register). A notification that names a
+    goal gives the goal and the neutral form of its texts (and of its link: None keeps `url`,
+    "" drops a link to the goal or its win): each reader gets the named form only while they
+    may see the goal (goals.mentions). `data` holds what the kind's own email needs (ids).
+    The emails are queued after commit, so a rolled-back change sends nothing."""
+    if kinds.get(kind) is None:
+        raise ValueError(f"Unknown notification kind {kind!r}: register it first.")
     if goal is not None and not neutral_title:
         raise ValueError("A notification that names a goal needs its neutral title.")
     from .tasks import notification_email_send
@@ -74,7 +68,7 @@ def notify(
     if not users:
         return []
     now = timezone.now()
-    quiet = not email or _emails_suppressed.get()
+    quiet = _emails_suppressed.get()
     notifications = Notification.objects.bulk_create(
         [
             Notification(
@@ -87,8 +81,9 @@ def notify(
                 neutral_body=neutral_body if goal is not None else "",
                 url=url,
                 neutral_url=url if neutral_url is None else neutral_url,
+                data=data or {},
                 created_at=now,
-                emailed_at=now if quiet and email else None,
+                emailed_at=now if quiet else None,
             )
             for user in users
         ]
@@ -98,22 +93,13 @@ def notify(
     immediate = [
         notification.pk
         for notification, user in zip(notifications, users, strict=True)
-        if delivery_for(user, preference_kind(kind)) == Delivery.IMMEDIATE
+        if delivery_for(user, kind) == Delivery.IMMEDIATE
     ]
     for notification_id in immediate:
         transaction.on_commit(
             lambda pk=notification_id: notification_email_send.delay(pk), robust=True
         )
     return notifications
-
-
-def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}" if path.startswith("/") else path
-
-
-def one_line(text: str) -> str:
-    """A header value (an email subject) on one line, whatever the text it comes from holds."""
-    return " ".join(text.split())
 
 
 def notification_email(*, notification_id: int) -> bool:
@@ -143,23 +129,37 @@ def _notification_email(notification_id: int) -> bool:
     notification.goal_visible = notification.goal is not None and can_view_goal(
         notification.user, notification.goal
     )
-    lines = [notification.shown_body] if notification.shown_body else []
-    if notification.shown_url:
-        lines.append(absolute_url(notification.shown_url))
-    send_mail(
-        one_line(f"Goalpost: {notification.shown_title}"),
-        "\n\n".join(lines),
-        None,
-        [notification.user.email],
-    )
+    kind = kinds.get(notification.kind)
+    message = kind.email(notification) if kind is not None and kind.email else None
+    (message or plain_email(notification)).send()
     return True
 
 
+def plain_email(notification: Notification) -> EmailMessage:
+    """ "Goalpost: <title>", the body and the link, as the recipient may read them."""
+    lines = [notification.shown_body] if notification.shown_body else []
+    if notification.shown_url:
+        lines.append(absolute_url(notification.shown_url))
+    # send_mail's kind of message, as before kinds could write their own.
+    return EmailMultiAlternatives(
+        subject=one_line(f"Goalpost: {notification.shown_title}"),
+        body="\n\n".join(lines),
+        to=[notification.user.email],
+    )
+
+
 def notification_email_failed(*, notification_id: int, error: BaseException) -> None:
-    """The retries are spent: record it where an admin sees it (Notifications, "email failed")."""
-    Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+    """The retries are spent: record it where an admin sees it (Notifications, "email failed"),
+    and wherever the kind records it (a support request's own "email failed")."""
+    failed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         email_failed_at=timezone.now(), email_error=f"{type(error).__name__}: {error}"[:1000]
     )
+    if not failed:
+        return
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    kind = kinds.get(notification.kind)
+    if kind is not None and kind.email_failed is not None:
+        kind.email_failed(notification, error)
 
 
 def mark_read(*, user: User, notification_id: int) -> int:
@@ -174,43 +174,3 @@ def mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-
-
-def unread_count(user: User) -> int:
-    """The bell's number: one COUNT on a partial index."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
-
-def with_goal_visibility(notifications: QuerySet[Notification], user: User):
-    """Annotate `goal_visible` (whether the reader may see the goal a notification names), so
-    `shown_title` and `shown_body` give the reader's form of the texts (in the same query)."""
-    visible = visible_goals(user, include_archived=True).filter(pk=OuterRef("goal_id"))
-    return notifications.annotate(goal_visible=Exists(visible))
-
-
-def notifications_for(user: User) -> QuerySet[Notification]:
-    return with_goal_visibility(Notification.objects.filter(user=user), user).order_by(
-        "-created_at", "-pk"
-    )
-
-
-def digest_notifications(user: User, week_start: date) -> list[Notification]:
-    """The week's notifications the user asked to receive in the digest rather than at once."""
-    start = _local_midnight(week_start)
-    end = _local_midnight(week_start + timedelta(days=7))
-    # Support requests are in the checkins digest already (it owns that queue).
-    week = with_goal_visibility(
-        Notification.objects.filter(user=user, created_at__gte=start, created_at__lt=end).exclude(
-            kind__in=[Notification.Kind.SUPPORT_REQUEST, Notification.Kind.SUPPORT_UPDATE]
-        ),
-        user,
-    )
-    return [
-        notification
-        for notification in week.order_by("created_at", "pk")
-        if delivery_for(user, preference_kind(notification.kind)) == Delivery.DIGEST
-    ]
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day))
