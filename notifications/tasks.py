@@ -1,15 +1,15 @@
 """The one email task of notifications: every notification's email goes through it."""
 
-from celery import Task, shared_task
+from celery import shared_task
 
-from goals_project.celery import RETRY_ANY
+from goals_project.celery import RETRY_ANY, BrokerFallbackTask
 
 from . import services
 
 
-class NotificationEmailTask(Task):
+class NotificationEmailTask(BrokerFallbackTask):
     """When its retries are spent, the failure is recorded on the notification (and wherever
-    its kind records it)."""
+    its kind records it). With the broker unreachable the email is sent in-process."""
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         notification_id = kwargs.get("notification_id", args[0] if args else None)
