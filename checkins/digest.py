@@ -35,6 +35,7 @@ from notifications.models import Delivery
 from notifications.preferences import delivery_for, wants_digest
 
 from . import signals
+from .early_warnings import digest_early_warnings
 from .emails import absolute_url, build_email
 from .models import CheckIn, DigestDelivery, SupportRequest
 from .notify import CHECKIN_REMINDER, SUPPORT_UPDATE
@@ -223,6 +224,7 @@ class Digest:
     my_requests: list[SupportRequest]
     sections: list[dict]
     checked_in_last_week: bool
+    early_warnings: list[dict] = field(default_factory=list)
 
     @property
     def week_label(self) -> str:
@@ -366,6 +368,7 @@ def build_digest(user: User, week_start: date) -> Digest:
         my_requests=my_requests,
         sections=_sections(user, week_start, is_lead),
         checked_in_last_week=CheckIn.objects.filter(user=user, week_start=last_week).exists(),
+        early_warnings=digest_early_warnings(user, week_start),
     )
 
 

@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from goals.access import visible_goals
+from goals.early_warning import recent_warnings_q
 from goals.mentions import mention, visible_goal_ids
-from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
+from goals.models import EarlyWarning, Goal, GoalPeriod, Milestone, ProgressHistory
 from goals_project.people.models import User
 from goals_project.people.selectors import membership_of
 
@@ -243,6 +244,7 @@ class AttentionQueue:
     blockers: list[CheckIn] = field(default_factory=list)
     missed: list[MissedCheckIn] = field(default_factory=list)
     turned_worse: list[Goal] = field(default_factory=list)
+    early_warnings: list[EarlyWarning] = field(default_factory=list)
     is_lead: bool = False
     week_start: date | None = None
 
@@ -253,13 +255,14 @@ class AttentionQueue:
             + len(self.blockers)
             + len(self.missed)
             + len(self.turned_worse)
+            + len(self.early_warnings)
         )
 
 
 def attention_queue(user: User, *, now: datetime | None = None) -> AttentionQueue:
     """What needs the user: support requests addressed to them; for a lead also new blockers,
-    last week's missed check-ins (escalated after two in a row) and goals that turned at risk or
-    behind this week."""
+    last week's missed check-ins (escalated after two in a row), goals that turned at risk or
+    behind this week and the early warnings of the last seven days."""
     week_start = current_week_start(now)
     queue = AttentionQueue(
         support_requests=with_goal_labels(user, support_requests_for(user)), week_start=week_start
@@ -278,4 +281,22 @@ def attention_queue(user: User, *, now: datetime | None = None) -> AttentionQueu
                 pk__in=visible_goals(user).values("pk")
             )
         )
+        queue.early_warnings = list(early_warnings_for_team(user, team_id=team_id, now=now))
     return queue
+
+
+def early_warnings_for_team(
+    user: User, *, team_id: int, now: datetime | None = None
+) -> QuerySet[EarlyWarning]:
+    """The early warnings of the last seven days on the team's goals the user may see, the
+    latest first, one per goal (goals.early_warning)."""
+    return (
+        EarlyWarning.objects.filter(
+            recent_warnings_q(now=now),
+            goal__team_id=team_id,
+            goal__archived_at__isnull=True,
+            goal__pk__in=visible_goals(user).values("pk"),
+        )
+        .select_related("goal", "goal__owner")
+        .order_by("-raised_at", "-pk")
+    )

@@ -27,7 +27,8 @@ from goals.display import (
     count_progress,
     progress_reading,
 )
-from goals.models import Goal, GoalPeriod, Milestone, ProgressHistory
+from goals.early_warning import recent_warnings_q
+from goals.models import EarlyWarning, Goal, GoalPeriod, Milestone, ProgressHistory
 from goals.selectors import current_period, periods_in_order
 from goals_project.people.models import Membership, Team, User
 from goals_project.people.selectors import is_lead_of, membership_of
@@ -164,15 +165,22 @@ class GoalFilters:
 
 
 def dashboard_goals(viewer: User, *, period: GoalPeriod, today: date) -> QuerySet[Goal]:
-    """Goals of the period the viewer may see, with owner and the value a week ago (one query)."""
+    """Goals of the period the viewer may see, with owner, the value a week ago and the reason of
+    an early warning of the last seven days (`early_warning`, None without; one query)."""
     week_ago = ProgressHistory.objects.filter(
         goal=OuterRef("pk"), as_of__lte=today - timedelta(days=7)
     ).order_by("-as_of", "-recorded_at", "-pk")
+    warning = EarlyWarning.objects.filter(recent_warnings_q(), goal=OuterRef("pk")).order_by(
+        "-raised_at"
+    )
     return with_milestone_counts(
         visible_goals(viewer)
         .filter(period=period)
         .select_related("owner", "period")
-        .annotate(week_ago_value=Subquery(week_ago.values("value")[:1]))
+        .annotate(
+            week_ago_value=Subquery(week_ago.values("value")[:1]),
+            early_warning=Subquery(warning.values("reason")[:1]),
+        )
         .order_by("owner__name", "name", "pk")
     )
 

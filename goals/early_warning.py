@@ -92,8 +92,11 @@ def mark_of(goal: Goal) -> Decimal | None:
 
 def trend_text(goal: Goal, mark: Decimal) -> str:
     """Where the trend lands against the mark, with the chance, in the goal's unit."""
-    unit = goal_unit(goal)
-    lands = with_unit(goal.forecast_value, unit)
+    unit, lands_at = goal_unit(goal), goal.forecast_value
+    if goal.goal_type == Goal.Type.MILESTONE:
+        # Forecast in milestone weight; read as the share of the weight done, like its progress.
+        lands_at, mark = lands_at / mark * HUNDRED, HUNDRED
+    lands = with_unit(lands_at, unit)
     odds = chance(goal.forecast_target_probability)
     if goal.direction == Goal.Direction.MAINTAIN:
         ceiling = goal.maintain_side == CEILING

@@ -247,6 +247,7 @@ def test_preferences_page_saves_each_kind(client, member):
     client.force_login(member)
     page = client.get("/preferences/notifications/")
     assert "Support requests addressed to me" in page.text
+    assert "Early warnings on goals I own or lead" in page.text
     response = client.post(
         "/preferences/notifications/",
         {
@@ -256,10 +257,12 @@ def test_preferences_page_saves_each_kind(client, member):
             "achievement": "immediate",
             "celebration": "digest",
             "period_summary": "immediate",
+            "early_warning": "digest",
         },
         follow=True,
     )
     assert "Notification preferences saved." in response.text
+    assert delivery_for(member, "early_warning") == "digest"
     member.refresh_from_db()
     assert delivery_for(member, "support_request") == "digest"
     assert delivery_for(member, "checkin_reminder") == "off"

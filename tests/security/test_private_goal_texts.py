@@ -22,6 +22,7 @@ from checkins.services import support_request_open, support_request_step
 from goals import services as goal_services
 from goals.access import can_view_goal
 from goals.models import ContributionSnapshot, Goal
+from goals.signals import goals_recalculated
 from goals_project.people.tokens import api_token_create
 from notifications.kinds import notification_kinds, preference_kinds
 from notifications.models import Delivery, Notification
@@ -120,6 +121,13 @@ def organisation(
             support_request=asked, by=teammate, step="resolve", reply="Done, all good"
         )
         badges_award(today=THURSDAY.date())  # badge: first goal
+        # early warning: the launch plan's trend gives it little chance (its leads are told)
+        Goal.objects.filter(pk=launch.pk).update(
+            status=Goal.Status.ON_TRACK,
+            forecast_value=Decimal("1"),
+            forecast_target_probability=Decimal("10"),
+        )
+        goals_recalculated.send(sender=Goal, goal_ids=[launch.pk])
     secret_team.period.status = "completed"
     secret_team.period.save(update_fields=["status"])
     period_summary_build(period=quarter, team=team)
