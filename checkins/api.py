@@ -6,7 +6,6 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -164,7 +163,7 @@ def _readable_support_requests(user) -> Prefetch:
     )
 
 
-class GoalCheckInsView(GenericAPIView):
+class GoalCheckInViewSet(viewsets.GenericViewSet):
     """`/api/goals/{id}/check-ins/`: the goal's check-ins; POST checks in for this week."""
 
     permission_classes = API_PERMISSIONS
@@ -177,7 +176,7 @@ class GoalCheckInsView(GenericAPIView):
         summary="A goal's check-ins, newest week first",
         responses={200: CheckInSerializer(many=True), **OBJECT_READ_ERRORS},
     )
-    def get(self, request: Request, goal_id: int) -> Response:
+    def list(self, request: Request, goal_id: int) -> Response:
         goal = self._goal(request, goal_id)
         rows = (
             CheckIn.objects.filter(goal=goal)
@@ -193,7 +192,7 @@ class GoalCheckInsView(GenericAPIView):
         request=CheckInInputSerializer,
         responses={200: CheckInSerializer, 201: CheckInSerializer, **WRITE_RESPONSES},
     )
-    def post(self, request: Request, goal_id: int) -> Response:
+    def create(self, request: Request, goal_id: int) -> Response:
         goal = self._goal(request, goal_id)
         if not can_check_in(request.user, goal):
             raise deny(CHECK_IN_DENIED)
@@ -216,7 +215,7 @@ class GoalCheckInsView(GenericAPIView):
         )
 
 
-class GoalSupportRequestsView(GenericAPIView):
+class GoalSupportRequestViewSet(viewsets.GenericViewSet):
     """`/api/goals/{id}/support-requests/`: the goal's requests for help, and asking for help."""
 
     permission_classes = API_PERMISSIONS
@@ -226,7 +225,7 @@ class GoalSupportRequestsView(GenericAPIView):
         summary="A goal's support requests you may see",
         responses={200: SupportRequestSerializer(many=True), **OBJECT_READ_ERRORS},
     )
-    def get(self, request: Request, goal_id: int) -> Response:
+    def list(self, request: Request, goal_id: int) -> Response:
         goal = get_goal_for_user(request.user, goal_id)
         rows = (
             visible_support_requests(request.user)
@@ -242,7 +241,7 @@ class GoalSupportRequestsView(GenericAPIView):
         request=SupportRequestInputSerializer,
         responses={201: SupportRequestSerializer, **WRITE_RESPONSES},
     )
-    def post(self, request: Request, goal_id: int) -> Response:
+    def create(self, request: Request, goal_id: int) -> Response:
         goal = get_goal_for_user(request.user, goal_id)
         if not can_check_in(request.user, goal):
             raise deny(HELP_DENIED)

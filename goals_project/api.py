@@ -7,6 +7,17 @@
 - Every 4xx answers one shape, `Error`: `{"detail": str, "code": str, "errors": [...]}` where each
   item of `errors` is `{"field": str | null, "message": str}` (imports add the `row`). This holds
   for DRF's own errors, for Django's (an oversize body, a CSRF failure) and for unknown paths.
+
+Endpoints are written one way per kind:
+- a resource (goals, periods, objectives, check-ins, support requests, achievements, an import
+  of customer data) is a `GenericViewSet` (or `ViewSet`) with the standard methods it needs
+  (`list`, `retrieve`, `create`, `partial_update`, `destroy`), routed by the router or, under
+  a nested path, mounted with `as_view({"get": "list", ...})`;
+- an action on one (acknowledge, celebrate, reply, resolve, refresh, progress, attainment) is
+  an `@action(detail=True)` on that ViewSet;
+- a report (a read computed over many objects: the dashboards, the leaderboard, a metric's
+  breakdown) is an `APIView` with `get`.
+Tasks retry one way too: `goals_project.celery.RETRY_ON_DATABASE_ERROR` / `RETRY_ANY`.
 """
 
 from __future__ import annotations

@@ -43,12 +43,12 @@ urlpatterns = [
     ),
     path(
         "goals/<int:goal_id>/check-ins/",
-        checkins_api.GoalCheckInsView.as_view(),
+        checkins_api.GoalCheckInViewSet.as_view({"get": "list", "post": "create"}),
         name="goal-checkins",
     ),
     path(
         "goals/<int:goal_id>/support-requests/",
-        checkins_api.GoalSupportRequestsView.as_view(),
+        checkins_api.GoalSupportRequestViewSet.as_view({"get": "list", "post": "create"}),
         name="goal-support-requests",
     ),
     # Before the router: its goals/<pk>/ would otherwise take goals/achievements.

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -35,68 +34,71 @@ class StaffWithImportScope(permissions.BasePermission):
         )
 
 
-@extend_schema(
-    request={
-        "application/json": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": {
-                    "oneOf": [{"type": "string"}, {"type": "number"}],
-                    "nullable": True,
+class DataImportViewSet(viewsets.ViewSet):
+    # One import of one kind of customer data (POST creates it); the module's docstring is the
+    # operation's description.
+    permission_classes = [StaffWithImportScope]
+
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "oneOf": [{"type": "string"}, {"type": "number"}],
+                        "nullable": True,
+                    },
+                    "description": "One row: the kind's CSV columns as fields.",
                 },
-                "description": "One row: the kind's CSV columns as fields.",
-            },
-        }
-    },
-    parameters=[
-        OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(KINDS)),
-    ],
-    responses={
-        200: inline_serializer(
-            "ImportResult",
-            fields={
-                "kind": serializers.CharField(),
-                "created": serializers.IntegerField(),
-                "updated": serializers.IntegerField(),
-                "unchanged": serializers.IntegerField(),
-            },
-        ),
-        **WRITE_ERRORS,
-        400: INVALID,
-        404: NOT_FOUND,
-    },
-    description=__doc__,
-)
-@api_view(["POST"])
-@permission_classes([StaffWithImportScope])
-def import_data(request: Request, kind: str) -> Response:
-    if kind not in KINDS:
-        raise Http404(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
-    try:
-        result = import_json(kind, request.data)
-    except ImportRejected as rejected:
-        return Response(
-            error_body(
-                f"Nothing was imported: {len(rejected.errors)} error(s)"
-                + (
-                    f"; the first {MAX_REPORTED_ERRORS} are listed."
-                    if len(rejected.errors) > MAX_REPORTED_ERRORS
-                    else "."
-                ),
-                "invalid",
-                [
-                    {"row": error.row, "field": error.column, "message": error.reason}
-                    for error in rejected.errors[:MAX_REPORTED_ERRORS]
-                ],
+            }
+        },
+        parameters=[
+            OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(KINDS)),
+        ],
+        responses={
+            200: inline_serializer(
+                "ImportResult",
+                fields={
+                    "kind": serializers.CharField(),
+                    "created": serializers.IntegerField(),
+                    "updated": serializers.IntegerField(),
+                    "unchanged": serializers.IntegerField(),
+                },
             ),
-            status=status.HTTP_400_BAD_REQUEST,
-        )
-    return Response(
-        {
-            "kind": result.kind,
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        }
+            **WRITE_ERRORS,
+            400: INVALID,
+            404: NOT_FOUND,
+        },
+        description=__doc__,
     )
+    def create(self, request: Request, kind: str) -> Response:
+        if kind not in KINDS:
+            raise Http404(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
+        try:
+            result = import_json(kind, request.data)
+        except ImportRejected as rejected:
+            return Response(
+                error_body(
+                    f"Nothing was imported: {len(rejected.errors)} error(s)"
+                    + (
+                        f"; the first {MAX_REPORTED_ERRORS} are listed."
+                        if len(rejected.errors) > MAX_REPORTED_ERRORS
+                        else "."
+                    ),
+                    "invalid",
+                    [
+                        {"row": error.row, "field": error.column, "message": error.reason}
+                        for error in rejected.errors[:MAX_REPORTED_ERRORS]
+                    ],
+                ),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            {
+                "kind": result.kind,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            }
+        )

@@ -2,4 +2,10 @@ from django.urls import path
 
 from . import api
 
-urlpatterns = [path("<str:kind>/", api.import_data, name="api-import-data")]
+urlpatterns = [
+    path(
+        "<str:kind>/",
+        api.DataImportViewSet.as_view({"post": "create"}),
+        name="api-import-data",
+    )
+]

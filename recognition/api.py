@@ -7,9 +7,9 @@ your own win or acknowledging someone else's is a 403.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.decorators import api_view, permission_classes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +25,6 @@ from goals_project.api import (
     error_body,
     service_errors,
 )
-from goals_project.pagination import StrictPageNumberPagination
 from goals_project.people.models import User
 
 from . import selectors, services
@@ -96,17 +95,6 @@ class AchievementFilterSerializer(NoBlankParameters, serializers.Serializer):
     achievement_type = serializers.ChoiceField(choices=Achievement.Kind.choices, required=False)
 
 
-AchievementPage = inline_serializer(
-    "PaginatedAchievementList",
-    fields={
-        "count": serializers.IntegerField(),
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "results": AchievementSerializer(many=True),
-    },
-)
-
-
 class CelebrateSerializer(StrictInput):
     message = TextField(
         max_length=services.CELEBRATION_MESSAGE_MAX,
@@ -135,72 +123,74 @@ def _achievement(request: Request, achievement_id: int) -> Achievement:
     )
 
 
-@extend_schema(
-    summary="List the achievements you may see",
-    description="Newest first; paginated. Filters: team, period, goal, achievement_type.",
-    parameters=[AchievementFilterSerializer],
-    responses={200: AchievementPage, **LIST_ERRORS},
-    tags=["recognition"],
-)
-@api_view(["GET"])
-@permission_classes(API_PERMISSIONS)
-def achievement_list(request: Request) -> Response:
-    filters = AchievementFilterSerializer(data=request.query_params)
-    filters.is_valid(raise_exception=True)
-    chosen = filters.validated_data
-    achievements = selectors.achievements_for_user(
-        request.user,
-        team_id=chosen.get("team"),
-        period_id=chosen.get("period"),
-        goal_id=chosen.get("goal"),
-        kind=chosen.get("achievement_type"),
-    ).prefetch_related(Prefetch("credited", queryset=User.objects.order_by("name", "email")))
-    paginator = StrictPageNumberPagination()
-    page = paginator.paginate_queryset(achievements, request)
-    return paginator.get_paginated_response(AchievementSerializer(page, many=True).data)
+# Achievements (`/api/goals/achievements`) and the actions on one: acknowledge, celebrate.
+# (A comment, not a docstring: the schema would take it as the operations' description.)
+class AchievementViewSet(viewsets.GenericViewSet):
+    permission_classes = API_PERMISSIONS
+    serializer_class = AchievementSerializer
 
+    @extend_schema(
+        summary="List the achievements you may see",
+        description="Newest first; paginated. Filters: team, period, goal, achievement_type.",
+        parameters=[AchievementFilterSerializer],
+        responses={200: AchievementSerializer(many=True), **LIST_ERRORS},
+        operation_id="goals_achievements_retrieve",
+        tags=["recognition"],
+    )
+    def list(self, request: Request) -> Response:
+        filters = AchievementFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        chosen = filters.validated_data
+        achievements = selectors.achievements_for_user(
+            request.user,
+            team_id=chosen.get("team"),
+            period_id=chosen.get("period"),
+            goal_id=chosen.get("goal"),
+            kind=chosen.get("achievement_type"),
+        ).prefetch_related(Prefetch("credited", queryset=User.objects.order_by("name", "email")))
+        page = self.paginate_queryset(achievements)
+        return self.get_paginated_response(AchievementSerializer(page, many=True).data)
 
-@extend_schema(
-    summary="Acknowledge an achievement (its owner)",
-    description=(
-        "The goal's owner (for a team goal, the team's leads) acknowledges the win. Repeating it "
-        "keeps the first acknowledgement."
-    ),
-    request=None,
-    responses={200: AchievementSerializer, **OBJECT_READ_ERRORS},
-    tags=["recognition"],
-)
-@api_view(["POST"])
-@permission_classes(API_PERMISSIONS)
-def achievement_acknowledge(request: Request, achievement_id: int) -> Response:
-    achievement = get_achievement_for_user(request.user, achievement_id)
-    try:
-        services.achievement_acknowledge(achievement=achievement, by=request.user)
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
-    return Response(AchievementSerializer(_achievement(request, achievement.pk)).data)
+    @extend_schema(
+        summary="Acknowledge an achievement (its owner)",
+        description=(
+            "The goal's owner (for a team goal, the team's leads) acknowledges the win. "
+            "Repeating it keeps the first acknowledgement."
+        ),
+        request=None,
+        responses={200: AchievementSerializer, **OBJECT_READ_ERRORS},
+        tags=["recognition"],
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, achievement_id: int) -> Response:
+        achievement = get_achievement_for_user(request.user, achievement_id)
+        try:
+            services.achievement_acknowledge(achievement=achievement, by=request.user)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return Response(AchievementSerializer(_achievement(request, achievement.pk)).data)
 
-
-@extend_schema(
-    summary="Celebrate an achievement (a kudos, once per person)",
-    request=CelebrateSerializer,
-    responses={201: CelebrationSerializer, 409: CONFLICT, **OBJECT_WRITE_ERRORS},
-    tags=["recognition"],
-)
-@api_view(["POST"])
-@permission_classes(API_PERMISSIONS)
-def achievement_celebrate(request: Request, achievement_id: int) -> Response:
-    achievement = get_achievement_for_user(request.user, achievement_id)
-    payload = CelebrateSerializer(data=request.data)
-    payload.is_valid(raise_exception=True)
-    try:
-        celebration = services.achievement_celebrate(
-            achievement=achievement, by=request.user, message=payload.validated_data["message"]
-        )
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
-    except DjangoValidationError as error:
-        raise service_errors(error) from None
-    except services.AlreadyCelebrated as error:
-        return Response(error_body(str(error), "conflict"), status=status.HTTP_409_CONFLICT)
-    return Response(CelebrationSerializer(celebration).data, status=status.HTTP_201_CREATED)
+    @extend_schema(
+        summary="Celebrate an achievement (a kudos, once per person)",
+        request=CelebrateSerializer,
+        responses={201: CelebrationSerializer, 409: CONFLICT, **OBJECT_WRITE_ERRORS},
+        tags=["recognition"],
+    )
+    @action(detail=True, methods=["post"])
+    def celebrate(self, request: Request, achievement_id: int) -> Response:
+        achievement = get_achievement_for_user(request.user, achievement_id)
+        payload = CelebrateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            celebration = services.achievement_celebrate(
+                achievement=achievement,
+                by=request.user,
+                message=payload.validated_data["message"],
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        except DjangoValidationError as error:
+            raise service_errors(error) from None
+        except services.AlreadyCelebrated as error:
+            return Response(error_body(str(error), "conflict"), status=status.HTTP_409_CONFLICT)
+        return Response(CelebrationSerializer(celebration).data, status=status.HTTP_201_CREATED)

@@ -6,15 +6,19 @@ from django.urls import re_path
 from . import api
 
 urlpatterns = [
-    re_path(r"^goals/achievements/?$", api.achievement_list, name="achievement-list"),
+    re_path(
+        r"^goals/achievements/?$",
+        api.AchievementViewSet.as_view({"get": "list"}),
+        name="achievement-list",
+    ),
     re_path(
         r"^achievements/(?P<achievement_id>[0-9]+)/acknowledge/?$",
-        api.achievement_acknowledge,
+        api.AchievementViewSet.as_view({"post": "acknowledge"}),
         name="achievement-acknowledge",
     ),
     re_path(
         r"^achievements/(?P<achievement_id>[0-9]+)/celebrate/?$",
-        api.achievement_celebrate,
+        api.AchievementViewSet.as_view({"post": "celebrate"}),
         name="achievement-celebrate",
     ),
 ]
