@@ -12,12 +12,13 @@ from contextvars import ContextVar
 
 from celery import current_app, shared_task
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import transaction
+
+from goals_project.celery import RETRY_ON_DATABASE_ERROR
 
 from . import recalc
 from .comparison import warm_comparisons
 
-TASK_OPTIONS = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True}
 logger = logging.getLogger(__name__)
 
 
@@ -33,7 +34,7 @@ def _warm(task, result: recalc.RecalcResult) -> None:
         logger.warning("could not keep the goals' comparisons in the cache", exc_info=True)
 
 
-@shared_task(bind=True, **TASK_OPTIONS)
+@shared_task(bind=True, **RETRY_ON_DATABASE_ERROR)
 def recalculate_goals(self, goal_ids: list[int]) -> list[int]:
     """Recalculate these goals; returns the ids whose values changed."""
     result = recalc.recalculate_goals(goal_ids)
@@ -41,7 +42,7 @@ def recalculate_goals(self, goal_ids: list[int]) -> list[int]:
     return result.changed_ids
 
 
-@shared_task(bind=True, **TASK_OPTIONS)
+@shared_task(bind=True, **RETRY_ON_DATABASE_ERROR)
 def backfill_goals(self, goal_ids: list[int]) -> list[int]:
     """Backfill the daily history of new metric goals, then calculate them for today."""
     result = recalc.backfill_history(goal_ids)
@@ -49,7 +50,7 @@ def backfill_goals(self, goal_ids: list[int]) -> list[int]:
     return result.changed_ids
 
 
-@shared_task(bind=True, **TASK_OPTIONS)
+@shared_task(bind=True, **RETRY_ON_DATABASE_ERROR)
 def recalculate_pending(self) -> list[int]:
     """The coalesced run after customer-data changes: every queued goal at once."""
     result = recalc.recalculate_pending()
@@ -57,7 +58,7 @@ def recalculate_pending(self) -> list[int]:
     return result.changed_ids
 
 
-@shared_task(bind=True, **TASK_OPTIONS)
+@shared_task(bind=True, **RETRY_ON_DATABASE_ERROR)
 def recalculate_active_goals(self) -> int:
     """Beat safety net (every GOAL_RECALC_INTERVAL_MINUTES): every goal of the current periods;
     its first run of a day keeps that day's comparisons for every goal page."""
@@ -66,7 +67,7 @@ def recalculate_active_goals(self) -> int:
     return len(result.changed_ids)
 
 
-@shared_task(**TASK_OPTIONS)
+@shared_task(**RETRY_ON_DATABASE_ERROR)
 def roll_over_periods() -> dict[str, list[int]]:
     """Beat, daily: periods become active on their start and completed after their end."""
     from .services import periods_roll_over
@@ -75,7 +76,7 @@ def roll_over_periods() -> dict[str, list[int]]:
     return {status: [period.pk for period in periods] for status, periods in moved.items()}
 
 
-@shared_task(**TASK_OPTIONS)
+@shared_task(**RETRY_ON_DATABASE_ERROR)
 def calibrate_forecasts() -> bool:
     """Beat, daily: rebuild the forecast calibration once a new quarter has closed."""
     from .calibration import calibration_refresh
