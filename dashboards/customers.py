@@ -19,12 +19,13 @@ from decimal import Decimal
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from goals.access import is_admin, parse_id, visible_goals, visible_people
 from goals.models import Goal
 from goals_project.people.models import Membership, Team, User
 from goals_project.people.selectors import membership_of
-from metrics.breakdown import Breakdown, Row, breakdown
+from metrics.breakdown import KIND_LABELS, Breakdown, Row, breakdown
 from metrics.importing import neutralise_cell
 from metrics.models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from metrics.registry import Metric, get_metric, team_members
@@ -335,3 +336,172 @@ def arr_history_figure(records: Iterable[ArrRecord], today: date) -> dict:
             "plot_bgcolor": "rgba(0,0,0,0)",
         },
     }
+
+
+# --- the goal page's breakdown (loaded on demand) --------------------------------------------
+
+# Rows shown on the goal page; the others are summed in one line (the CSV has them all).
+PAGE_ROWS = 50
+
+
+def can_read_goal_breakdown(viewer: User, goal: Goal) -> bool:
+    """Whether the viewer may see the customers behind a goal they see: admins, and the people
+    of the goal's team (whoever may look up the goal's CSMs). Someone a goal is only shared
+    with sees its value, not the accounts."""
+    if is_admin(viewer):
+        return True
+    return _team_id(viewer) == goal.team_id
+
+
+@dataclass(frozen=True)
+class GoalBreakdownPanel:
+    goal: Goal
+    metric: Metric
+    start: date
+    end: date
+    allowed: bool
+
+    @property
+    def csv_url(self) -> str:
+        scope = f"user={self.goal.owner_id}" if self.goal.owner_id else f"team={self.goal.team_id}"
+        return (
+            reverse("api-metric-breakdown", args=[self.metric.key])
+            + f"?{scope}&start_date={self.start.isoformat()}&end_date={self.end.isoformat()}"
+            + "&format=csv"
+        )
+
+
+def goal_breakdown_panel(*, viewer: User, goal: Goal, today: date) -> GoalBreakdownPanel | None:
+    """What the goal page needs to offer the breakdown (no query): None for a goal without a
+    calculated metric or whose period has not started."""
+    from goals.progress import goal_window
+
+    if goal.goal_type != Goal.Type.METRIC or not goal.metric_key:
+        return None
+    try:
+        metric = get_metric(goal.metric_key)
+    except KeyError:
+        return None
+    window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
+    if window is None:
+        return None
+    return GoalBreakdownPanel(
+        goal=goal,
+        metric=metric,
+        start=window[0],
+        end=window[1],
+        allowed=can_read_goal_breakdown(viewer, goal),
+    )
+
+
+def goal_page_breakdown_panel(*, viewer: User, goal: Goal) -> GoalBreakdownPanel | None:
+    """The goal page's panel (goals.panels): `goal_breakdown_panel` as of today."""
+    return goal_breakdown_panel(viewer=viewer, goal=goal, today=timezone.localdate())
+
+
+def signed(points: Decimal | None) -> str:
+    """Points as a page shows them: +15.00, -2.50, 0.00."""
+    if points is None:
+        return ""
+    return f"{points:+,.2f}" if points else "0.00"
+
+
+def dollars(amount: Decimal | None) -> str:
+    if amount is None:
+        return ""
+    return f"-${-amount:,.0f}" if amount < 0 else f"${amount:,.0f}"
+
+
+@dataclass(frozen=True)
+class PageLine:
+    row: Row
+    csm_name: str
+    url: str
+
+    @property
+    def points(self) -> str:
+        return signed(self.row.points)
+
+    @property
+    def direction(self) -> str:
+        points = self.row.points or 0
+        return "up" if points > 0 else "down" if points < 0 else ""
+
+    @property
+    def arr_start(self) -> str:
+        return dollars(self.row.arr_start)
+
+    @property
+    def arr_end(self) -> str:
+        return dollars(self.row.arr_end)
+
+    @property
+    def arr_change(self) -> str:
+        change = self.row.arr_change
+        return "" if change is None else ("+" if change > 0 else "") + dollars(change)
+
+
+@dataclass
+class PageBreakdown:
+    panel: GoalBreakdownPanel
+    result: ScopeBreakdown
+    shown: list[PageLine]
+    apart: list[PageLine]
+    others: int
+    others_points: Decimal
+
+    @property
+    def key(self) -> str:
+        return self.result.metric.key
+
+    @property
+    def base(self) -> str:
+        return f"{self.result.breakdown.base:,.2f}"
+
+    @property
+    def layout(self) -> dict[str, int]:
+        """The page table's columns before the points: `lead` always shown, `hidden` ones
+        folded on phones, then `after` shown again (for lines that span them)."""
+        return {
+            "nrr": {"lead": 2, "hidden": 3, "after": 0},
+            "grr": {"lead": 2, "hidden": 3, "after": 0},
+            "renewal_rate": {"lead": 3, "hidden": 0, "after": 0},
+            "nps": {"lead": 2, "hidden": 1, "after": 1},
+            "qbr_completion": {"lead": 2, "hidden": 3, "after": 0},
+        }[self.key]
+
+    @property
+    def others_text(self) -> str:
+        return signed(self.others_points)
+
+    @property
+    def value(self) -> str:
+        value = self.result.breakdown.value
+        return "no data" if value is None else f"{value:,.2f}"
+
+    @property
+    def counts(self) -> list[tuple[str, str, int]]:
+        return [
+            (kind, KIND_LABELS[kind], count)
+            for kind, count in self.result.breakdown.counts().items()
+        ]
+
+
+def goal_breakdown(panel: GoalBreakdownPanel) -> PageBreakdown:
+    """The goal's breakdown over its window: the largest PAGE_ROWS rows and the rest summed."""
+    result = scope_breakdown(
+        panel.metric.key, goal_scope(panel.goal), start=panel.start, end=panel.end
+    )
+    shown, rest = result.rows[:PAGE_ROWS], result.rows[PAGE_ROWS:]
+
+    def lines(rows: list[Row]) -> list[PageLine]:
+        return [PageLine(row, result.csm_name(row), customer_url(row.customer_id)) for row in rows]
+
+    return PageBreakdown(
+        panel=panel,
+        result=result,
+        shown=lines(shown),
+        apart=lines(result.apart),
+        others=len(rest),
+        others_points=sum((row.points for row in rest), Decimal(0)),
+    )

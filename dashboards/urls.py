@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     path("health/", views.program_health, name="program_health"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer_detail"),
+    path("goals/<int:goal_id>/breakdown/", views.goal_breakdown, name="goal_breakdown"),
 ]

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from goals.access import can_create_goal, require
+from goals.access import can_create_goal, get_goal_for_user, require
 from goals.models import Goal, GoalPeriod
 from goals_project.people.models import Team
 from goals_project.people.selectors import membership_of
@@ -206,3 +206,17 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = customers.get_customer_for_viewer(request.user, customer_id)
     page = customers.customer_page(request.user, customer, selectors.local_today())
     return render(request, "dashboards/customer.html", {"page": page, "customer": customer})
+
+
+@login_required
+def goal_breakdown(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """The accounts behind a metric goal's value, loaded by the goal page on demand (htmx):
+    404 for a goal the user may not see, or whose accounts they may not see."""
+    goal = get_goal_for_user(request.user, goal_id)
+    panel = customers.goal_breakdown_panel(
+        viewer=request.user, goal=goal, today=selectors.local_today()
+    )
+    if panel is None or not panel.allowed:
+        raise Http404("No breakdown of this goal for you.")
+    context = {"panel": panel, "page": customers.goal_breakdown(panel)}
+    return render(request, "dashboards/_breakdown.html", context)

@@ -11,6 +11,7 @@ import pytest
 from metrics.models import NpsResponse, Renewal
 from metrics.registry import evaluate
 from tests.api_support import error, field_errors
+from tests.factories import GoalFactory
 from tests.metrics.builders import customer, local, qbr, renewals
 
 from .conftest import Q4_START, TODAY, metric_goal
@@ -250,3 +251,63 @@ def test_unknown_customer_ids_are_404(client, admin_user):
     client.force_login(admin_user)
     assert client.get("/customers/999999/").status_code == 404
     assert client.get(f"/customers/{2**63}/").status_code == 404
+
+
+# --- the goal page: loaded on demand -------------------------------------------------------
+
+
+def test_the_goal_page_offers_the_breakdown_and_loads_it_on_demand(
+    client, lead, team, quarter, accounts
+):
+    goal = metric_goal(team, quarter, name="Team NRR")
+    client.force_login(lead)
+    page = client.get(f"/goals/{goal.pk}/").content.decode()
+    assert 'id="breakdown-open"' in page and f'hx-get="/goals/{goal.pk}/breakdown/"' in page
+    assert "Grow Co" not in page  # no account is read while the page renders
+    assert (
+        f"/api/metrics/nrr/breakdown/?team={team.pk}&amp;start_date=2026-10-01"
+        "&amp;end_date=2026-11-16&amp;format=csv"
+    ) in page
+    part = client.get(f"/goals/{goal.pk}/breakdown/", headers={"HX-Request": "true"})
+    html = part.content.decode()
+    assert part.status_code == 200
+    assert f'<a href="/customers/{accounts["gone"].pk}/">=HYPERLINK(evil)</a>' in html
+    assert 'id="breakdown-total"><strong>90.00</strong>' in html
+    assert "Newco" in html and "New logos" in html
+
+
+def test_the_goal_breakdown_is_a_constant_number_of_queries(
+    client, lead, team, quarter, member, django_assert_max_num_queries
+):
+    goal = metric_goal(team, quarter, name="Team NRR")
+    client.force_login(lead)
+    url = f"/goals/{goal.pk}/breakdown/"
+    customer(member, {BEFORE: 1_000, MID: 900})
+    client.get(url)
+    with django_assert_max_num_queries(8) as few:
+        client.get(url)
+    for _ in range(60):
+        customer(member, {BEFORE: 1_000, MID: 1_100})
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(url).content.decode()
+    assert 'id="breakdown-others"' in html  # beyond 50 rows the rest is one summed line
+
+
+def test_who_may_open_a_goal_breakdown(client, team, quarter, member, lead, outsider, other_member):
+    from goals.permissions import goal_share
+
+    goal = metric_goal(team, quarter, owner=member, name="Mo NRR", visibility="private")
+    goal_share(goal=goal, users=[outsider])
+    url = f"/goals/{goal.pk}/breakdown/"
+    client.force_login(lead)
+    assert client.get(url).status_code == 200
+    client.force_login(outsider)  # sees the shared goal, not the CSM's accounts
+    assert client.get(url).status_code == 404
+    assert (
+        "shown to the team's members and leads" in client.get(f"/goals/{goal.pk}/").content.decode()
+    )
+    client.force_login(other_member)
+    assert client.get(url).status_code == 404
+    task_goal = GoalFactory(team=team, period=quarter, name="Tasks", goal_type="task")
+    client.force_login(lead)
+    assert client.get(f"/goals/{task_goal.pk}/breakdown/").status_code == 404
