@@ -250,12 +250,12 @@ class AttentionQueue:
 
     @property
     def count(self) -> int:
+        # Early warnings are news to read, not items to work off: they leave the count alone.
         return (
             len(self.support_requests)
             + len(self.blockers)
             + len(self.missed)
             + len(self.turned_worse)
-            + len(self.early_warnings)
         )
 
 
