@@ -1,3 +1,10 @@
+"""`manage.py seed_demo`: the demo organisation, built by each app's demo module in layer order.
+
+It lives in dashboards, the top app, because it is the one place that imports every app's demo
+(people, metrics, goals, check-ins, recognition, dashboards); no lower app imports a higher one
+for the demo.
+"""
+
 from django.core.management.base import BaseCommand
 
 from checkins.demo import seed_checkins
