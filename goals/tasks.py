@@ -6,13 +6,16 @@ Without a broker (CELERY_TASK_ALWAYS_EAGER) every task runs in-process, at once.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from celery import current_app, shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from goals_project.celery import RETRY_ON_DATABASE_ERROR
 
@@ -50,10 +53,51 @@ def backfill_goals(self, goal_ids: list[int]) -> list[int]:
     return result.changed_ids
 
 
+# The advisory lock every recalculation run of the queue (and the safety net) holds: one run at a
+# time across all workers and machines.
+RUN_LOCK = 20_260_120
+
+
+@contextmanager
+def one_run_at_a_time() -> Iterator[None]:
+    """Wait until no other worker runs a recalculation, and hold that place until done.
+
+    Two workers taking coalesced runs at once would both read the goals the first has not yet
+    taken off the queue and recalculate them twice for the same change. Waiting is short (a run
+    takes about the engine's time) and a killed worker's lock goes with its connection.
+    SQLite (one writer) needs none."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [RUN_LOCK])
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK])
+        except DatabaseError:  # the connection is gone, and the lock with it
+            logger.warning("could not release the recalculation lock", exc_info=True)
+
+
 @shared_task(bind=True, **RETRY_ON_DATABASE_ERROR)
 def recalculate_pending(self) -> list[int]:
-    """The coalesced run after customer-data changes: every queued goal at once."""
-    result = recalc.recalculate_pending()
+    """The coalesced run after customer-data changes: every queued goal at once, one run at a
+    time (a run queued while another works starts when it is done, with what is left)."""
+    with one_run_at_a_time():
+        started = timezone.now()
+        result = recalc.recalculate_pending()
+        ended = timezone.now()
+    logger.info(
+        "recalculation run on %s:%s: %d goals taken, %d changed, from %s to %s",
+        socket.gethostname(),
+        os.getpid(),
+        len(result.goal_ids),
+        len(result.changed_ids),
+        started.isoformat(),
+        ended.isoformat(),
+    )
     _warm(self, result)
     return result.changed_ids
 
@@ -62,7 +106,8 @@ def recalculate_pending(self) -> list[int]:
 def recalculate_active_goals(self) -> int:
     """Beat safety net (every GOAL_RECALC_INTERVAL_MINUTES): every goal of the current periods;
     its first run of a day keeps that day's comparisons for every goal page."""
-    result = recalc.recalculate_active_goals()
+    with one_run_at_a_time():
+        result = recalc.recalculate_active_goals()
     _warm(self, result)
     return len(result.changed_ids)
 

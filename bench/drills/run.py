@@ -9,7 +9,7 @@ import time
 
 from bench.drills.common import ROOT
 
-DRILLS = ["worker_kill", "redis_down", "data_faults", "csv_fuzz"]
+DRILLS = ["worker_kill", "two_workers", "redis_down", "data_faults", "csv_fuzz"]
 
 
 def main() -> int:
