@@ -9,7 +9,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 REDIS_CACHE_URL ?= redis://127.0.0.1:6379/1
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint format worker beat bench chromium load drills
+.PHONY: install run serve test lint format worker beat bench bench-parts chromium load drills
 
 $(VENV)/bin/python:
 	@py=""; for c in $(PYTHON312); do if [ -x "$$c" ]; then py="$$c"; break; fi; done; \
@@ -67,7 +67,13 @@ test: install
 
 # Benchmarks (not part of the suite) on PostgreSQL: DATABASE_URL, default the goalpost_bench database.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_bench
+# The growth table: 10k, 30k and 100k customers, each target with its figure (a few minutes;
+# the orgs are kept in goalpost_bench_10k, ... and reused). `make bench-parts`: the single-size
+# benches, each on a fresh 10k org.
 bench: install
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench.bench_growth
+
+bench-parts: install
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench.bench_metrics
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench.bench_import
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench.bench_pages
