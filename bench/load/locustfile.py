@@ -7,14 +7,28 @@ import json
 import os
 import random
 import re
+import time
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 with open(os.environ.get("LOAD_PLAN", "/tmp/goalpost-load/plan.json")) as plan_file:
     PLAN = json.load(plan_file)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _leads = itertools.cycle(PLAN["leads"])
 _members = itertools.cycle(PLAN["members"])
+# Every request's start, name, time and outcome, for the report's logins / pages split.
+_timings = open(os.environ.get("LOAD_TIMINGS", "/tmp/goalpost-load/timings.csv"), "w")  # noqa: SIM115
+
+
+@events.request.add_listener
+def _record(name, response_time, exception=None, start_time=None, **kwargs) -> None:
+    started = start_time or time.time() - response_time / 1000
+    _timings.write(f"{started:.3f},{name},{response_time:.1f},{0 if exception else 1}\n")
+
+
+@events.quitting.add_listener
+def _close(**kwargs) -> None:
+    _timings.close()
 
 
 class Person(HttpUser):
@@ -52,10 +66,24 @@ class Lead(Person):
 
     @task(2)
     def dashboard_poll(self) -> None:
-        # What the open dashboard asks every 10 seconds (htmx).
-        self.client.get(
-            f"/teams/{self.who['team']}/", headers={"HX-Request": "true"}, name="dashboard poll"
-        )
+        # What the open dashboard asks every 10 seconds (htmx), with the version it holds, as the
+        # browser's cache sends it: 304 while nothing changed.
+        headers = {"HX-Request": "true"}
+        if getattr(self, "etag", None):
+            headers["If-None-Match"] = self.etag
+        with self.client.get(
+            f"/teams/{self.who['team']}/",
+            headers=headers,
+            name="dashboard poll",
+            catch_response=True,
+        ) as response:
+            if response.status_code not in (200, 304):
+                response.failure(f"poll answered {response.status_code}")
+            else:
+                self.etag = response.headers.get(
+                    "ETag", self.etag if response.status_code == 304 else None
+                )
+                response.success()
 
     @task(3)
     def goal_page(self) -> None:

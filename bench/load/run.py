@@ -32,6 +32,8 @@ IMPORT_AFTER = 25.0
 OUT = Path(os.environ.get("LOAD_OUT", "/tmp/goalpost-load"))
 PLAN = OUT / "plan.json"
 IMPORT_FILE = OUT / "import.json"
+TIMINGS = OUT / "timings.csv"
+LOGINS = ("login page", "log in")
 
 
 def call(path: str, *, token: str, body: bytes | None = None, timeout: float = 120) -> dict:
@@ -53,7 +55,12 @@ def import_and_watch(plan: dict, result: dict) -> None:
     sent = time.perf_counter()
     summary = call("/api/data/arr/", token=token, body=body)
     answered = time.perf_counter()
-    result.update(import_summary=summary, import_seconds=answered - sent, before=before)
+    result.update(
+        import_summary=summary,
+        import_seconds=answered - sent,
+        before=before,
+        import_sent_at=time.time() - (answered - sent),
+    )
     while time.perf_counter() - answered < 120:
         page = call(
             f"/api/goals/dashboard/team?team={plan['watch_team']}&period={plan['period']}",
@@ -66,6 +73,7 @@ def import_and_watch(plan: dict, result: dict) -> None:
                 after=value,
                 shown_after_answer=shown - answered,
                 shown_after_send=shown - sent,
+                shown_at=time.time(),
                 dashboard_rows=len(page.get("goals", page.get("rows", []))),
             )
             return
@@ -90,6 +98,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": DATABASE_URL, "LOAD_PLAN": str(PLAN)}
     env["LOAD_IMPORT_FILE"] = str(IMPORT_FILE)
+    env["LOAD_TIMINGS"] = str(TIMINGS)
     subprocess.run([sys.executable, "-m", "bench.load.prepare"], cwd=ROOT, env=env, check=True)
     plan = json.loads(PLAN.read_text())
     serve_env = {
@@ -113,6 +122,7 @@ def main() -> int:
     result: dict = {}
     try:
         wait_healthy()
+        result["started"] = time.time()
         watcher = threading.Timer(IMPORT_AFTER, import_and_watch, args=(plan, result))
         watcher.start()
         locust = subprocess.run(
@@ -166,6 +176,7 @@ def report(locust: subprocess.CompletedProcess, result: dict) -> int:
             f"{row['Name']:<18}{row['Request Count']:>9}{row['Failure Count']:>6}"
             f"{float(row['Requests/s']):>7.1f}{row['50%']:>8}{row['95%']:>8}{row['99%']:>8}"
         )
+    split(result)
     total = next(row for row in rows if row["Name"] == "Aggregated")
     failures = int(total["Failure Count"])
     if result.get("import_summary"):
@@ -190,6 +201,52 @@ def report(locust: subprocess.CompletedProcess, result: dict) -> int:
         print(locust.stderr[-3000:])
     print("PASS" if failures == 0 and result.get("shown_after_answer") is not None else "FAIL")
     return 0 if failures == 0 else 1
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def _line(label: str, times: list[float]) -> str:
+    return (
+        f"  {label:<44}{len(times):>6} requests, p50 {_percentile(times, 0.5):>6,.0f} ms, "
+        f"p95 {_percentile(times, 0.95):>6,.0f} ms"
+    )
+
+
+def split(result: dict) -> None:
+    """Logins apart from pages: a login hashes the password (PBKDF2, hundreds of ms of CPU), and
+    50 of them arrive in the first seconds; pages are shown while logins run and after."""
+    if not TIMINGS.exists():
+        return
+    rows = []
+    for line in TIMINGS.read_text().splitlines():
+        started, name, elapsed, _ = line.split(",")
+        rows.append((float(started), name, float(elapsed)))
+    logins = [row for row in rows if row[1] in LOGINS]
+    pages = [row for row in rows if row[1] not in LOGINS]
+    if not logins or not pages:
+        return
+    first = min(row[0] for row in rows)
+    logged_in = max(started + elapsed / 1000 for started, _, elapsed in logins)
+    sent = result.get("import_sent_at")
+    shown = result.get("shown_at")
+    print(f"logins and pages apart (logins over {logged_in - first:.0f} s from the start):")
+    print(_line("logins (login page and log in)", [row[2] for row in logins]))
+    print(_line("pages, all", [row[2] for row in pages]))
+    print(_line("pages while logins ran", [row[2] for row in pages if row[0] < logged_in]))
+    print(_line("pages after the last login", [row[2] for row in pages if row[0] >= logged_in]))
+    if sent and shown:
+        print(
+            _line(
+                "pages from the import until its goal showed",
+                [row[2] for row in pages if sent <= row[0] <= shown],
+            )
+        )
+    polls = [row for row in pages if row[1] == "dashboard poll"]
+    if polls:
+        print(_line("dashboard poll (304 while unchanged)", [row[2] for row in polls]))
 
 
 if __name__ == "__main__":
