@@ -181,20 +181,41 @@ def measure_recalc(org, goal_ids: list[int], period, history_days: int) -> dict:
             current_value=None, progress=None, status="no_data", calc_version=history_days
         )
 
+    # The engine's share of each run, timed inside the run: what the run adds to it is then
+    # measured in the same moment, not against a run a second earlier on a busy machine.
+    inside: list[float] = []
+    original = recalc.evaluate_metrics
+
+    def engine_inside(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            inside[-1] += (time.perf_counter() - started) * 1000
+
     engine_runs, full_runs = [], []
     written = 0
-    for _ in range(REPEAT):
-        engine_runs.append(clock(engine_alone))
-        reset_today()
-        started = time.perf_counter()
-        result = recalc.recalculate_goals(goal_ids, today=org.today)
-        full_runs.append((time.perf_counter() - started) * 1000)
-        written = len(result.changed_ids)
+    recalc.evaluate_metrics = engine_inside
+    try:
+        for _ in range(REPEAT):
+            engine_runs.append(clock(engine_alone))
+            reset_today()
+            inside.append(0.0)
+            started = time.perf_counter()
+            result = recalc.recalculate_goals(goal_ids, today=org.today)
+            full_runs.append((time.perf_counter() - started) * 1000)
+            written = len(result.changed_ids)
+    finally:
+        recalc.evaluate_metrics = original
     return {
         "engine": statistics.median(engine_runs),
+        "inside": statistics.median(inside),
         "full": statistics.median(full_runs),
-        "fixed": statistics.median(f - e for f, e in zip(full_runs, engine_runs, strict=True)),
-        "ratio": statistics.median(f / e for f, e in zip(full_runs, engine_runs, strict=True)),
+        "fixed": statistics.median(f - i for f, i in zip(full_runs, inside, strict=True)),
+        "ratio": statistics.median(f / i for f, i in zip(full_runs, inside, strict=True)),
+        "ratio_alone": statistics.median(
+            f / e for f, e in zip(full_runs, engine_runs, strict=True)
+        ),
         "written": written,
     }
 
@@ -404,9 +425,8 @@ def one_size(size: int, largest: bool) -> dict:
         figures["recalc500"] = measure_recalc(org, ids, period, history_days)
         say(
             size,
-            "  engine {engine:.0f} ms, first run {full:.0f} ms: fixed {fixed:.0f} ms".format(
-                **figures["recalc500"]
-            ),
+            "  first run {full:.0f} ms, its engine calls {inside:.0f} ms: fixed {fixed:.0f} ms "
+            "(engine alone {engine:.0f} ms)".format(**figures["recalc500"]),
         )
         say(size, f"goal page, first view of the day; dashboard; 304s ({PAGE_REQUESTS} requests)")
         recalc.recalculate_goals(ids, today=org.today)
@@ -422,9 +442,8 @@ def one_size(size: int, largest: bool) -> dict:
         figures["recalc5000"] = measure_recalc(org, ids + copies, period, history_days)
         say(
             size,
-            "  engine {engine:.0f} ms, first run {full:.0f} ms: {ratio:.2f}x".format(
-                **figures["recalc5000"]
-            ),
+            "  first run {full:.0f} ms, its engine calls {inside:.0f} ms: {ratio:.2f}x "
+            "(engine alone {engine:.0f} ms: {ratio_alone:.2f}x)".format(**figures["recalc5000"]),
         )
     finally:
         remove_bench_goals()
@@ -468,14 +487,21 @@ def report(table: list[dict]) -> None:
         print(f"| {name} | " + " | ".join(values) + " |")
 
     line("five metrics, every scope, one quarter (ms)", [f"{r['metrics']:,.0f}" for r in table])
-    line("engine for 500 goals (ms)", [f"{r['recalc500']['engine']:,.0f}" for r in table])
+    line(
+        "metric engine for 500 goals: alone / within the run (ms)",
+        [f"{r['recalc500']['engine']:,.0f} / {r['recalc500']['inside']:,.0f}" for r in table],
+    )
     line(
         "recalculation of 500 goals, first run of the day (ms)",
         [f"{r['recalc500']['full']:,.0f}" for r in table],
     )
-    line("  fixed work over the engine (ms)", [f"{r['recalc500']['fixed']:,.0f}" for r in table])
     line(
-        "recalculation of 5,000 goals / engine", [f"{r['recalc5000']['ratio']:.2f}x" for r in table]
+        "  the run beyond its engine calls (ms)",
+        [f"{r['recalc500']['fixed']:,.0f}" for r in table],
+    )
+    line(
+        "recalculation of 5,000 goals / its engine calls (/ the engine alone)",
+        [f"{r['recalc5000']['ratio']:.2f}x ({r['recalc5000']['ratio_alone']:.2f}x)" for r in table],
     )
     line(
         "goal page, first view of the day, p50 / p95 (ms)",
@@ -524,7 +550,7 @@ def report(table: list[dict]) -> None:
         (
             "recalculating 500 goals: the engine + at most ~100 ms",
             f"+{largest['recalc500']['fixed']:.0f} ms "
-            f"over {largest['recalc500']['engine']:,.0f} ms",
+            f"over its engine calls' {largest['recalc500']['inside']:,.0f} ms",
             largest["recalc500"]["fixed"] <= 100,
         ),
         (
