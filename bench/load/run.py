@@ -81,7 +81,7 @@ def import_and_watch(plan: dict, result: dict) -> None:
     result["shown_after_answer"] = None
 
 
-def wait_healthy(timeout: float = 180) -> None:
+def wait_healthy(timeout: float = float(os.environ.get("LOAD_START_SECONDS", 600))) -> None:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         try:
