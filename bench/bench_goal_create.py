@@ -144,8 +144,8 @@ def main() -> None:
     from django.utils import timezone
 
     from bench.bench_recalc import remove_bench_goals
-    from bench.celery_worker import forget_queue, start_worker, stop_worker, tasks_sent_to
     from goals_project.people.models import Membership
+    from tests.celery_worker import forget_queue, start_worker, stop_worker, tasks_sent_to
 
     remove_bench_goals()
     remove_created_goals()

@@ -19,8 +19,8 @@ from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
-from bench.celery_worker import forget_queue, start_worker, stop_worker, tasks_sent_to
 from bench.orgdata import build_org, setup_django
+from tests.celery_worker import forget_queue, start_worker, stop_worker, tasks_sent_to
 
 ROUNDS = 10
 BURST = 20

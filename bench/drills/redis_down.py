@@ -60,7 +60,7 @@ def wait_for(predicate, timeout: float) -> float | None:
 
 
 def main() -> bool:
-    from bench.celery_worker import start_worker, stop_worker
+    from tests.celery_worker import start_worker, stop_worker
 
     with common.own_redis() as (stop_redis, start_redis):
         common.setup(broker=True)

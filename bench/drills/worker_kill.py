@@ -23,7 +23,7 @@ WAITING_ON_A_LOCK = (
 
 
 def main() -> bool:
-    from bench.celery_worker import start_worker, stop_worker
+    from tests.celery_worker import start_worker, stop_worker
 
     with common.own_redis():
         common.setup(broker=True)

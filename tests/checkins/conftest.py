@@ -2,16 +2,10 @@
 matters; the default week is ISO 2026-W48 (Monday 23 November 2026), in `quarter` (Q4 2026, from
 tests/conftest.py)."""
 
-import datetime as dt
-
 import pytest
 
 from goals.models import Goal
-
-from ..factories import GoalFactory
-
-# Wednesday of ISO week 2026-W48, noon UTC.
-WEDNESDAY = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+from tests.builders import GoalFactory
 
 
 @pytest.fixture

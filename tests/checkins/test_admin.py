@@ -26,4 +26,6 @@ def test_admin_lists_and_opens_each_model(client, admin_user, member, member_goa
 
 def test_members_have_no_admin(client, member):
     client.force_login(member)
-    assert client.get("/admin/checkins/checkin/").status_code == 302
+    response = client.get("/admin/checkins/checkin/")
+    assert response.status_code == 302
+    assert response.url == "/admin/login/?next=/admin/checkins/checkin/"

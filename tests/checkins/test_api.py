@@ -4,9 +4,7 @@ import time_machine
 from checkins.models import CheckIn, SupportRequest
 from goals_project.people.tokens import api_token_create
 from tests.api_support import field_errors
-
-from ..factories import GoalFactory
-from .conftest import WEDNESDAY
+from tests.builders import WEDNESDAY, GoalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +125,10 @@ def test_api_rights(client, member, other_member, teammate_goal, quarter):
     )
     assert read_only.status_code == 403
     assert "lacks the `write` scope" in read_only.json()["detail"]
-    assert client.get(f"/api/goals/{teammate_goal.pk}/check-ins/").status_code in (401, 403)
+    anonymous = client.get(f"/api/goals/{teammate_goal.pk}/check-ins/")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "not_authenticated"
+    assert anonymous["WWW-Authenticate"] == "Bearer"
 
 
 def test_support_request_through_the_api(client, member, lead, member_goal):

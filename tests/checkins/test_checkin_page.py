@@ -8,9 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from checkins.models import CheckIn, SupportRequest
 from goals.models import Goal, ManualEntry
-
-from ..factories import GoalFactory
-from .conftest import WEDNESDAY
+from tests.builders import WEDNESDAY, GoalFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ from django.db import connection
 
 from checkins.models import CheckIn
 from checkins.services import checkin_submit
-
-from .conftest import WEDNESDAY
+from tests.builders import WEDNESDAY
 
 
 @pytest.mark.django_db(transaction=True)

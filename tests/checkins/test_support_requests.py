@@ -7,9 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from checkins import signals
 from checkins.models import CheckIn, SupportRequest
 from notifications.preferences import delivery_for, notification_settings_update
-
-from ..factories import GoalFactory, MembershipFactory
-from .conftest import WEDNESDAY
+from tests.builders import WEDNESDAY, GoalFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

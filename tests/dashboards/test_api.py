@@ -7,16 +7,14 @@ from django.test.utils import CaptureQueriesContext
 from dashboards.models import LeaderboardSetting
 from goals.models import Goal
 from tests.api_support import field_errors
-from tests.factories import MembershipFactory
-
-from .conftest import metric_goal
+from tests.builders import MembershipFactory, calculated_goal
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def goals(team, quarter, teammate, book):
-    metric_goal(
+    calculated_goal(
         team,
         quarter,
         owner=teammate,
@@ -96,7 +94,10 @@ def test_bad_parameters_name_the_field(client, member, goals, url, query, code):
 
 
 def test_other_team_and_anonymous(client, other_member, team, goals):
-    assert client.get("/api/goals/dashboard/team", {"team": team.pk}).status_code in (401, 403)
+    anonymous = client.get("/api/goals/dashboard/team", {"team": team.pk})
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "not_authenticated"
+    assert anonymous["WWW-Authenticate"] == "Bearer"
     client.force_login(other_member)
     assert client.get("/api/goals/dashboard/team", {"team": team.pk}).status_code == 404
     assert client.get("/api/goals/leaderboard", {"team": team.pk}).status_code == 404
@@ -121,7 +122,7 @@ def test_team_dashboard_api_query_count_does_not_grow(
     def add(count):
         for _ in range(count):
             owner = MembershipFactory(team=team).user
-            metric_goal(team, quarter, owner=owner, name=f"NRR {owner.name}")
+            calculated_goal(team, quarter, owner=owner, name=f"NRR {owner.name}")
 
     with CaptureQueriesContext(connection) as few:
         client.get("/api/goals/dashboard/team")

@@ -11,10 +11,16 @@ import pytest
 from metrics.models import NpsResponse, Renewal
 from metrics.registry import evaluate
 from tests.api_support import error, field_errors
-from tests.factories import GoalFactory
-from tests.metrics.builders import customer, local, qbr, renewals
-
-from .conftest import Q4_START, TODAY, metric_goal
+from tests.builders import (
+    Q4_START,
+    TODAY,
+    GoalFactory,
+    calculated_goal,
+    customer,
+    local,
+    qbr,
+    renewals,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -184,9 +190,9 @@ def test_the_breakdown_is_in_the_openapi_schema(client, member):
 def test_the_customer_page_shows_history_records_and_the_goals_it_counts_in(
     client, lead, team, quarter, member, accounts
 ):
-    team_goal = metric_goal(team, quarter, name="Team NRR")
-    own_goal = metric_goal(team, quarter, owner=member, name="Mo NRR", metric_key="grr")
-    metric_goal(team, quarter, owner=accounts["flat"].csm, name="Tia NRR")  # not Mo's book
+    team_goal = calculated_goal(team, quarter, name="Team NRR")
+    own_goal = calculated_goal(team, quarter, owner=member, name="Mo NRR", metric_key="grr")
+    calculated_goal(team, quarter, owner=accounts["flat"].csm, name="Tia NRR")  # not Mo's book
     gone = accounts["gone"]
     qbr(gone, dt.date(2026, 7, 15))
     Renewal.objects.create(customer=gone, due_date=dt.date(2026, 10, 15), outcome="churned")
@@ -259,7 +265,7 @@ def test_unknown_customer_ids_are_404(client, admin_user):
 def test_the_goal_page_offers_the_breakdown_and_loads_it_on_demand(
     client, lead, team, quarter, accounts
 ):
-    goal = metric_goal(team, quarter, name="Team NRR")
+    goal = calculated_goal(team, quarter, name="Team NRR")
     client.force_login(lead)
     page = client.get(f"/goals/{goal.pk}/").content.decode()
     assert 'id="breakdown-open"' in page and f'hx-get="/goals/{goal.pk}/breakdown/"' in page
@@ -279,7 +285,7 @@ def test_the_goal_page_offers_the_breakdown_and_loads_it_on_demand(
 def test_the_goal_breakdown_is_a_constant_number_of_queries(
     client, lead, team, quarter, member, django_assert_max_num_queries
 ):
-    goal = metric_goal(team, quarter, name="Team NRR")
+    goal = calculated_goal(team, quarter, name="Team NRR")
     client.force_login(lead)
     url = f"/goals/{goal.pk}/breakdown/"
     customer(member, {BEFORE: 1_000, MID: 900})
@@ -296,7 +302,7 @@ def test_the_goal_breakdown_is_a_constant_number_of_queries(
 def test_who_may_open_a_goal_breakdown(client, team, quarter, member, lead, outsider, other_member):
     from goals.permissions import goal_share
 
-    goal = metric_goal(team, quarter, owner=member, name="Mo NRR", visibility="private")
+    goal = calculated_goal(team, quarter, owner=member, name="Mo NRR", visibility="private")
     goal_share(goal=goal, users=[outsider])
     url = f"/goals/{goal.pk}/breakdown/"
     client.force_login(lead)

@@ -6,8 +6,7 @@ import pytest
 from checkins.selectors import attention_queue
 from dashboards.display import denominator_words
 from goals.models import Goal
-
-from ..factories import GoalFactory
+from tests.builders import GoalFactory
 
 pytestmark = pytest.mark.django_db
 

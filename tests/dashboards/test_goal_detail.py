@@ -10,9 +10,14 @@ from django.urls import reverse
 
 from checkins.models import CheckIn
 from goals.models import Adjustment, Goal
-from tests.factories import MembershipFactory
-
-from .conftest import Q4_START, TODAY, add_history, contribution, metric_goal
+from tests.builders import (
+    Q4_START,
+    TODAY,
+    MembershipFactory,
+    add_history,
+    calculated_goal,
+    contribution,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +30,7 @@ def figure(html: str, element_id: str) -> dict:
 
 @pytest.fixture
 def team_nrr(team, quarter, last_quarter, lead, member, teammate):
-    goal = metric_goal(
+    goal = calculated_goal(
         team,
         quarter,
         name="Team NRR",
@@ -36,7 +41,7 @@ def team_nrr(team, quarter, last_quarter, lead, member, teammate):
         forecast_target_probability=Decimal("72"),
     )
     add_history(goal, [(Q4_START + dt.timedelta(days=d), "101.5") for d in range(47)])
-    previous = metric_goal(team, last_quarter, name="Team NRR", current_value=Decimal("102"))
+    previous = calculated_goal(team, last_quarter, name="Team NRR", current_value=Decimal("102"))
     add_history(previous, [(last_quarter.start + dt.timedelta(days=d), "100.5") for d in range(92)])
     Adjustment.objects.create(
         goal=goal,
@@ -53,8 +58,8 @@ def team_nrr(team, quarter, last_quarter, lead, member, teammate):
         confidence=4,
         note="Two renewals signed",
     )
-    mine = metric_goal(team, quarter, owner=member, name="Mo NRR")
-    theirs = metric_goal(
+    mine = calculated_goal(team, quarter, owner=member, name="Mo NRR")
+    theirs = calculated_goal(
         team, quarter, owner=teammate, name="Tia NRR", visibility=Goal.Visibility.PRIVATE
     )
     contribution(
@@ -190,7 +195,7 @@ def test_goal_detail_query_count_does_not_grow(
             member_value="100",
             denominator="1",
             share="0",
-            individual=metric_goal(team, team_nrr.period, owner=person, name=f"NRR {index}"),
+            individual=calculated_goal(team, team_nrr.period, owner=person, name=f"NRR {index}"),
         )
         Adjustment.objects.create(
             goal=team_nrr,

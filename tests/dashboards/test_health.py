@@ -11,9 +11,7 @@ from checkins.models import CheckIn
 from dashboards.models import DashboardView
 from dashboards.tasks import prune_dashboard_views
 from goals.models import Goal
-from tests.factories import GoalFactory, MembershipFactory
-
-from .conftest import TODAY, metric_goal
+from tests.builders import TODAY, GoalFactory, MembershipFactory, calculated_goal
 
 pytestmark = pytest.mark.django_db
 LAST_MONDAY = TODAY - dt.timedelta(days=TODAY.weekday() + 7)
@@ -21,8 +19,8 @@ LAST_MONDAY = TODAY - dt.timedelta(days=TODAY.weekday() + 7)
 
 @pytest.fixture
 def program(team, quarter, last_quarter, lead, member, teammate):
-    own = metric_goal(team, quarter, owner=member, name="Mo NRR")
-    metric_goal(team, quarter, owner=lead, name="Lena NRR")
+    own = calculated_goal(team, quarter, owner=member, name="Mo NRR")
+    calculated_goal(team, quarter, owner=lead, name="Lena NRR")
     # Last quarter: 3 of 4 goals achieved or exceeded.
     for status in ("achieved", "exceeded", "achieved", "behind"):
         GoalFactory(team=team, period=last_quarter, status=status)
@@ -76,7 +74,7 @@ def test_query_count_does_not_grow_with_members(
     def add(count):
         for _ in range(count):
             user = MembershipFactory(team=team).user
-            goal = metric_goal(team, quarter, owner=user, name=f"NRR {user.name}")
+            goal = calculated_goal(team, quarter, owner=user, name=f"NRR {user.name}")
             CheckIn.objects.create(goal=goal, user=user, week_start=LAST_MONDAY, confidence=3)
 
     add(2)

@@ -8,9 +8,7 @@ from django.urls import reverse
 
 from checkins.models import CheckIn
 from goals.models import Goal
-from tests.factories import MembershipFactory
-
-from .conftest import TODAY, add_history, contribution, metric_goal
+from tests.builders import TODAY, MembershipFactory, add_history, calculated_goal, contribution
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +66,7 @@ def test_lead_does_not_see_a_member_of_another_team(client, lead, other_member, 
 def test_private_team_goal_contribution_is_hidden_from_a_member(
     client, team, quarter, member, teammate, book
 ):
-    hidden = metric_goal(
+    hidden = calculated_goal(
         team, quarter, name="Secret GRR", metric_key="grr", visibility=Goal.Visibility.PRIVATE
     )
     contribution(hidden, member, points="50", member_value="99", denominator="10", share="0.5")
@@ -87,8 +85,8 @@ def test_query_count_does_not_grow_with_goals(
 
     def add(count):
         for index in range(count):
-            team_goal = metric_goal(team, quarter, name=f"Team goal {index}-{count}")
-            own = metric_goal(team, quarter, owner=member, name=f"Own goal {index}-{count}")
+            team_goal = calculated_goal(team, quarter, name=f"Team goal {index}-{count}")
+            own = calculated_goal(team, quarter, owner=member, name=f"Own goal {index}-{count}")
             add_history(own, [(TODAY - dt.timedelta(days=d), "101") for d in range(4)])
             contribution(
                 team_goal,

@@ -8,9 +8,7 @@ from django.urls import reverse
 
 from dashboards.models import LeaderboardSetting
 from goals.models import Goal
-from tests.factories import MembershipFactory
-
-from .conftest import contribution, metric_goal
+from tests.builders import MembershipFactory, calculated_goal, contribution
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +26,12 @@ def board_of(html: str) -> list[tuple[str, str, str]]:
 @pytest.fixture
 def individual_goals(team, quarter, lead, member, teammate):
     third = MembershipFactory(team=team, user__name="Rae Third").user
-    metric_goal(team, quarter, owner=member, name="Mo NRR", progress=Decimal("80.04"))
-    metric_goal(team, quarter, owner=teammate, name="Tia NRR", progress=Decimal("92.5"))
-    metric_goal(team, quarter, owner=third, name="Rae NRR", progress=Decimal("80.0"))
-    metric_goal(team, quarter, owner=lead, name="Lena NRR", progress=Decimal("50"))
+    calculated_goal(team, quarter, owner=member, name="Mo NRR", progress=Decimal("80.04"))
+    calculated_goal(team, quarter, owner=teammate, name="Tia NRR", progress=Decimal("92.5"))
+    calculated_goal(team, quarter, owner=third, name="Rae NRR", progress=Decimal("80.0"))
+    calculated_goal(team, quarter, owner=lead, name="Lena NRR", progress=Decimal("50"))
     # Not comparable (another metric), opted out, and private: none of them may rank.
-    metric_goal(
+    calculated_goal(
         team, quarter, owner=lead, name="Lena NPS", metric_key="nps", progress=Decimal("99")
     )
     return third
@@ -61,9 +59,9 @@ def test_ranks_progress_on_the_same_metric_with_ties(client, member, team, indiv
 def test_progress_ranks_clamped_to_a_stated_range_and_equal_caps_tie(
     client, member, teammate, lead, team, quarter
 ):
-    metric_goal(team, quarter, owner=member, name="Mo NRR", progress=Decimal("806"))
-    metric_goal(team, quarter, owner=teammate, name="Tia NRR", progress=Decimal("151"))
-    metric_goal(team, quarter, owner=lead, name="Lena NRR", progress=Decimal("-2941"))
+    calculated_goal(team, quarter, owner=member, name="Mo NRR", progress=Decimal("806"))
+    calculated_goal(team, quarter, owner=teammate, name="Tia NRR", progress=Decimal("151"))
+    calculated_goal(team, quarter, owner=lead, name="Lena NRR", progress=Decimal("-2941"))
     turn_on(team)
     client.force_login(member)
     html = client.get(reverse("leaderboard")).content.decode()
@@ -96,7 +94,7 @@ def test_lead_sees_private_goals_of_the_team(client, lead, team, individual_goal
 
 
 def test_ranks_contribution_points(client, member, teammate, lead, team, quarter):
-    team_nrr = metric_goal(team, quarter, name="Team NRR")
+    team_nrr = calculated_goal(team, quarter, name="Team NRR")
     contribution(team_nrr, member, points="38.1", member_value="104", denominator="1", share="0.4")
     contribution(
         team_nrr, teammate, points="45.6", member_value="103", denominator="1", share="0.4"
@@ -149,7 +147,9 @@ def test_members_may_not_change_it_and_other_teams_are_404(
 def test_admin_sees_all_teams_ranked_together(
     client, admin_user, team, other_team, quarter, other_member, individual_goals
 ):
-    metric_goal(other_team, quarter, owner=other_member, name="Otto NRR", progress=Decimal("85"))
+    calculated_goal(
+        other_team, quarter, owner=other_member, name="Otto NRR", progress=Decimal("85")
+    )
     turn_on(team)
     turn_on(other_team)
     client.force_login(admin_user)
@@ -167,7 +167,7 @@ def test_query_count_does_not_grow_with_members(
     def add(count):
         for _ in range(count):
             owner = MembershipFactory(team=team).user
-            metric_goal(team, quarter, owner=owner, name=f"NRR {owner.name}")
+            calculated_goal(team, quarter, owner=owner, name=f"NRR {owner.name}")
 
     add(2)
     with CaptureQueriesContext(connection) as few:

@@ -14,8 +14,7 @@ from goals import recalc
 from goals.models import Goal
 from goals.permissions import goal_share
 from goals.services import goal_update
-
-from .conftest import metric_goal
+from tests.builders import calculated_goal
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +82,7 @@ def test_an_edit_a_new_goal_and_a_share_are_new_versions(
 
     etag = renamed.headers["ETag"]
     with later(2):
-        metric_goal(
+        calculated_goal(
             team, book["team_nrr"].period, owner=teammate, name="Tia private", visibility="private"
         )
         added = poll(client, team, etag)

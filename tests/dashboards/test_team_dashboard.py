@@ -9,9 +9,14 @@ from django.urls import reverse
 
 from dashboards.models import DashboardView
 from goals.models import Goal
-from tests.factories import GoalFactory, MembershipFactory
-
-from .conftest import Q4_START, TODAY, add_history, metric_goal
+from tests.builders import (
+    Q4_START,
+    TODAY,
+    GoalFactory,
+    MembershipFactory,
+    add_history,
+    calculated_goal,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +30,7 @@ def rows_of(html: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def team_goals(team, quarter, lead, member, teammate):
-    team_nrr = metric_goal(
+    team_nrr = calculated_goal(
         team,
         quarter,
         name="Team NRR",
@@ -38,7 +43,7 @@ def team_goals(team, quarter, lead, member, teammate):
         team_nrr,
         [(Q4_START + dt.timedelta(days=d), f"{100 + d * Decimal('0.08'):.2f}") for d in range(47)],
     )
-    mine = metric_goal(
+    mine = calculated_goal(
         team,
         quarter,
         owner=member,
@@ -47,7 +52,7 @@ def team_goals(team, quarter, lead, member, teammate):
         progress=Decimal("30"),
         status=Goal.Status.AT_RISK,
     )
-    secret = metric_goal(
+    secret = calculated_goal(
         team,
         quarter,
         owner=teammate,
@@ -155,7 +160,7 @@ def test_owner_filter_by_member(client, lead, member, team, team_goals):
 
 
 def test_period_switcher_shows_the_chosen_period(client, lead, team, team_goals, last_quarter):
-    metric_goal(team, last_quarter, name="Q3 NRR", status=Goal.Status.ACHIEVED)
+    calculated_goal(team, last_quarter, name="Q3 NRR", status=Goal.Status.ACHIEVED)
     client.force_login(lead)
     url = reverse("team_dashboard", args=[team.pk])
     assert "Q3 NRR" not in client.get(url).content.decode()
@@ -173,7 +178,7 @@ def test_query_count_does_not_grow_with_goals_or_members(
     def add_goals(count):
         for _ in range(count):
             owner = MembershipFactory(team=team).user
-            goal = metric_goal(team, quarter, owner=owner, name=f"NRR of {owner.name}")
+            goal = calculated_goal(team, quarter, owner=owner, name=f"NRR of {owner.name}")
             add_history(goal, [(TODAY - dt.timedelta(days=d), "101") for d in range(10)])
 
     add_goals(2)

@@ -11,9 +11,7 @@ import pytest
 from checkins.weeks import local_today
 from goals.models import GoalPeriod
 from goals_project.people.models import Membership, Team, User
-
-from ..factories import GoalPeriodFactory, MembershipFactory, TeamFactory
-from ..metrics.builders import customer
+from tests.builders import GoalPeriodFactory, MembershipFactory, TeamFactory, customer
 
 # Playwright's sync API keeps an event loop on the test thread; the ORM calls made by tests to
 # arrange data are still synchronous and safe there.

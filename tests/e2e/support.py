@@ -8,7 +8,7 @@ import json
 from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Page, expect
 
-from ..conftest import PASSWORD
+from tests.builders import PASSWORD
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}

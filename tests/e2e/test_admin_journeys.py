@@ -11,8 +11,8 @@ from checkins.weeks import local_today
 from goals.models import GoalPeriod
 from goals.services import goal_create
 from goals_project.people.models import Membership
+from tests.builders import UserFactory
 
-from ..factories import UserFactory
 from .support import assert_accessible, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,9 +5,7 @@ from playwright.sync_api import Page, expect
 
 from checkins.weeks import local_today
 from goals_project.people.models import Membership
-
-from ..conftest import PASSWORD
-from ..factories import GoalFactory, GoalPeriodFactory, MembershipFactory, TeamFactory
+from tests.builders import PASSWORD, GoalFactory, GoalPeriodFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,7 @@ from playwright.sync_api import Page, expect
 
 from goals.models import ContributionSnapshot, Goal, ProgressHistory
 from goals_project.people.models import Membership
-from tests.conftest import PASSWORD
-from tests.factories import GoalFactory, GoalPeriodFactory, MembershipFactory, TeamFactory
+from tests.builders import PASSWORD, GoalFactory, GoalPeriodFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

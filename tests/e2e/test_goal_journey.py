@@ -6,9 +6,7 @@ from playwright.sync_api import Page, expect
 
 from goals.models import Adjustment, Goal
 from goals_project.people.models import Membership
-
-from ..conftest import PASSWORD
-from ..factories import GoalPeriodFactory, MembershipFactory, TeamFactory
+from tests.builders import PASSWORD, GoalPeriodFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,6 @@ from playwright.sync_api import Page, expect
 from checkins.weeks import local_today
 from goals.models import Goal, ProgressHistory
 
-from ..goals.test_worker import worker  # noqa: F401  (a real worker on Redis, as a fixture)
 from .support import assert_accessible, log_in
 
 pytestmark = [
@@ -22,7 +21,7 @@ def test_a_new_metric_goal_shows_its_history_being_built_then_fills_in(
     page: Page,
     live_server,
     cs_team,
-    worker,  # noqa: F811
+    worker,
 ):
     log_in(page, live_server.url, "lena@example.com")
     page.get_by_role("link", name="Create the team's first goal").click()

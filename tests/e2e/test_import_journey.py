@@ -10,12 +10,19 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Page, expect
 
-from bench.celery_worker import start_worker, stop_worker, tasks_sent_to
 from checkins.weeks import local_today
 from metrics.models import ArrRecord, ImportJob
+from tests.builders import UserFactory
+from tests.celery_worker import (
+    WORKER_REDIS_URL as REDIS_URL,
+)
+from tests.celery_worker import (
+    database_url,
+    start_worker,
+    stop_worker,
+    tasks_sent_to,
+)
 
-from ..factories import UserFactory
-from ..goals.test_worker import REDIS_URL, database_url
 from .support import assert_accessible, log_in
 
 pytestmark = [
@@ -52,7 +59,10 @@ def queue(tmp_path, shared_cache):
                 queue=name,
                 log=tmp_path / "worker.log",
                 broker_url=REDIS_URL,
-                env={"DATABASE_URL": database_url(), "CACHE_URL": shared_cache},
+                env={
+                    "DATABASE_URL": database_url(connection.settings_dict),
+                    "CACHE_URL": shared_cache,
+                },
             )
         )
 
@@ -88,7 +98,9 @@ def test_an_upload_is_imported_in_the_background_with_its_progress(
 
     # The worker starts while the ARR table is held by another session, so the import stops
     # at its write: the page, polling, shows the step and the bar as they are.
-    held = psycopg.connect(database_url().replace("postgres://", "postgresql://"))
+    held = psycopg.connect(
+        database_url(connection.settings_dict).replace("postgres://", "postgresql://")
+    )
     held.execute(f"LOCK TABLE {ArrRecord._meta.db_table} IN EXCLUSIVE MODE")
     try:
         queue()

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from ..factories import UserFactory
+from tests.builders import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

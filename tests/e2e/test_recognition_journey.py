@@ -9,9 +9,7 @@ from playwright.sync_api import Page, expect
 from checkins.weeks import local_today
 from goals.services import goal_create
 from goals_project.people.models import Membership, Team
-
-from ..conftest import PASSWORD
-from ..factories import GoalPeriodFactory, MembershipFactory, TeamFactory
+from tests.builders import PASSWORD, GoalPeriodFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

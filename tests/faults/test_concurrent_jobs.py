@@ -14,9 +14,7 @@ from django.db import OperationalError, connection
 from checkins.digest import send_weekly_updates
 from metrics.importing import import_records
 from metrics.models import ArrRecord
-from tests.factories import GoalFactory, GoalPeriodFactory
-from tests.goals.engine_support import fast_password_hashing  # noqa: F401
-from tests.metrics.builders import customer
+from tests.builders import GoalFactory, GoalPeriodFactory, customer
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -6,12 +6,6 @@ import time_machine
 from goals import services
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Factories give every user a password; hashing it properly would dominate these tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def mid_quarter():
     """15 February 2026, noon UTC: halfway through `q1` (use it with pytest.mark.usefixtures)."""

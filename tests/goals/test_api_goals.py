@@ -13,10 +13,7 @@ from goals import services
 from goals.models import Adjustment, Goal
 from goals_project.people.tokens import api_token_create
 from tests.api_support import error, field_errors
-from tests.factories import MembershipFactory
-from tests.metrics.builders import customer
-
-from .engine_support import nrr_goal, task_goal
+from tests.builders import MembershipFactory, customer, nrr_goal, task_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 

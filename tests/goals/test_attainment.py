@@ -12,8 +12,7 @@ from goals.models import AttainmentDownload, Goal, GoalPeriod
 from goals.recalc import recalculate_goals
 from goals.services import manual_entry_add
 from tests.api_support import field_errors
-
-from .engine_support import D, member_metric_goal, task_goal
+from tests.builders import D, member_metric_goal, task_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -13,11 +13,8 @@ from goals.models import Goal
 from goals.services import goal_create, period_create
 from metrics.models import Renewal
 from notifications.models import Notification
-from tests.factories import MembershipFactory
+from tests.builders import D, MembershipFactory, customer, local, nps, qbr
 from tests.html_forms import form_with_button
-from tests.metrics.builders import customer, local, nps, qbr
-
-from .engine_support import D, fast_password_hashing  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 OCTOBER, JANUARY = date(2025, 10, 1), date(2026, 1, 1)

@@ -9,9 +9,7 @@ import time_machine
 
 from goals.comparison import goal_comparison, warm_comparisons
 from metrics.importing import import_records
-from tests.factories import MembershipFactory
-
-from .engine_support import D, book, fast_password_hashing, nrr_goal, quarter  # noqa: F401
+from tests.builders import D, MembershipFactory, book, new_quarter, nrr_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 
@@ -24,8 +22,8 @@ def valentines_day():
 
 @pytest.fixture
 def goals(lead, member, team):
-    quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31))
-    period = quarter()
+    new_quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31))
+    period = new_quarter()
     (customer,) = book(member, (1000, 1300), start=date(2025, 9, 1), change=date(2025, 12, 1))
     mine = nrr_goal(period, by=lead, owner=member, baseline="100", target="110")
     ours = nrr_goal(period, by=lead, team=team, baseline="100", target="110")

@@ -11,7 +11,7 @@ from goals.early_warning import raise_early_warnings
 from goals.models import EarlyWarning, Goal
 from goals.recalc import backfill_history, recalculate_goals
 from goals.services import goal_create, period_create
-from tests.metrics.builders import customer
+from tests.builders import customer
 
 pytestmark = pytest.mark.django_db
 START = date(2026, 1, 1)

@@ -10,8 +10,7 @@ from django.db import connection, connections
 from goals import recalc
 from goals.models import Goal, ProgressHistory
 from metrics.models import ArrRecord, Customer
-
-from .engine_support import D, book, fast_password_hashing, nrr_goal, quarter  # noqa: F401
+from tests.builders import D, book, new_quarter, nrr_goal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +41,7 @@ def run_together(callables):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_recalculations_write_each_change_once(lead, member, teammate, team):
     with time_machine.travel("2026-02-14 12:00Z", tick=False):
-        period = quarter()
+        period = new_quarter()
         book(member, (1000, 1000))
         book(teammate, (500, 500))
         goals = [

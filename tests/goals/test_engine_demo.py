@@ -10,8 +10,6 @@ from django.core.management import call_command
 from goals.display import progress_reading
 from goals.models import Goal, GoalPeriod, ManualEntry, Milestone, ProgressHistory
 
-from .engine_support import fast_password_hashing  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 

@@ -15,8 +15,7 @@ from goals.progress import (
     metric_progress,
     weighted_progress,
 )
-
-from .engine_support import D
+from tests.builders import D
 
 START, END = date(2026, 1, 1), date(2026, 3, 31)  # 90 days
 

@@ -17,9 +17,7 @@ from goals.models import ContributionSnapshot, Goal, PendingRecalculation, Progr
 from goals.services import goal_create, manual_entry_add, milestone_complete
 from goals.signals import goal_status_changed
 from metrics.importing import import_records
-from tests.factories import MembershipFactory
-
-from .engine_support import D, book, fast_password_hashing, nrr_goal, quarter  # noqa: F401
+from tests.builders import D, MembershipFactory, book, new_quarter, nrr_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 TODAY = date(2026, 2, 14)
@@ -32,7 +30,7 @@ def valentines_day():
 
 
 def test_metric_goals_get_value_progress_status_and_one_history_row(lead, member, team):
-    period = quarter()
+    period = new_quarter()
     book(member, (1000, 1200), (1000, 1000))  # NRR 110 from Feb 1
     book(lead, (2000, 2000))  # NRR 100
     team_goal = nrr_goal(period, by=lead, team=team, baseline="100", target="120")
@@ -67,7 +65,7 @@ def test_metric_goals_get_value_progress_status_and_one_history_row(lead, member
 def test_a_data_change_recalculates_the_owners_goals_after_commit(
     lead, member, team, django_capture_on_commit_callbacks
 ):
-    period = quarter()
+    period = new_quarter()
     (client,) = book(member, (1000, 1000))
     goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="110")
     team_goal = nrr_goal(period, by=lead, team=team, baseline="100", target="110")
@@ -97,7 +95,7 @@ def test_status_change_is_announced_after_commit(
     lead, member, team, django_capture_on_commit_callbacks
 ):
     goal = goal_create(
-        period=quarter(),
+        period=new_quarter(),
         name="Calls",
         goal_type="task",
         owner=member,
@@ -122,7 +120,7 @@ def test_status_change_is_announced_after_commit(
 def test_team_goal_without_a_metric_rolls_up_its_childrens_weighted_progress(
     lead, member, teammate, team, django_capture_on_commit_callbacks
 ):
-    period = quarter()
+    period = new_quarter()
     with django_capture_on_commit_callbacks(execute=True):
         umbrella = goal_create(
             period=period, name="Great quarter", goal_type="metric", team=team, created_by=lead
@@ -159,7 +157,7 @@ def test_team_goal_without_a_metric_rolls_up_its_childrens_weighted_progress(
 def test_new_goal_mid_period_gets_a_backfilled_daily_history(
     lead, member, team, django_capture_on_commit_callbacks
 ):
-    period = quarter()
+    period = new_quarter()
     book(member, (1000, 1100))  # 100 in January, 110 from Feb 1
     with django_capture_on_commit_callbacks(execute=True):
         goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="120")
@@ -181,7 +179,7 @@ def test_new_goal_mid_period_gets_a_backfilled_daily_history(
 def test_forecast_fits_the_latest_row_of_each_day_with_todays_value_replacing_todays_row(
     lead, member, team
 ):
-    period = quarter()
+    period = new_quarter()
     book(member, (1000, 1150))  # NRR 115 today
     goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="120")
     noise = [0, 3, -2, 4, -1, 2, -3, 1]
@@ -235,7 +233,7 @@ def test_forecast_fits_the_latest_row_of_each_day_with_todays_value_replacing_to
 def test_new_team_goal_mid_period_gets_daily_contributions_that_add_up(
     lead, member, team, django_capture_on_commit_callbacks
 ):
-    period = quarter()
+    period = new_quarter()
     book(member, (1000, 1200))  # NRR 100 in January, 120 from Feb 1
     book(lead, (1000, 1000))  # NRR 100 throughout
     with django_capture_on_commit_callbacks(execute=True):
@@ -255,7 +253,7 @@ def test_new_team_goal_mid_period_gets_daily_contributions_that_add_up(
 
 
 def test_query_count_does_not_grow_with_the_number_of_goals(lead, team):
-    period = quarter()
+    period = new_quarter()
     members = [MembershipFactory(team=team).user for _ in range(12)]
     for user in members:
         book(user, (1000, 1050))
@@ -284,8 +282,8 @@ def test_query_count_does_not_grow_with_the_number_of_goals(lead, team):
 
 
 def test_comparison_with_previous_period_last_year_and_same_point(lead, member, team):
-    quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31))
-    period = quarter()
+    new_quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31))
+    period = new_quarter()
     book(member, (1000, 900), start=date(2024, 12, 1), change=date(2025, 1, 20))
     book(member, (1000, 1300), start=date(2025, 9, 1), change=date(2025, 12, 1))
     goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="110")
@@ -300,7 +298,7 @@ def test_comparison_with_previous_period_last_year_and_same_point(lead, member, 
 
 
 def test_coalesced_queue_enqueues_one_run_per_burst(lead, member, team):
-    period = quarter()
+    period = new_quarter()
     book(member, (1000, 1100))
     goal = nrr_goal(period, by=lead, owner=member)
     ids = recalc.goals_for_owners([member.pk])
@@ -316,7 +314,7 @@ def test_coalesced_queue_enqueues_one_run_per_burst(lead, member, team):
 def test_a_goal_queued_again_during_a_run_stays_queued_and_a_failed_run_keeps_the_queue(
     lead, member, team, monkeypatch
 ):
-    period = quarter()
+    period = new_quarter()
     book(member, (1000, 1100))
     goal = nrr_goal(period, by=lead, owner=member)
     recalculate = recalc.recalculate_goals
@@ -347,7 +345,7 @@ def test_a_goal_queued_again_during_a_run_stays_queued_and_a_failed_run_keeps_th
 
 
 def test_recalculate_command(lead, member, team):
-    period = quarter()
+    period = new_quarter()
     book(member, (1000, 1100))
     goal = nrr_goal(period, by=lead, owner=member)
     out = StringIO()
@@ -362,7 +360,7 @@ def test_recalculate_command(lead, member, team):
 def test_recalculating_every_goal_shows_its_progress(lead, member, teammate, team, monkeypatch):
     from goals_project import progress_bars
 
-    period = quarter()
+    period = new_quarter()
     book(member, (1000, 1100))
     for owner in (member, teammate):
         nrr_goal(period, by=lead, owner=owner)
@@ -384,7 +382,7 @@ def test_beat_runs_registered_goal_tasks_and_rollover_command(settings):
     assert schedule["goals-recalculate-active"]["schedule"] == 15 * 60
     for entry in ("goals-recalculate-active", "goals-roll-over-periods"):
         assert schedule[entry]["task"] in app.tasks
-    last = quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31), status="active")
+    last = new_quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31), status="active")
     out = StringIO()
     call_command("close_periods", stdout=out)
     assert out.getvalue().splitlines() == ["Activated: none", "Completed: Q4 2025"]

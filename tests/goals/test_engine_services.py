@@ -22,8 +22,7 @@ from goals.services import (
     periods_roll_over,
 )
 from goals.signals import milestone_completed
-
-from .engine_support import D, book, fast_password_hashing, nrr_goal, quarter  # noqa: F401
+from tests.builders import D, book, new_quarter, nrr_goal
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,7 @@ def errors_of(excinfo) -> dict[str, str]:
 
 
 def test_periods_of_one_type_never_overlap_and_end_after_start():
-    q1 = quarter()
+    q1 = new_quarter()
     assert q1.status == GoalPeriod.Status.ACTIVE
     with pytest.raises(ValidationError) as excinfo:
         period_create(
@@ -61,7 +60,7 @@ def test_periods_of_one_type_never_overlap_and_end_after_start():
 
 
 def test_goal_validation_names_the_field_and_reason(lead, member, other_member, team, other_team):
-    period = quarter()
+    period = new_quarter()
     with pytest.raises(ValidationError) as excinfo:
         nrr_goal(period, by=lead, team=team, baseline="100", target="100")
     assert errors_of(excinfo) == {
@@ -110,7 +109,7 @@ def test_goal_validation_names_the_field_and_reason(lead, member, other_member, 
     assert errors_of(excinfo) == {
         "owner": "Otto Other is not a member of Enterprise, the team of the parent goal."
     }
-    next_quarter = quarter("Q2 2026", date(2026, 4, 1), date(2026, 6, 30))
+    next_quarter = new_quarter("Q2 2026", date(2026, 4, 1), date(2026, 6, 30))
     with pytest.raises(ValidationError) as excinfo:
         nrr_goal(next_quarter, by=lead, owner=member, parent=parent)
     assert errors_of(excinfo) == {
@@ -126,8 +125,8 @@ def test_goal_validation_names_the_field_and_reason(lead, member, other_member, 
 
 
 def test_baseline_defaults_to_the_owners_value_over_the_previous_period(lead, member, team):
-    quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31))
-    q1 = quarter()
+    new_quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31))
+    q1 = new_quarter()
     book(member, (1000, 1100), start=date(2025, 9, 1), change=date(2025, 11, 1))
     goal = goal_create(
         period=q1,
@@ -158,7 +157,7 @@ def test_baseline_defaults_to_the_owners_value_over_the_previous_period(lead, me
 
 
 def test_adjusting_needs_a_reason_and_leaves_one_row_per_changed_field(lead, team):
-    goal = nrr_goal(quarter(), by=lead, team=team, target="110", stretch_target="120")
+    goal = nrr_goal(new_quarter(), by=lead, team=team, target="110", stretch_target="120")
     with pytest.raises(ValidationError) as excinfo:
         goal_adjust(goal=goal, by=lead, reason=" ", target="112")
     assert errors_of(excinfo) == {"reason": "Give a reason for changing target."}
@@ -188,7 +187,7 @@ def test_adjusting_needs_a_reason_and_leaves_one_row_per_changed_field(lead, tea
 
 
 def test_moving_a_periods_dates_is_audited_on_its_goals(lead, team):
-    period = quarter()
+    period = new_quarter()
     goal = nrr_goal(period, by=lead, team=team)
     with pytest.raises(ValidationError) as excinfo:
         period_update(period=period, by=lead, end=date(2026, 4, 15))
@@ -202,7 +201,7 @@ def test_milestones_are_rows_that_complete_reorder_and_announce(
     lead, team, django_capture_on_commit_callbacks
 ):
     goal = goal_create(
-        period=quarter(),
+        period=new_quarter(),
         name="Launch playbook",
         goal_type="milestone",
         team=team,
@@ -236,7 +235,7 @@ def test_milestones_are_rows_that_complete_reorder_and_announce(
 
 
 def test_manual_entries_by_goal_type(lead, member, team):
-    period = quarter()
+    period = new_quarter()
     tasks = goal_create(
         period=period,
         name="Calls",
@@ -260,8 +259,8 @@ def test_manual_entries_by_goal_type(lead, member, team):
 
 
 def test_carry_over_copies_goals_once_with_children_and_undone_milestones(lead, member, team):
-    q1 = quarter()
-    q2 = quarter("Q2 2026", date(2026, 4, 1), date(2026, 6, 30))
+    q1 = new_quarter()
+    q2 = new_quarter("Q2 2026", date(2026, 4, 1), date(2026, 6, 30))
     parent = nrr_goal(q1, by=lead, team=team, target="110", stretch_target="115")
     child = nrr_goal(q1, by=lead, owner=member, parent=parent)
     Goal.objects.filter(pk=parent.pk).update(current_value=D("104.5"))
@@ -301,8 +300,8 @@ def test_carry_over_copies_goals_once_with_children_and_undone_milestones(lead, 
 
 
 def test_rollover_activates_and_completes_periods_by_date():
-    last = quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31), status="active")
-    current = quarter(status="planning")
+    last = new_quarter("Q4 2025", date(2025, 10, 1), date(2025, 12, 31), status="active")
+    current = new_quarter(status="planning")
     moved = periods_roll_over()
     assert moved == {"activated": [current], "completed": [last]}
     last.refresh_from_db()

@@ -12,10 +12,7 @@ from goals import forecast, recalc
 from goals.calibration import calibration_refresh, closed_quarters, load_calibration
 from goals.forecast import INDIVIDUAL, TEAM, forecast_series
 from goals.models import ForecastCalibration, ProgressHistory
-from tests.factories import MembershipFactory
-from tests.metrics.builders import customer
-
-from .engine_support import D, fast_password_hashing, nrr_goal, quarter  # noqa: F401
+from tests.builders import D, MembershipFactory, customer, new_quarter, nrr_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 Q4 = (date(2025, 10, 1), date(2025, 12, 31))
@@ -72,7 +69,7 @@ def test_recalculation_forecasts_with_the_stored_calibration(lead, member):
     calibration = load_calibration()
     assert calibration.quantiles("nrr", INDIVIDUAL, 4) is not None
     with time_machine.travel("2026-02-14 12:00Z", tick=False):
-        period = quarter()
+        period = new_quarter()
         customer(member, {date(2026, 1, 1): 1000, date(2026, 1, 20): 1080, date(2026, 2, 3): 1040})
         goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="105")
         recalc.backfill_history([goal.pk])

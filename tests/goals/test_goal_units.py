@@ -12,8 +12,8 @@ from checkins.services import checkin_submit
 from goals.models import Goal, ManualEntry
 from goals.services import goal_create, manual_entry_add
 from tests.api_support import field_errors
+from tests.builders import member_metric_goal, new_quarter
 
-from .engine_support import fast_password_hashing, member_metric_goal, quarter  # noqa: F401
 from .test_api_goals import Api
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_targets_outside_the_metric_range_are_refused(lead, member):
 
 def test_an_accumulating_metric_is_a_target_to_reach_by_the_period_end(lead, member):
     common = {
-        "period": quarter(),
+        "period": new_quarter(),
         "owner": member,
         "name": "QBRs",
         "goal_type": "metric",
@@ -156,7 +156,7 @@ def test_a_stretch_of_a_ceiling_is_below_it(lead, member):
 
 
 def test_the_new_goal_page_takes_a_goal_measured_by_hand_with_its_unit(client, lead, team):
-    period = quarter()
+    period = new_quarter()
     client.force_login(lead)
     response = client.post(
         "/goals/new/",

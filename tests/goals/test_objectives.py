@@ -13,8 +13,8 @@ from goals.models import Adjustment, Goal, GoalPeriod
 from goals.objectives import goal_align, objective_create, roll_up
 from goals.recalc import recalculate_goals
 from tests.api_support import error, field_errors
+from tests.builders import D, nrr_goal, task_goal
 
-from .engine_support import D, nrr_goal, task_goal
 from .test_api_goals import Api
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]

@@ -64,9 +64,12 @@ def test_admins_can_purge_a_goal(client, admin_user, goal):
     client.force_login(admin_user)
     response = client.post(f"/admin/goals/goal/{goal.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
+    assert response.url == "/admin/goals/goal/"
     assert not Goal.objects.filter(pk=goal.pk).exists()
 
 
 def test_team_leads_have_no_django_admin(client, lead):
     client.force_login(lead)
-    assert client.get("/admin/goals/goal/").status_code == 302
+    response = client.get("/admin/goals/goal/")
+    assert response.status_code == 302
+    assert response.url == "/admin/login/?next=/admin/goals/goal/"

@@ -10,10 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from goals import services
 from goals.models import Adjustment, Goal, Milestone
-from tests.factories import MembershipFactory
-from tests.metrics.builders import customer
-
-from .engine_support import nrr_goal, task_goal
+from tests.builders import MembershipFactory, customer, nrr_goal, task_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 

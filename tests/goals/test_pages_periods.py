@@ -6,8 +6,7 @@ import pytest
 
 from goals import services
 from goals.models import Goal, GoalPeriod
-
-from .engine_support import task_goal
+from tests.builders import task_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
 

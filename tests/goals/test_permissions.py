@@ -11,7 +11,7 @@ from goals.models import Goal, GoalPeriod
 from goals.permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
 from goals_project.people.models import Membership, User
 from goals_project.people.services import membership_set
-from tests.factories import MembershipFactory
+from tests.builders import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

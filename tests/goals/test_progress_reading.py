@@ -11,9 +11,7 @@ import time_machine
 from goals import recalc
 from goals.display import progress_reading
 from goals.models import Goal
-from tests.metrics.builders import customer
-
-from .engine_support import D, fast_password_hashing, member_metric_goal, nrr_goal  # noqa: F401
+from tests.builders import D, customer, member_metric_goal, nrr_goal
 
 
 def goal(**fields) -> Goal:

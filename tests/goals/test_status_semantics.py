@@ -9,9 +9,7 @@ import time_machine
 from goals import recalc
 from goals.models import Goal, ProgressHistory
 from goals.services import manual_entry_add
-from tests.metrics.builders import customer, local, qbr
-
-from .engine_support import D, fast_password_hashing, member_metric_goal, quarter  # noqa: F401
+from tests.builders import D, customer, local, member_metric_goal, new_quarter, qbr
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 DECEMBER = date(2025, 12, 1)
@@ -45,7 +43,7 @@ def calculated(goal: Goal) -> Goal:
 def test_a_floor_that_holds_with_a_steady_book_is_on_track_at_100(lead, member):
     customer(member, {DECEMBER: 1000})
     customer(member, {DECEMBER: 3000})
-    goal = calculated(grr_floor(quarter(), member, lead))
+    goal = calculated(grr_floor(new_quarter(), member, lead))
 
     assert goal.maintain_side == "floor"  # GRR is better higher: a floor by default
     assert (goal.current_value, goal.progress, goal.status) == (D(100), D(100), "on_track")
@@ -58,7 +56,7 @@ def test_a_floor_that_holds_but_whose_forecast_falls_through_it_is_at_risk(lead,
         date(2026, 1, 5) + timedelta(weeks=week): 10000 - 150 * (week + 1) for week in range(6)
     }
     customer(member, weekly)
-    goal = calculated(grr_floor(quarter(), member, lead))
+    goal = calculated(grr_floor(new_quarter(), member, lead))
 
     assert goal.current_value == D(91)
     # GRR is a level: it is forecast to stay near 91, but the band's near edge is below 90.
@@ -70,14 +68,14 @@ def test_a_floor_that_holds_but_whose_forecast_falls_through_it_is_at_risk(lead,
 
 def test_a_breached_floor_is_behind_whatever_its_forecast(lead, member):
     customer(member, {DECEMBER: 1000, date(2026, 2, 1): 881})
-    goal = calculated(grr_floor(quarter(), member, lead))
+    goal = calculated(grr_floor(new_quarter(), member, lead))
 
     assert (goal.current_value, goal.progress, goal.status) == (D("88.1"), D(0), "behind")
 
 
 def test_a_floor_held_at_the_period_end_is_achieved_only_once_the_period_is_over(lead, member):
     customer(member, {DECEMBER: 1000})
-    goal = calculated(grr_floor(quarter(), member, lead, stretch="99"))
+    goal = calculated(grr_floor(new_quarter(), member, lead, stretch="99"))
     assert goal.status == "exceeded"  # beyond the stretch mid-period: shown, not yet final
 
     with time_machine.travel("2026-03-31 18:00Z", tick=False):
@@ -135,7 +133,7 @@ def qbr_goal(period, owner, lead) -> Goal:
 def test_qbr_completion_on_an_even_pace_is_on_track_from_the_first_weeks(lead, member):
     held = [date(2026, 1, 5), date(2026, 1, 15), date(2026, 1, 25), date(2026, 2, 4)]
     qbr_book(member, [*held, date(2026, 2, 12)])
-    goal = calculated(qbr_goal(quarter(), member, lead))
+    goal = calculated(qbr_goal(new_quarter(), member, lead))
 
     # 5 of 10 customers met halfway through the quarter: 50 %, against 45 % expected of the
     # 90 % target (progress 55.6 % vs 50 % expected), not -700 % from last quarter's 85 %.
@@ -149,7 +147,7 @@ def test_qbr_completion_on_an_even_pace_is_on_track_from_the_first_weeks(lead, m
 
 def test_qbr_completion_falling_behind_its_pace_is_behind(lead, member):
     qbr_book(member, [date(2026, 1, 20)])
-    goal = calculated(qbr_goal(quarter(), member, lead))
+    goal = calculated(qbr_goal(new_quarter(), member, lead))
 
     assert goal.current_value == D(10)
     assert (goal.expected_progress, goal.status) == (D(50), "behind")

@@ -1,27 +1,14 @@
 """A real Celery worker on Redis: an imported ARR change reaches the goal within 5 seconds."""
 
-import os
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
 from django.db import connection
 from django.utils import timezone
 
-from bench.celery_worker import (
-    WorkerDidNotStart,
-    forget_queue,
-    start_worker,
-    stop_worker,
-    tasks_sent_to,
-)
 from goals.models import Goal
 from metrics.importing import import_records
-
-from .engine_support import D, fast_password_hashing, this_quarter_nrr_goal  # noqa: F401
+from tests.builders import D, this_quarter_nrr_goal
 
 pytestmark = [
     pytest.mark.worker,
@@ -30,50 +17,7 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker needs PostgreSQL"),
 ]
 
-# A Redis database of the goals tests' own; a per-run queue name keeps runs apart on it too.
-REDIS_URL = os.environ.get("GOALS_WORKER_REDIS_URL", "redis://127.0.0.1:6379/11")
-READY_TIMEOUT = 60
 DEADLINE = 5.0
-
-
-def database_url() -> str:
-    """The test database, for the worker process (it must see what this test commits)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "postgres") + (
-        f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    )
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{db['NAME']}"
-
-
-@pytest.fixture
-def worker(tmp_path: Path):
-    """A `celery worker` subprocess on the test database, consuming a queue of its own; this
-    process sends its tasks there while the fixture lasts. The worker is always stopped."""
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.ConnectionError:
-        pytest.fail(f"Redis is not answering at {REDIS_URL}: the worker test needs it.")
-    queue = f"goals-test-{uuid.uuid4().hex[:8]}"
-    try:
-        process = start_worker(
-            queue=queue,
-            log=tmp_path / "worker.log",
-            broker_url=REDIS_URL,
-            env={
-                "DATABASE_URL": database_url(),
-                "DJANGO_SETTINGS_MODULE": "goals_project.settings",
-            },
-            timeout=READY_TIMEOUT,
-        )
-    except WorkerDidNotStart as error:
-        pytest.fail(str(error))
-    try:
-        with tasks_sent_to(queue, REDIS_URL):
-            yield process
-    finally:
-        stop_worker(process)
-        forget_queue(REDIS_URL, queue)
 
 
 @pytest.fixture

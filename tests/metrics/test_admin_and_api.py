@@ -13,8 +13,8 @@ from goals_project.people.tokens import api_token_create
 from metrics import uploads
 from metrics.models import ArrRecord, Customer, ImportJob, NpsResponse, Qbr, Renewal
 from metrics.signals import customer_data_changed
+from tests.builders import customer, local, nps, qbr, renewals
 
-from .builders import customer, local, nps, qbr, renewals
 from .test_import import snapshot
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +227,7 @@ def test_admin_edits_send_customer_data_changed(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.url == reverse("admin:metrics_customer_changelist")
     assert Customer.objects.get(pk=book.pk).csm == teammate
     assert ArrRecord.objects.get(pk=record.pk).arr == Decimal("1100.00")
     assert signals == [("customers", {member.pk, teammate.pk})]
@@ -234,7 +235,9 @@ def test_admin_edits_send_customer_data_changed(
         "admin:metrics_npsresponse_delete", args=[NpsResponse.objects.get().pk]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(response_delete, {"post": "yes"}).status_code == 302
+        deleted = client.post(response_delete, {"post": "yes"})
+    assert deleted.status_code == 302
+    assert deleted.url == reverse("admin:metrics_npsresponse_changelist")
     assert signals[-1] == ("nps", {teammate.pk})
     changelist = reverse("admin:metrics_qbr_changelist")
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,9 +12,7 @@ import pytest
 from metrics.breakdown import QUANTUM, breakdown
 from metrics.models import NpsResponse
 from metrics.registry import METRICS, evaluate
-from tests.factories import MembershipFactory, TeamFactory
-
-from .builders import customer, local, nps, qbr, renewals
+from tests.builders import MembershipFactory, TeamFactory, customer, local, nps, qbr, renewals
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 

@@ -11,9 +11,16 @@ import pytest
 from goals_project.people.models import Membership
 from metrics.models import Customer
 from metrics.registry import METRICS, Ratio, evaluate, get_metric
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
-
-from .builders import customer, local, nps, qbr, renewals
+from tests.builders import (
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+    customer,
+    local,
+    nps,
+    qbr,
+    renewals,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 

@@ -28,7 +28,6 @@ BELIEVABLE = {
 
 @pytest.fixture
 def demo(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with time_machine.travel(TODAY, tick=False):
         seed_people()
         seed_customer_data()
@@ -65,7 +64,6 @@ def test_seeding_again_changes_nothing(demo):
 
 
 def test_seed_demo_seeds_the_customer_data(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with time_machine.travel(TODAY, tick=False):
         call_command("seed_demo", stdout=None)
     assert Customer.objects.filter(csm__email="ana.ruiz@goalpost.example").count() == 14

@@ -14,8 +14,7 @@ from django.core.management import CommandError, call_command
 from goals_project.people.models import Membership, Team, User
 from metrics.models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from metrics.signals import customer_data_changed
-
-from .builders import customer
+from tests.builders import customer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 

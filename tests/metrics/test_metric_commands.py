@@ -8,9 +8,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.factories import TeamFactory
-
-from .builders import customer, local, nps, renewals
+from tests.builders import TeamFactory, customer, local, nps, renewals
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 

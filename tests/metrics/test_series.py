@@ -20,7 +20,7 @@ from metrics.registry import (
     evaluate_daily,
     evaluate_metrics,
 )
-from tests.factories import MembershipFactory, TeamFactory
+from tests.builders import MembershipFactory, TeamFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 

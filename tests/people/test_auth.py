@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,13 @@ def test_login_with_email_and_password_lands_on_home(client, member):
 
 
 def test_login_ignores_the_case_of_the_email(client, member):
-    response = login(client, "Member@Example.COM", PASSWORD)
+    response = login(client, "  Member@Example.COM ", PASSWORD)
     assert response.status_code == 302
+    # Logged in as the member (not a new account), landing on their own goals.
+    assert client.session["_auth_user_id"] == str(member.pk)
+    page = client.get(response.url, follow=True)
+    assert page.redirect_chain[-1][0] == reverse("my_dashboard")
+    assert "Mo Member" in page.text
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,6 @@ from goals_project.people.tokens import api_token_create
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bearer(secret):
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 

@@ -10,8 +10,7 @@ from goals.models import Goal, Milestone, ProgressHistory
 from goals.signals import goal_status_changed, goals_recalculated, milestone_completed
 from notifications.models import Notification
 from recognition.models import Achievement
-
-from .conftest import reach, recalculated
+from tests.builders import reach, recalculated
 
 
 def kinds(goal):

@@ -18,8 +18,8 @@ from notifications.models import Notification
 from recognition import services
 from recognition.models import Achievement, BadgeAward, Celebration
 from recognition.selectors import celebrations_for_team
-from tests.goals.engine_support import nrr_goal as engine_nrr_goal
-from tests.metrics.builders import customer
+from tests.builders import customer
+from tests.builders import nrr_goal as engine_nrr_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 JANUARY = date(2026, 1, 1)
@@ -27,11 +27,6 @@ JANUARY = date(2026, 1, 1)
 
 def on(day: str, hour: int = 10):
     return time_machine.travel(dt.datetime.fromisoformat(f"{day} {hour:02d}:00+00:00"), tick=False)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

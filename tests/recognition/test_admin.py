@@ -5,8 +5,7 @@ import pytest
 from goals.models import Goal
 from recognition.models import BadgeSetting
 from recognition.services import badges_award
-
-from .conftest import reach
+from tests.builders import reach
 
 
 def test_an_admin_switches_a_badge_off(client, admin_user, member_goal, member):
@@ -19,6 +18,7 @@ def test_an_admin_switches_a_badge_off(client, admin_user, member_goal, member):
     )
 
     assert response.status_code == 302
+    assert response.url == "/admin/recognition/badgesetting/"
     assert BadgeSetting.objects.get(badge="first_goal").enabled is False
     reach(member_goal, Goal.Status.ACHIEVED)
     assert badges_award() == []
@@ -44,4 +44,6 @@ def test_admin_lists_load(client, admin_user, member_goal, model):
 
 def test_members_cannot_use_admin(client, member):
     client.force_login(member)
-    assert client.get("/admin/recognition/badgesetting/").status_code == 302
+    response = client.get("/admin/recognition/badgesetting/")
+    assert response.status_code == 302
+    assert response.url == "/admin/login/?next=/admin/recognition/badgesetting/"

@@ -10,9 +10,7 @@ from goals.models import Goal
 from goals_project.people.tokens import api_token_create
 from recognition.models import Achievement, Celebration
 from tests.api_support import error, field_errors
-
-from ..factories import GoalFactory
-from .conftest import reach
+from tests.builders import GoalFactory, reach
 
 
 @pytest.fixture
@@ -119,7 +117,10 @@ def test_permission_matrix(api, request, win, persona, acknowledge, celebrate):
 
 
 def test_unknown_achievement_is_404_and_anonymous_is_refused(api, member):
-    assert api.get("/api/goals/achievements").status_code in (401, 403)
+    anonymous = api.get("/api/goals/achievements")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "not_authenticated"
+    assert anonymous["WWW-Authenticate"] == "Bearer"
     api.force_authenticate(member)
     assert api.post("/api/achievements/999999/acknowledge").status_code == 404
 

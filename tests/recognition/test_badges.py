@@ -16,9 +16,7 @@ from notifications.models import Notification
 from recognition.models import BadgeAward, BadgeSetting
 from recognition.services import badges_award
 from recognition.tasks import badges_award_daily
-
-from ..factories import GoalFactory, GoalPeriodFactory
-from .conftest import reach, recalculated
+from tests.builders import GoalFactory, GoalPeriodFactory, reach, recalculated
 
 
 def badges(user):

@@ -5,9 +5,7 @@ import pytest
 from goals.models import Goal
 from notifications.models import Notification
 from recognition.models import Achievement, Celebration
-
-from ..factories import GoalFactory
-from .conftest import reach
+from tests.builders import GoalFactory, reach
 
 
 @pytest.fixture

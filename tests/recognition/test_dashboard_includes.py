@@ -2,8 +2,7 @@
 
 from goals.models import Goal
 from recognition.services import badges_award
-
-from .conftest import reach
+from tests.builders import reach
 
 
 def test_team_dashboard_loads_the_feed_and_highlights(client, quarter, team, lead):

@@ -6,9 +6,7 @@ from goals.models import Goal
 from notifications.models import Notification
 from recognition.demo import seed_recognition
 from recognition.models import Achievement, Celebration
-
-from ..factories import GoalFactory, MembershipFactory
-from .conftest import recalculated, set_at_quarter_start
+from tests.builders import GoalFactory, MembershipFactory, recalculated, set_at_quarter_start
 
 
 def test_seed_recognition_is_idempotent_and_sends_no_email(

@@ -12,7 +12,7 @@ from goals import recalc
 from metrics.models import ArrRecord, Customer
 from notifications.models import Notification
 from recognition.models import Achievement, BadgeAward
-from tests.goals.engine_support import book, nrr_goal, quarter
+from tests.builders import book, new_quarter, nrr_goal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,7 +41,7 @@ def run_together(function, times: int) -> None:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
 def test_an_arr_change_makes_the_goal_achieved_once(lead, member, team):
     with time_machine.travel("2026-02-14 12:00Z", tick=False):
-        period = quarter()
+        period = new_quarter()
         book(member, (1000, 1000))
         goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="110")
         assert not Achievement.objects.exists()

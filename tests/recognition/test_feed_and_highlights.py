@@ -11,9 +11,7 @@ from checkins.models import SupportRequest
 from goals.models import ContributionSnapshot, Goal
 from recognition.models import Achievement
 from recognition.selectors import celebrations_for_team, contribution_highlights
-
-from ..factories import GoalFactory
-from .conftest import reach
+from tests.builders import GoalFactory, reach
 
 MONDAY = dt.date(2026, 11, 23)
 

@@ -11,9 +11,7 @@ from checkins.signals import collect_digest_sections
 from goals.models import Goal
 from notifications.models import Delivery, Notification
 from notifications.preferences import notification_settings_update
-
-from ..factories import GoalFactory
-from .conftest import reach
+from tests.builders import GoalFactory, reach
 
 # Thursday of ISO week 2026-W48; the digest about that week goes out on Monday 30 November.
 THURSDAY = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)

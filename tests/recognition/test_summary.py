@@ -14,8 +14,7 @@ from notifications.models import Notification
 from recognition.models import BadgeAward, PeriodSummary
 from recognition.summaries import period_summary_build
 from recognition.tasks import period_summaries_build_due
-
-from ..factories import GoalFactory, GoalPeriodFactory
+from tests.builders import GoalFactory, GoalPeriodFactory
 
 Q3 = (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
 Q4 = (dt.date(2026, 10, 1), dt.date(2026, 12, 31))

@@ -22,8 +22,7 @@ from goals.objectives import objective_create
 from goals_project.people.models import Membership
 from goals_project.people.tokens import api_token_create
 from goals_project.wsgi import application
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
-from tests.metrics.builders import customer
+from tests.builders import MembershipFactory, TeamFactory, UserFactory, customer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_PER_OPERATION = 3

@@ -13,8 +13,7 @@ from django.urls import reverse
 from goals.models import Goal, GoalPeriod
 from goals_project.people.tokens import api_token_create
 from metrics.models import ArrRecord, Customer, NpsResponse
-from tests.factories import GoalFactory
-from tests.metrics.builders import customer
+from tests.builders import GoalFactory, customer
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from metrics.models import ArrRecord, Customer
-from tests.metrics.builders import customer
+from tests.builders import customer
 
 pytestmark = pytest.mark.django_db
 

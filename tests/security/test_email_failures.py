@@ -17,8 +17,7 @@ from notifications.kinds import preference_kinds
 from notifications.models import Delivery, Notification
 from notifications.preferences import notification_settings_update
 from notifications.tasks import notification_email_send
-from tests.factories import GoalFactory
-from tests.recognition.conftest import reach, set_at_quarter_start
+from tests.builders import GoalFactory, reach, set_at_quarter_start
 
 pytestmark = pytest.mark.django_db
 

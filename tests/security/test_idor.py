@@ -13,7 +13,7 @@ from goals_project.people.models import Membership
 from goals_project.people.tokens import api_token_create
 from notifications.models import Notification
 from recognition.models import Achievement, PeriodSummary
-from tests.factories import GoalFactory, GoalPeriodFactory, MembershipFactory
+from tests.builders import GoalFactory, GoalPeriodFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

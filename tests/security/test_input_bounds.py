@@ -6,7 +6,7 @@ import pytest
 from checkins.models import CheckIn
 from goals_project.people.tokens import api_token_create
 from tests.api_support import field_errors
-from tests.factories import GoalFactory, GoalPeriodFactory
+from tests.builders import GoalFactory, GoalPeriodFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -30,8 +30,7 @@ from notifications.preferences import notification_settings_update
 from recognition.models import Achievement
 from recognition.services import achievement_celebrate, badges_award
 from recognition.summaries import period_summary_build
-from tests.factories import GoalFactory
-from tests.recognition.conftest import reach, set_at_quarter_start
+from tests.builders import GoalFactory, reach, set_at_quarter_start
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from checkins.models import SupportRequest
 from checkins.services import checkin_submit
 from goals.models import ContributionSnapshot, Goal
 from goals_project.people.tokens import api_token_create
-from tests.factories import GoalFactory
+from tests.builders import GoalFactory
 
 pytestmark = pytest.mark.django_db
 

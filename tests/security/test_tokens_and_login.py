@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from goals.models import Goal
 from goals_project.people.tokens import api_token_create, api_token_revoke
-from tests.conftest import PASSWORD
-from tests.factories import GoalFactory, GoalPeriodFactory
+from tests.builders import PASSWORD, GoalFactory, GoalPeriodFactory
 
 pytestmark = pytest.mark.django_db
 

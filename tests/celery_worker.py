@@ -1,5 +1,6 @@
 """A real `celery worker` subprocess on a queue of its own, and this process sending its tasks
-there: used by the worker integration test (tests/goals/test_worker.py) and bench_latency."""
+there: the suite's worker tests (the `worker` fixture in tests/conftest.py) and the benchmarks and
+drills in bench/ that need a worker."""
 
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The Redis database the suite's workers use as their broker (a per-run queue name keeps runs
+# apart on it too).
+WORKER_REDIS_URL = os.environ.get("GOALS_WORKER_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 
 class WorkerDidNotStart(RuntimeError):
@@ -114,3 +120,13 @@ def tasks_sent_to(queue: str, broker_url: str) -> Iterator[None]:
         conf.task_always_eager, conf.broker_url, conf.task_default_queue = saved
         kombu.pools.reset()
         _forget_connections(current_app)
+
+
+def database_url(settings_dict: dict) -> str:
+    """A database URL for another process, from a connection's settings (the test database the
+    worker must share with the test that commits to it)."""
+    credentials = quote(settings_dict["USER"] or "postgres") + (
+        f":{quote(settings_dict['PASSWORD'])}" if settings_dict.get("PASSWORD") else ""
+    )
+    host = f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
+    return f"postgres://{credentials}@{host}/{settings_dict['NAME']}"
