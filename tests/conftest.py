@@ -3,11 +3,12 @@
 import datetime as dt
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 
 from goals_project.people.models import Membership
@@ -44,6 +45,16 @@ def empty_cache():
 
     cache.clear()
     yield
+
+
+@contextmanager
+def rolled_back(django_db_blocker):
+    """For a module- or session-scoped fixture: what it builds inside is there for every test
+    that uses it (each test's own writes roll back to a savepoint, as usual) and rolled back
+    when the fixture ends, so other tests find the database as they expect it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

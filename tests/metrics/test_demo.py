@@ -4,13 +4,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.core.management import call_command
 
 from goals_project.people.demo import seed_people
 from goals_project.people.models import Team, User
 from metrics.demo import seed_customer_data
 from metrics.models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from metrics.registry import evaluate
+from tests.conftest import rolled_back
 
 from .test_import import snapshot
 
@@ -26,11 +26,13 @@ BELIEVABLE = {
 }
 
 
-@pytest.fixture
-def demo(settings):
-    with time_machine.travel(TODAY, tick=False):
-        seed_people()
-        seed_customer_data()
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo's people and customer data, seeded once for the module (rolled back after it)."""
+    with rolled_back(django_db_blocker):
+        with time_machine.travel(TODAY, tick=False):
+            seed_people()
+            seed_customer_data()
         yield
 
 
@@ -61,9 +63,3 @@ def test_seeding_again_changes_nothing(demo):
     with time_machine.travel(datetime(2026, 12, 20, tzinfo=UTC)):
         assert seed_customer_data() == 0
     assert snapshot() == before
-
-
-def test_seed_demo_seeds_the_customer_data(settings):
-    with time_machine.travel(TODAY, tick=False):
-        call_command("seed_demo", stdout=None)
-    assert Customer.objects.filter(csm__email="ana.ruiz@goalpost.example").count() == 14

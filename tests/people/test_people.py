@@ -1,9 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from goals_project.people.models import Membership, Team, User
+from goals_project.people.models import Membership, User
 from goals_project.people.selectors import is_lead_of, team_members
 from goals_project.people.services import membership_set, user_upsert
 
@@ -39,20 +38,3 @@ def test_team_members_include_the_lead(team, lead, member, other_member):
 def test_unknown_role_is_refused(member, team):
     with pytest.raises(ValidationError, match="Unknown role"):
         membership_set(user=member, team=team, role="boss")
-
-
-def test_seed_demo_builds_three_teams_and_running_it_twice_changes_nothing(capsys):
-    call_command("seed_demo")
-    out = capsys.readouterr().out
-    assert "elena.lead@goalpost.example" in out and "password" in out.lower()
-    counts = (User.objects.count(), Team.objects.count(), Membership.objects.count())
-    passwords = dict(User.objects.values_list("email", "password"))
-    call_command("seed_demo")
-    assert (User.objects.count(), Team.objects.count(), Membership.objects.count()) == counts
-    assert dict(User.objects.values_list("email", "password")) == passwords
-    assert set(Team.objects.values_list("name", flat=True)) == {"Enterprise", "Mid-Market", "SMB"}
-    for team in Team.objects.all():
-        assert team.memberships.filter(role="lead").count() == 1
-        assert 4 <= team.memberships.filter(role="member").count() <= 5
-    admin = User.objects.get(email="admin@goalpost.example")
-    assert admin.is_staff and admin.check_password("demo")

@@ -1,4 +1,7 @@
-"""The demo goals: periods, goals of every type with cascades, calculated with history, once."""
+"""The demo (`manage.py seed_demo`), seeded once for this module on 25 November 2026 inside a
+transaction rolled back after it: people, customer data, goals calculated with history,
+check-ins; every test reads it (a test's own writes, such as seeding again, roll back after it).
+The module runs on one test process (xdist group "demo"), so the demo is seeded once a run."""
 
 import datetime as dt
 import io
@@ -7,10 +10,24 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from checkins.demo import seed_checkins
+from checkins.models import CheckIn, SupportRequest
+from checkins.selectors import attention_queue
 from goals.display import progress_reading
 from goals.models import Goal, GoalPeriod, ManualEntry, Milestone, ProgressHistory
+from goals_project.people.models import Membership, Team, User
+from metrics.models import Customer
+from tests.conftest import rolled_back
 
-pytestmark = pytest.mark.django_db
+SEEDED_AT = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
+
+
+@pytest.fixture(autouse=True)
+def seeding_day():
+    with time_machine.travel(SEEDED_AT, tick=False):
+        yield
 
 
 class Terminal(io.StringIO):
@@ -20,10 +37,38 @@ class Terminal(io.StringIO):
         return True
 
 
-@time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False)
-def test_demo_goals_are_calculated_with_history_and_seeded_once():
-    call_command("seed_demo", stdout=io.StringIO())
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """What the first `seed_demo` printed (the logins)."""
+    output = io.StringIO()
+    with rolled_back(django_db_blocker):
+        with time_machine.travel(SEEDED_AT, tick=False):
+            call_command("seed_demo", stdout=output)
+        yield output.getvalue()
 
+
+@pytest.mark.sqlite_parity
+def test_seed_demo_builds_three_teams_and_running_it_twice_changes_nothing(demo):
+    assert "elena.lead@goalpost.example" in demo and "password" in demo.lower()
+    counts = (User.objects.count(), Team.objects.count(), Membership.objects.count())
+    passwords = dict(User.objects.values_list("email", "password"))
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (User.objects.count(), Team.objects.count(), Membership.objects.count()) == counts
+    assert dict(User.objects.values_list("email", "password")) == passwords
+    assert set(Team.objects.values_list("name", flat=True)) == {"Enterprise", "Mid-Market", "SMB"}
+    for team in Team.objects.all():
+        assert team.memberships.filter(role="lead").count() == 1
+        assert 4 <= team.memberships.filter(role="member").count() <= 5
+    admin = User.objects.get(email="admin@goalpost.example")
+    assert admin.is_staff and admin.check_password("demo")
+
+
+@pytest.mark.sqlite_parity
+def test_seed_demo_seeds_the_customer_data(demo):
+    assert Customer.objects.filter(csm__email="ana.ruiz@goalpost.example").count() == 14
+
+
+def test_demo_goals_are_calculated_with_history_and_seeded_once(demo):
     periods = {(p.name, p.period_type, p.status) for p in GoalPeriod.objects.all()}
     assert periods == {
         ("Q3 2026", "quarterly", "completed"),
@@ -82,3 +127,18 @@ def test_demo_goals_are_calculated_with_history_and_seeded_once():
     assert (Goal.objects.count(), ProgressHistory.objects.count()) == counts
     assert Goal.objects.filter(name="SMB NPS").count() == 1
     assert not Goal.objects.filter(name="SMB nps").exists()
+
+
+def test_demo_check_ins_fill_the_leads_queue_once(demo):
+    assert CheckIn.objects.count() > 0
+    assert seed_checkins() == 0  # a second run adds nothing
+    assert CheckIn.objects.exclude(blockers="").count() == 1
+    request = SupportRequest.objects.get()
+    assert (request.requester.email, request.status) == ("ana.ruiz@goalpost.example", "open")
+
+    queue = attention_queue(User.objects.get(email="elena.lead@goalpost.example"))
+    assert [r.requester.email for r in queue.support_requests] == ["ana.ruiz@goalpost.example"]
+    assert len(queue.blockers) == 1
+    assert ("dev.patel@goalpost.example", True) in [
+        (m.user.email, m.escalated) for m in queue.missed
+    ]
