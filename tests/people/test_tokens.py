@@ -1,8 +1,12 @@
 """Personal API tokens on the profile page: created with scopes, shown once, revoked for good."""
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from goals_project.people.models import ApiToken
@@ -78,3 +82,24 @@ def test_unknown_token_and_missing_credentials_answer_401(client):
     response = client.get("/api/goals/")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_last_use_is_recorded_to_the_minute(client, member):
+    token, secret = api_token_create(user=member, name="script", scopes=["read"])
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False):
+        assert client.get("/api/goals/", **bearer(secret)).status_code == 200
+        token.refresh_from_db()
+        assert token.last_used_at == dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC)
+    # Within the minute a call writes nothing (one query fewer than the first call).
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, 50, tzinfo=dt.UTC), tick=False):
+        with CaptureQueriesContext(connection) as calls:
+            assert client.get("/api/goals/", **bearer(secret)).status_code == 200
+        assert not any(q["sql"].startswith("UPDATE") for q in calls.captured_queries)
+        token.refresh_from_db()
+        assert token.last_used_at == dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 1, 5, tzinfo=dt.UTC), tick=False):
+        client.get("/api/goals/", **bearer(secret))
+        token.refresh_from_db()
+        assert token.last_used_at == dt.datetime(2026, 3, 2, 9, 1, 5, tzinfo=dt.UTC)
+    client.force_login(member)
+    assert "2026-03-02 09:01" in client.get(reverse("profile")).text
