@@ -11,16 +11,61 @@ from goals.models import Goal, GoalPeriod
 from goals.permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
 from goals_project.people.models import Membership, User
 from goals_project.people.services import membership_set
-from tests.builders import MembershipFactory
+from tests.builders import MembershipFactory, TeamFactory, UserFactory
+from tests.conftest import rolled_back
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def period(db):
-    return GoalPeriod.objects.create(
-        name="Q1 2026", period_type="quarterly", start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)
-    )
+@pytest.fixture(scope="module")
+def organisation(django_db_setup, django_db_blocker):
+    """The people and the period of every test here (the matrix has 150-odd cases), built once
+    for the module and rolled back after it; each test gets them fresh from the database."""
+    with rolled_back(django_db_blocker):
+        team, other_team = TeamFactory(name="Enterprise"), TeamFactory(name="SMB")
+
+        def person(team, email, name, role=Membership.Role.MEMBER):
+            return MembershipFactory(team=team, role=role, user__email=email, user__name=name).user
+
+        yield {
+            "team": team,
+            "other_team": other_team,
+            "admin_user": UserFactory(
+                email="admin@example.com", name="Admin", is_staff=True, is_superuser=True
+            ),
+            "lead": person(team, "lead@example.com", "Lena Lead", Membership.Role.LEAD),
+            "member": person(team, "member@example.com", "Mo Member"),
+            "teammate": person(team, "mate@example.com", "Tia Mate"),
+            "other_member": person(other_team, "other@example.com", "Otto Other"),
+            "outsider": UserFactory(email="outsider@example.com", name="Out Sider"),
+            "period": GoalPeriod.objects.create(
+                name="Q1 2026",
+                period_type="quarterly",
+                start=dt.date(2026, 1, 1),
+                end=dt.date(2026, 3, 31),
+            ),
+        }
+
+
+def _fresh_fixture(name):
+    @pytest.fixture(name=name)
+    def _fixture(organisation, db):
+        known = organisation[name]
+        return type(known).objects.get(pk=known.pk)
+
+    return _fixture
+
+
+# The conftest's persona fixtures, taken from the shared organisation.
+period = _fresh_fixture("period")
+team = _fresh_fixture("team")
+other_team = _fresh_fixture("other_team")
+admin_user = _fresh_fixture("admin_user")
+lead = _fresh_fixture("lead")
+member = _fresh_fixture("member")
+teammate = _fresh_fixture("teammate")
+other_member = _fresh_fixture("other_member")
+outsider = _fresh_fixture("outsider")
 
 
 def make_goal(period, team, owner=None, visibility="public", name="Goal", **extra):
