@@ -31,11 +31,14 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def manage(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def manage(tmp_path: Path, *args: str, database: str = "") -> subprocess.CompletedProcess:
+    env = production_env(tmp_path)
+    if database:
+        env["DATABASE_URL"] = database
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=production_env(tmp_path),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -77,6 +80,8 @@ def test_check_deploy_flags_a_short_secret_key_and_debug(tmp_path):
 HEADERS_SCRIPT = """
 import json
 from django.conf import settings
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
 from django.test import Client
 client = Client()
 plain = client.get("/accounts/login/")
@@ -93,10 +98,9 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def production_response(tmp_path_factory):
+    """One production process: it migrates its database (in memory) and answers the requests."""
     tmp_path = tmp_path_factory.mktemp("deploy")
-    migrated = manage(tmp_path, "migrate", "--verbosity", "0")
-    assert migrated.returncode == 0, migrated.stderr
-    result = manage(tmp_path, "shell", "-c", HEADERS_SCRIPT)
+    result = manage(tmp_path, "shell", "-c", HEADERS_SCRIPT, database="sqlite://:memory:")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
