@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from goals.models import Goal
 from goals.recalc import recalculate_goals
 from metrics.models import NpsResponse, Renewal
+from tests.builders import customer, local, qbr
 
-from ..metrics.builders import customer, local, qbr
 from .support import DESKTOP, PHONE, assert_accessible, assert_fits_the_screen, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
