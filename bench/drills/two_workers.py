@@ -51,7 +51,7 @@ def runs_in(logs: list) -> list[dict]:
 
 
 def main() -> bool:
-    from bench.celery_worker import start_worker, stop_worker
+    from tests.celery_worker import start_worker, stop_worker
 
     os.environ["CACHE_URL"] = f"redis://127.0.0.1:{common.REDIS_PORT}/1"
     with common.own_redis():
