@@ -317,3 +317,17 @@ def test_who_may_open_a_goal_breakdown(client, team, quarter, member, lead, outs
     task_goal = GoalFactory(team=team, period=quarter, name="Tasks", goal_type="task")
     client.force_login(lead)
     assert client.get(f"/goals/{task_goal.pk}/breakdown/").status_code == 404
+
+
+@pytest.mark.parametrize("metric", ["nrr", "grr", "renewal_rate", "nps", "qbr_completion"])
+def test_the_answer_is_what_the_schema_serializer_writes(metric, team, lead, accounts):
+    import json
+
+    from dashboards import customers as selectors
+    from dashboards.api import BreakdownSerializer, breakdown_data
+
+    scope = selectors.team_scope(lead, team.pk)
+    result = selectors.scope_breakdown(metric, scope, start=Q4_START, end=TODAY)
+    documented = BreakdownSerializer(result, context={"result": result}).data
+    assert result.rows
+    assert json.loads(json.dumps(breakdown_data(result))) == json.loads(json.dumps(documented))
