@@ -55,7 +55,13 @@ def test_only_leads_and_admins_open_someone_elses_page(client, request, member, 
 
 def test_admin_opens_anyones_page(client, admin_user, member, book):
     client.force_login(admin_user)
-    assert client.get(reverse("person_dashboard", args=[member.pk])).status_code == 200
+    response = client.get(reverse("person_dashboard", args=[member.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    # The member's page, read by the admin: their goals and their contribution in words.
+    assert "Mo Member" in html
+    assert "Mo NRR" in html and ">At risk</span>" in html
+    assert "NRR 104.2% on $1.2M starting ARR = 38.1 points of the team&#x27;s 103.7%" in html
 
 
 def test_lead_does_not_see_a_member_of_another_team(client, lead, other_member, book):

@@ -1,9 +1,11 @@
 """Admins switch badges off and look after recognition data in Django admin."""
 
 import pytest
+from django.apps import apps
+from django.utils import timezone
 
 from goals.models import Goal
-from recognition.models import BadgeSetting
+from recognition.models import Achievement, BadgeSetting, Celebration, PeriodSummary
 from recognition.services import badges_award
 from tests.builders import reach
 
@@ -27,19 +29,36 @@ def test_an_admin_switches_a_badge_off(client, admin_user, member_goal, member):
 @pytest.mark.parametrize(
     "model",
     [
-        "recognition/achievement",
-        "recognition/celebration",
-        "notifications/notification",
-        "recognition/badgeaward",
-        "recognition/badgesetting",
-        "recognition/periodsummary",
+        "recognition.achievement",
+        "recognition.celebration",
+        "notifications.notification",
+        "recognition.badgeaward",
+        "recognition.badgesetting",
+        "recognition.periodsummary",
     ],
 )
-def test_admin_lists_load(client, admin_user, member_goal, model):
+def test_admin_lists_show_the_records(
+    client, admin_user, member_goal, member, teammate, team, quarter, model
+):
     reach(member_goal, Goal.Status.ACHIEVED)
     badges_award()
+    now = timezone.now()
+    Celebration.objects.create(
+        achievement=Achievement.objects.get(), user=teammate, message="Bravo", created_at=now
+    )
+    BadgeSetting.objects.create(badge="helper", enabled=False)
+    PeriodSummary.objects.create(period=quarter, team=team, data={}, built_at=now)
+    records = apps.get_model(model)
+    count = records.objects.count()
+    assert count > 0
+    opts = records._meta
     client.force_login(admin_user)
-    assert client.get(f"/admin/{model}/").status_code == 200
+    page = client.get(f"/admin/{opts.app_label}/{opts.model_name}/")
+    assert page.status_code == 200
+    name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+    assert f"{count} {name}" in page.text  # the list's count of what is stored
+    for record in records.objects.all():
+        assert f"/admin/{opts.app_label}/{opts.model_name}/{record.pk}/change/" in page.text
 
 
 def test_members_cannot_use_admin(client, member):

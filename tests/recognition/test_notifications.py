@@ -93,11 +93,21 @@ def test_bell_counts_unread_in_one_query(client, member, django_assert_num_queri
     assert 'title="3 unread"' in response.content.decode()
 
 
-def test_bell_is_empty_without_unread(client, member):
+def test_bell_is_empty_without_unread(client, member, teammate):
+    # Only read notifications of one's own, and someone else's unread one: no count at all.
+    Notification.objects.create(
+        user=member, kind="achievement", title="Old win", created_at=THURSDAY, read_at=THURSDAY
+    )
+    Notification.objects.create(
+        user=teammate, kind="achievement", title="Their win", created_at=THURSDAY
+    )
     client.force_login(member)
     response = client.get("/recognition/notifications/bell/")
     assert response.status_code == 200
-    assert "unread" not in response.content.decode()
+    assert response.content.decode().strip() == ""
+    # One unread notification of one's own: the count appears.
+    Notification.objects.create(user=member, kind="achievement", title="New", created_at=THURSDAY)
+    assert 'title="1 unread"' in client.get("/recognition/notifications/bell/").text
 
 
 def test_the_page_shows_the_bell_loader(client, member):
