@@ -210,40 +210,6 @@ def test_the_customer_page_shows_history_records_and_the_goals_it_counts_in(
     assert {goal.pk for goal in goals} == {team_goal.pk, own_goal.pk}
 
 
-CUSTOMER_PERSONAS = {
-    # persona: expected status of the page of a customer of Mo's (a member of Enterprise)
-    "admin": 200,
-    "lead": 200,
-    "owner": 200,
-    "teammate": 200,
-    "other_member": 404,
-    "outsider": 404,
-    "anonymous": 302,
-}
-
-
-@pytest.mark.parametrize("persona", list(CUSTOMER_PERSONAS))
-def test_customer_page_and_breakdown_visibility_follow_the_csm(
-    client, persona, admin_user, lead, member, teammate, other_member, outsider
-):
-    people = {
-        "admin": admin_user,
-        "lead": lead,
-        "owner": member,
-        "teammate": teammate,
-        "other_member": other_member,
-        "outsider": outsider,
-        "anonymous": None,
-    }
-    account = customer(member, {BEFORE: 1_000}, name="Matrix Co")
-    if people[persona] is not None:
-        client.force_login(people[persona])
-    expected = CUSTOMER_PERSONAS[persona]
-    assert client.get(f"/customers/{account.pk}/").status_code == expected
-    api = {200: 200, 404: 404, 302: 401}[expected]
-    assert get_breakdown(client, user=member.pk).status_code == api
-
-
 def test_a_teammate_reads_the_customer_page_without_a_link_to_the_csm_page(
     client, teammate, member
 ):

@@ -11,7 +11,7 @@ from goals.models import Goal, GoalPeriod
 from goals.permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
 from goals_project.people.models import Membership, User
 from goals_project.people.services import membership_set
-from tests.builders import MembershipFactory, TeamFactory, UserFactory
+from tests.builders import MembershipFactory, TeamFactory, UserFactory, customer
 from tests.conftest import rolled_back
 
 pytestmark = pytest.mark.django_db
@@ -283,3 +283,51 @@ def test_new_goal_form_choices_matrix(
         assert member in text and stranger not in text
     else:
         assert "SMB secret plan" not in text and "Sam Smalltown" not in text
+
+
+# The customer page, the breakdown of a CSM's book and a goal's accounts follow the CSM: whoever
+# may look up the CSM's goals (the CSM, the people on the CSM's team, admins) sees them; anybody
+# else gets a 404, someone a goal is shared with included (they see the goal, not its accounts).
+
+CUSTOMER_ENDPOINTS = {
+    # name: (url pattern, success code, anonymous code)
+    "customer_page": ("/customers/{customer}/", 200, 302),
+    "api_breakdown": (
+        "/api/metrics/nrr/breakdown/?user={csm}&start_date=2026-01-01&end_date=2026-03-31",
+        200,
+        401,
+    ),
+    "api_breakdown_csv": (
+        "/api/metrics/grr/breakdown/?user={csm}&start_date=2026-01-01&end_date=2026-03-31"
+        "&format=csv",
+        200,
+        401,
+    ),
+    "goal_breakdown": ("/goals/{goal}/breakdown/", 200, 302),
+}
+SEES_THE_CSM = {"admin", "lead", "owner", "teammate"}
+
+
+@pytest.mark.parametrize("endpoint", list(CUSTOMER_ENDPOINTS))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_customer_matrix(client, period, team, personas, persona, endpoint):
+    csm = personas["owner"]
+    account = customer(csm, {dt.date(2025, 6, 1): 1_000, dt.date(2026, 2, 1): 1_200})
+    goal = Goal.objects.create(
+        period=period,
+        team=team,
+        owner=csm,
+        name="Matrix NRR",
+        goal_type=Goal.Type.METRIC,
+        metric_key="nrr",
+        target=105,
+    )
+    goal_share(goal=goal, users=[personas["shared"]])
+    url, success, anonymous = CUSTOMER_ENDPOINTS[endpoint]
+    if personas[persona] is not None:
+        client.force_login(personas[persona])
+    response = client.get(url.format(customer=account.pk, csm=csm.pk, goal=goal.pk))
+    expected = {True: success, False: 404}[persona in SEES_THE_CSM]
+    if persona == "anonymous":
+        expected = anonymous
+    assert response.status_code == expected, response.content[:300]
