@@ -49,12 +49,12 @@ def _final_goals(period: GoalPeriod, team: Team) -> list[Goal]:
     last = ProgressHistory.objects.filter(goal=OuterRef("pk"), as_of__lte=period.end).order_by(
         "-as_of", "-recorded_at", "-pk"
     )
-    return list(
+    goals = list(
         Goal.objects.filter(period=period, team=team, archived_at__isnull=True)
         .select_related("owner")
         .annotate(
-            final_value=Subquery(last.values("value")[:1]),
-            final_status=Subquery(last.values("status")[:1]),
+            value_at_end=Subquery(last.values("value")[:1]),
+            status_at_end=Subquery(last.values("status")[:1]),
             team_first=Case(
                 When(owner__isnull=True, then=Value(0)),
                 default=Value(1),
@@ -63,6 +63,12 @@ def _final_goals(period: GoalPeriod, team: Team) -> list[Goal]:
         )
         .order_by("team_first", "name", "pk")
     )
+    for goal in goals:
+        # A closed goal keeps what its period's close froze; an open one reads its history.
+        if goal.closed_at is None:
+            goal.final_value = goal.value_at_end
+            goal.final_status = goal.status_at_end or ""
+    return goals
 
 
 def _achievement_counts(goals: list[Goal]) -> tuple[int, int, int]:
