@@ -5,6 +5,8 @@ from . import views
 urlpatterns = [
     path("teams/", views.team_index, name="team_index"),
     path("teams/<int:team_id>/", views.team_dashboard, name="team_dashboard"),
+    path("objectives/", views.objectives_page, name="objectives"),
+    path("objectives/align/<int:goal_id>/", views.objective_align, name="objective_align"),
     path("me/", views.my_dashboard, name="my_dashboard"),
     path("people/<int:user_id>/", views.person_dashboard, name="person_dashboard"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),

@@ -12,7 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from goals.access import can_create_goal, get_goal_for_user, require
+from goals import objectives as objective_services
+from goals.access import (
+    can_create_goal,
+    can_edit_goal,
+    get_goal_for_user,
+    parse_id,
+    require,
+    require_goal_right,
+    visible_objectives,
+)
 from goals.models import Goal, GoalPeriod
 from goals_project.people.models import Team
 from goals_project.people.selectors import membership_of
@@ -21,6 +30,7 @@ from metrics.registry import METRICS
 from . import customers, selectors
 from . import health as health_selectors
 from . import leaderboard as leaderboard_selectors
+from . import tree as tree_selectors
 from .conditional import conditional, not_modified_since
 from .models import DashboardView, LeaderboardSetting
 from .services import dashboard_view_record, leaderboard_setting_update
@@ -98,6 +108,14 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         )
         context["sorts"] = selectors.SORTS.items()
         context["goal_types"] = Goal.Type.choices
+        if request.GET.get("view") == "tree":
+            context["tree"] = tree_selectors.goal_tree(
+                viewer=request.user,
+                period=period,
+                team=team,
+                filters=context["board"].filters,
+                today=selectors.local_today(),
+            )
     response = _render(request, "dashboards/team.html", context, DashboardView.Page.TEAM)
     return conditional(response, etag) if etag else response
 
@@ -220,3 +238,70 @@ def goal_breakdown(request: HttpRequest, goal_id: int) -> HttpResponse:
         raise Http404("No breakdown of this goal for you.")
     context = {"panel": panel, "page": customers.goal_breakdown(panel)}
     return render(request, "dashboards/_breakdown.html", context)
+
+
+def _tree_context(request: HttpRequest, *, period: GoalPeriod, team: Team | None, query) -> dict:
+    filters = selectors.GoalFilters.from_query(query)
+    tree = tree_selectors.goal_tree(
+        viewer=request.user,
+        period=period,
+        team=team,
+        filters=filters,
+        today=selectors.local_today(),
+    )
+    return {"tree": tree, "period": period, "team": team, "goal_types": Goal.Type.choices}
+
+
+@login_required
+def objectives_page(request: HttpRequest) -> HttpResponse:
+    """The company's tree: every objective of the period, the team goals aligned to it and the
+    individual goals under them, as the viewer may see them; or the same goals as a flat list."""
+    period, periods = _period(request)
+    context = {"periods": periods, "period": period, "view": request.GET.get("view", "tree")}
+    if period is not None:
+        context |= _tree_context(request, period=period, team=None, query=request.GET)
+        context["statuses"] = Goal.Status.choices
+        context["can_create_objective"] = request.user.is_staff
+        context["list_rows"] = context["tree"].matching_rows()
+    return _render(request, "dashboards/objectives.html", context, DashboardView.Page.TEAM)
+
+
+@login_required
+@require_POST
+def objective_align(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """A lead or an admin moves a team goal to another objective (or to none) from the tree;
+    the move is audited on the goal. htmx gets the redrawn tree, a plain form the page."""
+    goal = get_goal_for_user(request.user, goal_id)
+    require_goal_right(can_edit_goal, request.user, goal)
+    raw = request.POST.get("objective", "")
+    objective = None
+    if raw:
+        objective = visible_objectives(request.user).filter(pk=parse_id(raw) or 0).first()
+        if objective is None:
+            raise Http404("No such objective.")
+    team = None
+    if request.POST.get("team"):
+        team = get_object_or_404(Team, pk=parse_id(request.POST["team"]) or 0)
+        if not selectors.can_view_team(request.user, team):
+            raise Http404("No such team.")
+    try:
+        objective_services.goal_align(
+            goal=goal, objective=objective, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        message = " ".join(error.message_dict.get("objective", error.messages))
+        level = messages.ERROR
+    else:
+        where = f"“{objective.name}”" if objective else "no objective"
+        message, level = f"Moved “{goal.name}” to {where}.", messages.SUCCESS
+    if request.htmx:
+        context = _tree_context(request, period=goal.period, team=team, query=request.POST)
+        context["tree_message"] = message
+        context["tree_message_level"] = "error" if level == messages.ERROR else "success"
+        return render(request, "dashboards/_tree.html", context)
+    messages.add_message(request, level, message)
+    if team is not None:
+        return redirect(
+            f"{reverse('team_dashboard', args=[team.pk])}?period={goal.period_id}&view=tree"
+        )
+    return redirect(f"{reverse('objectives')}?period={goal.period_id}")

@@ -4,7 +4,8 @@ Every team has a team NRR goal cascaded to each member; each team also has goals
 metric, a roll-up goal over task goals with manual entries, milestone goals, a decrease goal and
 a maintain goal; a few are private. Baselines come from the previous period's data. The goals
 are then calculated with their daily history backfilled, so the demo has values, statuses,
-charts and forecasts from the first page. Running it again changes nothing.
+charts and forecasts from the first page. Two company objectives for this quarter have the
+teams' NRR goals and their onboarding goals aligned to them. Running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from goals_project.people.demo import DEMO_TEAMS
+from goals_project.people.demo import DEMO_ADMIN, DEMO_TEAMS
 from goals_project.people.models import Membership, Team, User
 from metrics.registry import get_metric
 
 from . import recalc
 from .calibration import calibration_refresh
 from .comparison import shift_months
-from .models import Goal, GoalPeriod
+from .models import Goal, GoalPeriod, Objective
+from .objectives import goal_align, objective_create
 from .selectors import default_baseline
 from .services import (
     goal_create,
@@ -43,6 +45,22 @@ TEAM_METRICS = {
 # (at risk when the forecast's band dips under it), so the demo shows each case.
 GRR_FLOORS = {"Enterprise": Decimal(90), "Mid-Market": Decimal(85), "SMB": Decimal(80)}
 TASKS = [("Run customer workshops", 8), ("Publish success stories", 3)]
+# The company's objectives for the quarter: name, description, owner's email, the aligned team
+# goals (by their name, "{team}" standing for each team's name).
+OBJECTIVES = [
+    (
+        "Grow our enterprise base without losing logos",
+        "Every team keeps what it has and grows it: net revenue retention above last quarter's.",
+        "elena.lead@goalpost.example",
+        ["{team} net revenue retention"],
+    ),
+    (
+        "Make every new customer's first 90 days count",
+        "Faster, better onboarding: the playbook rolled out and days to value cut.",
+        DEMO_ADMIN[0],
+        ["{team} onboarding playbook", "Cut onboarding time (days)"],
+    ),
+]
 PLAYBOOK = ["Interview ten customers", "Draft the playbook", "Review with Sales", "Roll out"]
 
 
@@ -218,6 +236,7 @@ def seed_goals(today: date | None = None) -> int:
     if demo_goals.exists():
         # Seeded before: the demo is identified by its teams' goals, not by goal names.
         _rename_legacy_goals()
+        seed_objectives(today=today)
         return 0
     today = today or timezone.localdate()
     # Forecasts calibrated on the demo's own two years of customer data from the first page.
@@ -256,4 +275,40 @@ def seed_goals(today: date | None = None) -> int:
         # services queued then find their history in place and only calculate today.
         recalc.backfill_history(ids, today=today)
     periods_roll_over(today=today)
+    seed_objectives(today=today)
     return len(ids)
+
+
+def seed_objectives(today: date | None = None) -> int:
+    """The company objectives of the quarter running today, each with its teams' goals aligned
+    (once: a demo that has them keeps them); returns the objectives created."""
+    today = today or timezone.localdate()
+    quarter = GoalPeriod.objects.filter(
+        period_type=GoalPeriod.Type.QUARTERLY, start__lte=today, end__gte=today
+    ).first()
+    admin = User.objects.filter(email=DEMO_ADMIN[0]).first()
+    if quarter is None or admin is None or Objective.objects.filter(period=quarter).exists():
+        return 0
+    created = 0
+    with transaction.atomic():
+        for name, description, owner_email, goal_names in OBJECTIVES:
+            objective = objective_create(
+                period=quarter,
+                name=name,
+                description=description,
+                owners=list(User.objects.filter(email=owner_email)),
+                created_by=admin,
+            )
+            created += 1
+            for team in Team.objects.filter(name__in=list(DEMO_TEAMS)):
+                names = [goal_name.format(team=team.name) for goal_name in goal_names]
+                for goal in Goal.objects.filter(
+                    period=quarter, team=team, owner__isnull=True, name__in=names
+                ):
+                    goal_align(
+                        goal=goal,
+                        objective=objective,
+                        by=admin,
+                        reason="Aligned when the objective was set.",
+                    )
+    return created

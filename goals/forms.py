@@ -12,7 +12,7 @@ from goals_project.people.models import Team, User
 from metrics.registry import METRICS
 
 from .cascade import AIM_LABELS
-from .models import VALUE, Goal, GoalPeriod
+from .models import VALUE, Goal, GoalPeriod, Objective
 from .services import DESCRIPTION_MAX_LENGTH
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -81,6 +81,13 @@ class GoalForm(forms.Form):
         empty_label="No parent goal",
         help_text="A team goal of the same period this goal contributes to.",
     )
+    objective = forms.ModelChoiceField(
+        queryset=Objective.objects.none(),
+        required=False,
+        label="Serves the objective",
+        empty_label="No objective",
+        help_text="A team goal serves a company objective or one of its team's, of its period.",
+    )
     name = forms.CharField(max_length=200)
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -135,7 +142,7 @@ class GoalForm(forms.Form):
         Goal.Type.MILESTONE: (),
     }
 
-    def __init__(self, *args, periods, teams, **kwargs):
+    def __init__(self, *args, periods, teams, objectives=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.REDRAWN_BY:
             self.fields[name].widget.attrs.update(
@@ -171,7 +178,14 @@ class GoalForm(forms.Form):
             period_id = str(self["period"].value() or "")
             if period_id.isdigit():
                 parents = parents.filter(period_id=period_id)
+                if objectives is not None:
+                    self.fields["objective"].queryset = objectives.filter(
+                        Q(team__isnull=True) | Q(team_id=team_id), period_id=period_id
+                    ).order_by("team", "name")
             self.fields["parent"].queryset = parents
+        # Only a team goal serves an objective (an individual goal serves its team goal).
+        if self["owner"].value() or not self.fields["objective"].queryset.exists():
+            self.fields.pop("objective")
 
     def clean(self):
         cleaned = super().clean()
@@ -212,12 +226,25 @@ class GoalEditForm(forms.Form):
     )
     visibility = forms.ChoiceField(choices=Goal.Visibility.choices)
     show_in_leaderboard = forms.BooleanField(required=False)
+    objective = forms.ModelChoiceField(
+        queryset=Objective.objects.none(),
+        required=False,
+        label="Serves the objective",
+        empty_label="No objective",
+        help_text="Moving the goal to another objective is recorded with its adjustments.",
+    )
 
-    def __init__(self, *args, goal: Goal, **kwargs):
+    def __init__(self, *args, goal: Goal, objectives=None, **kwargs):
         fields = ("name", "description", "direction", "maintain_side", "task_target", "visibility")
-        initial = {f: getattr(goal, f) for f in (*fields, "show_in_leaderboard")}
+        initial = {f: getattr(goal, f) for f in (*fields, "show_in_leaderboard", "objective")}
         super().__init__(*args, initial=initial, **kwargs)
         self.goal = goal
+        if goal.owner_id is None and objectives is not None:
+            self.fields["objective"].queryset = objectives.filter(
+                Q(team__isnull=True) | Q(team_id=goal.team_id), period_id=goal.period_id
+            ).order_by("team", "name")
+        else:
+            del self.fields["objective"]
         if goal.goal_type != Goal.Type.TASK:
             del self.fields["task_target"]
         else:

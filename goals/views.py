@@ -224,6 +224,7 @@ def _goal_form(request: HttpRequest, data=None, initial=None) -> GoalForm:
         initial=initial or {},
         periods=selectors.open_periods(timezone.localdate()),
         teams=access.editable_teams(request.user),
+        objectives=access.visible_objectives(request.user),
     )
 
 
@@ -393,7 +394,9 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
     number of tasks; and the milestones (add, reorder, remove)."""
     goal = access.get_goal_for_user(request.user, goal_id)
     access.require_goal_right(access.can_edit_goal, request.user, goal)
-    form = GoalEditForm(request.POST or None, goal=goal)
+    form = GoalEditForm(
+        request.POST or None, goal=goal, objectives=access.visible_objectives(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.goal_update(goal=goal, by=request.user, **form.changes())

@@ -14,7 +14,8 @@ from checkins.demo import seed_checkins
 from checkins.models import CheckIn, SupportRequest
 from checkins.selectors import attention_queue
 from goals.display import progress_reading
-from goals.models import Goal, GoalPeriod, ManualEntry, Milestone, ProgressHistory
+from goals.models import Goal, GoalPeriod, ManualEntry, Milestone, Objective, ProgressHistory
+from goals.objectives import roll_ups
 from goals_project.people.models import Membership, Team, User
 from metrics.models import Customer
 from tests.conftest import rolled_back
@@ -116,6 +117,20 @@ def test_demo_goals_are_calculated_with_history_and_seeded_once(demo):
         )
     )
     assert {"Enterprise QBR completion", "Mid-Market renewal rate", "SMB NPS"} <= named
+
+    # Two company objectives of the quarter, each served by every team's goals, rolled up.
+    objectives = {
+        objective.name: (objective, sorted(objective.aligned_goals.values_list("name", flat=True)))
+        for objective in Objective.objects.filter(period__name="Q4 2026", team__isnull=True)
+    }
+    grow, aligned = objectives["Grow our enterprise base without losing logos"]
+    assert aligned == [
+        f"{team} net revenue retention" for team in ("Enterprise", "Mid-Market", "SMB")
+    ]
+    assert len(objectives["Make every new customer's first 90 days count"][1]) == 6
+    admin = User.objects.get(email="admin@goalpost.example")
+    roll_up = roll_ups([grow], viewer=admin)[grow.pk][0]
+    assert roll_up.progress is not None and roll_up.status != "no_data" and not roll_up.hidden
 
     # Seeded again (a goal still bearing the name earlier demos gave it): no duplicates, no
     # new history, and the old name takes the label.

@@ -34,6 +34,8 @@ def demo(transactional_db):
 
 LEAD_PAGES = [
     "/teams/{team}/",
+    "/teams/{team}/?view=tree",
+    "/objectives/",
     "/me/",
     "/people/{member}/",
     "/goals/{team_goal}/",
@@ -56,7 +58,14 @@ LEAD_PAGES = [
     "/preferences/notifications/",
     "/profile/",
 ]
-MEMBER_PAGES = ["/me/", "/goals/{team_goal}/", "/check-in/", "/recognition/notifications/"]
+MEMBER_PAGES = [
+    "/me/",
+    "/teams/{team}/?view=tree",
+    "/objectives/",
+    "/goals/{team_goal}/",
+    "/check-in/",
+    "/recognition/notifications/",
+]
 
 
 def test_every_page_is_accessible_and_fits_a_phone(page: Page, live_server, demo):
@@ -101,6 +110,13 @@ def test_every_page_is_accessible_and_fits_a_phone(page: Page, live_server, demo
     assert contributions.evaluate("e => e.scrollWidth > e.clientWidth")
     assert_fits_the_screen(page)
     assert_accessible(page)
+
+    for path in (f"/teams/{demo['team']}/?view=tree", "/objectives/"):
+        page.goto(live_server.url + path)
+        expect(page.locator("#goal-tree")).to_contain_text("Grow our enterprise base")
+        page.screenshot(path=f"/tmp/goalpost-objectives/demo{path.replace('/', '_')}.png")
+        assert_fits_the_screen(page)
+        assert_accessible(page)
 
     page.goto(f"{live_server.url}/check-in/")
     expect(page.get_by_role("heading", name="Weekly check-in")).to_be_visible()
