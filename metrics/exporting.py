@@ -51,9 +51,9 @@ def _rows(kind: str) -> Iterator[tuple]:
         ):
             yield neutralise_cell(external_id), day.isoformat(), outcome
     elif kind == "nps":
-        for external_id, respondent, moment, score in (
+        for external_id, respondent, moment, score, comment in (
             NpsResponse.objects.order_by(customer.asc(), "responded_at", "respondent")
-            .values_list(customer, "respondent", "responded_at", "score")
+            .values_list(customer, "respondent", "responded_at", "score", "comment")
             .iterator(chunk_size=5000)
         ):
             yield (
@@ -61,6 +61,7 @@ def _rows(kind: str) -> Iterator[tuple]:
                 neutralise_cell(respondent),
                 _timestamp(moment),
                 score,
+                neutralise_cell(comment),
             )
     elif kind == "qbrs":
         for external_id, day, completed in (

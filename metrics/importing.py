@@ -252,6 +252,8 @@ class Kind:
     name: str
     columns: dict[str, Callable[[str], Any]]
     key: tuple[str, ...]
+    # Columns a file or a JSON object may leave out: then the rows keep what they hold there.
+    optional: tuple[str, ...] = ()
 
     def resolve(self, rows: list[Row]) -> list[RowError]:
         """Turn references (external ids, emails) into ids; an error per unknown reference."""
@@ -295,14 +297,22 @@ class CustomerRecordKind(Kind):
     def db_key(self, row: Row) -> tuple:
         return (row["customer_id"], *(row[column] for column in self.key[1:]))
 
-    def existing(self, customer_ids: Sequence[int]) -> dict[tuple, tuple]:
+    def written(self, rows: list[Row]) -> tuple[str, ...]:
+        """The value columns these rows carry (an optional column left out is not written)."""
+        return tuple(
+            column
+            for column in self.values
+            if column not in self.optional or (rows and column in rows[0])
+        )
+
+    def existing(self, customer_ids: Sequence[int], values: Sequence[str]) -> dict[tuple, tuple]:
         key_fields = ["customer_id", *self.key[1:]]
         found = {}
         for chunk in chunks(customer_ids):
-            for values in self.model.objects.filter(customer_id__in=chunk).values_list(
-                *key_fields, *self.values
+            for stored in self.model.objects.filter(customer_id__in=chunk).values_list(
+                *key_fields, *values
             ):
-                found[values[: len(key_fields)]] = values[len(key_fields) :]
+                found[stored[: len(key_fields)]] = stored[len(key_fields) :]
         return found
 
     def write(
@@ -311,12 +321,13 @@ class CustomerRecordKind(Kind):
         if connection.vendor == "postgresql":
             self._write_copied(rows, result, progress)
             return
+        values = self.written(rows)
         progress.start("Writing rows", len(rows))
-        existing = self.existing(sorted({row["customer_id"] for row in rows}))
+        existing = self.existing(sorted({row["customer_id"] for row in rows}), values)
         changed = []
         for row in rows:
             before = existing.get(self.db_key(row))
-            after = tuple(row[column] for column in self.values)
+            after = tuple(row[column] for column in values)
             if before is None:
                 result.created += 1
             elif before != after:
@@ -331,18 +342,19 @@ class CustomerRecordKind(Kind):
             [
                 {
                     "customer_id": row["customer_id"],
-                    **{column: row[column] for column in (*self.key[1:], *self.values)},
+                    **{column: row[column] for column in (*self.key[1:], *values)},
                 }
                 for row in changed
             ],
             unique_fields=["customer_id", *self.key[1:]],
-            update_fields=self.values,
+            update_fields=values,
         )
         progress.update(len(rows))
 
     def _write_copied(self, rows: list[Row], result: ImportResult, progress: Progress) -> None:
         """PostgreSQL: every row copied in, the database keeps the changed ones and counts."""
-        columns = ["customer_id", *self.key[1:], *self.values]
+        values = self.written(rows)
+        columns = ["customer_id", *self.key[1:], *values]
 
         def copied():
             progress.start("Writing rows", len(rows))
@@ -358,7 +370,7 @@ class CustomerRecordKind(Kind):
             columns,
             copied(),
             unique_fields=["customer_id", *self.key[1:]],
-            update_fields=self.values,
+            update_fields=values,
             group_by="customer_id",
         )
         csm_of = {row["customer_id"]: row["csm_id"] for row in rows}
@@ -394,9 +406,11 @@ class NpsKind(CustomerRecordKind):
         "respondent": text(200),
         "responded_at": past_timestamp,
         "score": score,
+        "comment": text(5000, required=False),
     }
     key = ("customer_external_id", "respondent", "responded_at")
-    values = ("score",)
+    values = ("score", "comment")
+    optional = ("comment",)
 
 
 class QbrKind(CustomerRecordKind):
@@ -552,6 +566,7 @@ def parse_records(
     parsers = [
         (column, header.index(column), _once_per_value(parse))
         for column, parse in kind.columns.items()
+        if column in header
     ]
     progress.start("Checking rows", len(records))
     for done, (number, cells) in enumerate(records, start=1):
@@ -737,7 +752,9 @@ def file_limit_errors(data: bytes) -> list[RowError]:
 
 def header_errors(kind: Kind, header: Sequence[str], row: int = 1) -> list[RowError]:
     errors = [
-        RowError(row, column, "missing column") for column in kind.columns if column not in header
+        RowError(row, column, "missing column")
+        for column in kind.columns
+        if column not in header and column not in kind.optional
     ]
     seen = set()
     for column in header:
@@ -771,7 +788,7 @@ def json_records(kind: Kind, items: Any) -> tuple[list[tuple[int, dict[str, str]
         problems = [
             RowError(number, column, "missing field")
             for column in kind.columns
-            if column not in item
+            if column not in item and column not in kind.optional
         ]
         problems += [
             RowError(
@@ -817,7 +834,11 @@ def import_records(
     """
     kind = get_kind(kind_name)
     if header is None:
-        header = list(kind.columns)
+        records = list(records)
+        given = {column for _, record in records for column in record}
+        header = [
+            column for column in kind.columns if column not in kind.optional or column in given
+        ]
         records = [
             (number, [record.get(column) for column in header]) for number, record in records
         ]

@@ -383,8 +383,8 @@ def test_export_round_trips_every_kind(tmp_path, member, teammate, settings):
         "arr": "customer_external_id,effective_date,arr\r\n-42,2025-01-01,10.50\r\n"
         "ACME,2025-01-01,1000.00\r\nACME,2025-06-01,0.00\r\n",
         "renewals": "customer_external_id,due_date,outcome\r\nACME,2026-01-31,churned\r\n",
-        "nps": "customer_external_id,respondent,responded_at,score\r\n"
-        "ACME,+1 555 0100,2026-02-03T09:30:00-05:00,9\r\n",
+        "nps": "customer_external_id,respondent,responded_at,score,comment\r\n"
+        "ACME,+1 555 0100,2026-02-03T09:30:00-05:00,9,@call back\r\n",
         "qbrs": "customer_external_id,scheduled_date,completed_at\r\n"
         "-42,2026-01-10,\r\nACME,2026-01-10,2026-01-11T15:00:00-05:00\r\n",
     }
@@ -399,8 +399,8 @@ def test_export_round_trips_every_kind(tmp_path, member, teammate, settings):
         'ACME,"Acme, Inc.",\'+ops@example.com,\r\n'
     )
     assert exported["nps"] == (
-        "customer_external_id,respondent,responded_at,score\r\n"
-        "ACME,'+1 555 0100,2026-02-03T09:30:00-05:00,9\r\n"
+        "customer_external_id,respondent,responded_at,score,comment\r\n"
+        "ACME,'+1 555 0100,2026-02-03T09:30:00-05:00,9,'@call back\r\n"
     )
     for kind in ("users", "arr", "renewals", "qbrs"):
         lines = exported[kind].replace("'-42", "-42").replace("'+ops", "+ops").splitlines()
