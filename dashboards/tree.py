@@ -14,13 +14,14 @@ children of each team goal.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q, Sum
 
 from goals import objectives as objective_rules
 from goals.access import can_align_goals, can_edit_goal, visible_objectives
@@ -308,3 +309,20 @@ def _prune(tree: GoalTree) -> None:
         tree.objectives = [line for line in tree.objectives if line.matches or line.children]
         tree.groups = [line for line in tree.groups if line.children]
     tree.shown = shown
+
+
+def tree_version(*, period: GoalPeriod, base: str) -> str:
+    """The team dashboard's ETag (`base`) widened for its tree: it changes too when an objective
+    of the period changes or when any goal aligned to one is recalculated, edited or moved
+    (two small queries)."""
+    goals = Goal.objects.filter(period=period, objective__isnull=False).aggregate(
+        count=Count("pk"),
+        moved=Sum("objective_id"),
+        edited=Max("updated_at"),
+        versions=Sum("calc_version"),
+    )
+    objectives = Objective.objects.filter(period=period).aggregate(
+        count=Count("pk"), edited=Max("updated_at")
+    )
+    text = repr((base, sorted(goals.items()), sorted(objectives.items())))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

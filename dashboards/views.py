@@ -85,6 +85,9 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
             query=request.GET.urlencode(),
             today=selectors.local_today(),
         )
+        if request.GET.get("view") == "tree":
+            # The tree's objectives roll up other teams' goals too.
+            etag = tree_selectors.tree_version(period=period, base=etag)
         if (response := not_modified_since(request, etag)) is not None:
             return response
     context = {

@@ -214,3 +214,20 @@ def test_the_tree_reads_a_fixed_number_of_queries(
         grow(6)
         with django_assert_num_queries(len(few)):
             assert client.get(url, query).status_code == 200
+
+
+def test_the_trees_poll_answers_anew_when_another_teams_aligned_goal_changes(
+    client, tree, lead, team, admin_user
+):
+    client.force_login(lead)
+    url = reverse("team_dashboard", args=[team.pk])
+    first = client.get(url, {"view": "tree"}, headers={"HX-Request": "true"})
+    etag = first.headers["ETag"]
+    idle = client.get(url, {"view": "tree"}, headers={"HX-Request": "true", "If-None-Match": etag})
+    assert idle.status_code == 304
+    smb = Goal.objects.get(name="SMB renewals")
+    Goal.objects.filter(pk=smb.pk).update(
+        progress=Decimal("100"), calc_version=smb.calc_version + 1
+    )
+    moved = client.get(url, {"view": "tree"}, headers={"HX-Request": "true", "If-None-Match": etag})
+    assert moved.status_code == 200 and "78%" in moved.text  # (74 + 100 + 60) / 3
