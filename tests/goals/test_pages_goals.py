@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from goals import services
 from goals.models import Adjustment, Goal, Milestone
+from goals.objectives import objective_create
 from tests.builders import MembershipFactory, customer, nrr_goal, task_goal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mid_quarter")]
@@ -472,3 +473,24 @@ def test_a_member_cannot_remove_a_milestone(client, q1, team, lead, member, othe
     client.force_login(other_member)
     assert client.post(f"/goals/{goal.pk}/milestones/{plan.pk}/remove/").status_code == 404
     assert goal.milestones.count() == 2
+
+
+def test_a_team_goal_chooses_its_objective_on_the_new_goal_form(
+    client, q1, team, other_team, lead, member, admin_user
+):
+    company = objective_create(period=q1, name="Grow without losing logos", created_by=admin_user)
+    objective_create(period=q1, team=other_team, name="SMB's own aim", created_by=admin_user)
+    client.force_login(lead)
+    page = client.get("/goals/new/", {"team": team.pk, "period": q1.pk}).text
+    assert "Serves the objective" in page and company.name in page
+    assert "SMB&#x27;s own aim" not in page and "SMB's own aim" not in page
+    # An individual goal serves its team goal: the field goes when an owner is chosen.
+    redrawn = client.post(
+        "/goals/new/fields/", form(q1, team, owner=member.pk), headers={"HX-Request": "true"}
+    )
+    assert "Serves the objective" not in redrawn.text
+    response = client.post(
+        "/goals/new/", form(q1, team, objective=company.pk, baseline="100", target="110")
+    )
+    assert response.status_code == 302
+    assert Goal.objects.get(name="Grow NRR").objective == company
