@@ -259,13 +259,21 @@ def goal_tree(
         objective_rows.append(line)
     groups = []
     if team is not None:
+        # An archived objective's goals read as not aligned (they serve nothing any more).
+        archived = set(
+            Objective.objects.filter(period=period, archived_at__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
         unaligned = [
-            node(row) for row in sorted(team_rows, key=_row_order) if row.goal.objective_id is None
+            node(row)
+            for row in sorted(team_rows, key=_row_order)
+            if row.goal.objective_id is None or row.goal.objective_id in archived
         ]
         unseen = [
             node(row)
             for row in sorted(team_rows, key=_row_order)
-            if row.goal.objective_id is not None and row.goal.objective_id not in objective_ids
+            if row.goal.objective_id not in (None, *objective_ids, *archived)
         ]
         loose = [GoalNode(row=row, matches=filters.matches(row)) for row in orphans]
         for name, children in ((UNSEEN_OBJECTIVE, unseen), (UNALIGNED, unaligned)):

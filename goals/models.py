@@ -358,10 +358,6 @@ class Objective(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_company_objective(self) -> bool:
-        return self.team_id is None
-
 
 class Milestone(models.Model):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")

@@ -34,7 +34,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from goals_project.people.models import Membership, Team, User
@@ -172,35 +172,12 @@ def objective_update(
     return objective
 
 
-@transaction.atomic
-def objective_archive(*, objective: Objective) -> Objective:
-    """Archive an objective: it leaves the tree; its goals are no longer aligned to anything."""
-    objective = Objective.objects.select_for_update().get(pk=objective.pk)
-    if objective.archived_at is None:
-        objective.archived_at = timezone.now()
-        objective.save(update_fields=["archived_at", "updated_at"])
-    return objective
-
-
 def goal_align(
     *, goal: Goal, objective: Objective | None, by: User | None, reason: str = ""
 ) -> Goal:
     """Align a team goal to an objective (None: to none). The move is checked by the goal's
     rules and leaves an adjustment row (field `objective`, old and new objective)."""
     return goal_update(goal=goal, by=by, reason=reason, objective=objective)
-
-
-def objective_choices(
-    user: access.AnyUser, *, period_id: int | None, team_id: int | None
-) -> QuerySet[Objective]:
-    """The objectives a team goal of `team_id` in `period_id` may align to, as the user sees
-    them: the company's and the team's, of that period."""
-    objectives = access.visible_objectives(user).select_related("team")
-    if period_id is None or team_id is None:
-        return objectives.none()
-    return objectives.filter(
-        Q(team__isnull=True) | Q(team_id=team_id), period_id=period_id
-    ).order_by(F("team").asc(nulls_first=True), "name")
 
 
 # ---------------------------------------------------------------------------------------------

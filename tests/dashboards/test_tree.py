@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from goals.models import Adjustment, Goal
+from goals.models import Adjustment, Goal, Objective
 from goals.objectives import objective_create
 from tests.builders import MembershipFactory, calculated_goal
 
@@ -231,3 +232,22 @@ def test_the_trees_poll_answers_anew_when_another_teams_aligned_goal_changes(
     )
     moved = client.get(url, {"view": "tree"}, headers={"HX-Request": "true", "If-None-Match": etag})
     assert moved.status_code == 200 and "78%" in moved.text  # (74 + 100 + 60) / 3
+
+
+def test_goals_of_a_private_objective_and_of_an_archived_one(
+    client, tree, quarter, lead, member, team
+):
+    leads_aim = objective_create(
+        period=quarter, team=team, name="Leads' aim", created_by=lead, visibility="private"
+    )
+    nps = Goal.objects.get(name="Team NPS")
+    Goal.objects.filter(pk=nps.pk).update(objective=leads_aim)
+    html = team_tree(client, member, team)
+    assert ("objective", "Serving an objective you cannot see") in lines(html)
+    assert "Leads&#x27; aim" not in html and "Leads' aim" not in html
+    assert "Leads&#x27; aim" in team_tree(client, lead, team)
+
+    Objective.objects.filter(pk=leads_aim.pk).update(archived_at=timezone.now())
+    for user in (member, lead):
+        found = lines(team_tree(client, user, team))
+        assert found[-2:] == [("objective", "Not aligned to an objective"), ("goal", "Team NPS")]
