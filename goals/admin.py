@@ -9,17 +9,19 @@ needs a reason and leaves an audit row, so it goes through the goal page's Adjus
 import copy
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 from guardian.admin import GuardedModelAdmin
 
-from . import objectives, services, tasks
+from . import lifecycle, objectives, services, tasks
+from .goal_templates import template_validate
 from .models import (
     Adjustment,
     AttainmentDownload,
     Goal,
     GoalPeriod,
+    GoalTemplate,
     ManualEntry,
     Milestone,
     Objective,
@@ -30,8 +32,8 @@ from .services import AUDITED_FIELDS
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's field errors on the admin form's fields (the rest above the form)."""
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
 
 
 class GoalAdminForm(forms.ModelForm):
@@ -84,10 +86,59 @@ class ManualEntryAdminForm(forms.ModelForm):
 
 @admin.register(GoalPeriod)
 class GoalPeriodAdmin(admin.ModelAdmin):
-    list_display = ["name", "period_type", "start", "end", "status"]
+    """A period's status moves by its actions (activate, close), never by editing the field:
+    activating takes the draft goals' baselines, closing freezes the goals."""
+
+    list_display = ["name", "period_type", "start", "end", "status", "activated_at", "closed_at"]
     list_filter = ["period_type", "status"]
     search_fields = ["name"]
     date_hierarchy = "start"
+    actions = ["activate_periods", "close_periods"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["status", "activated_at", "closed_at"] if obj is not None else []
+
+    def _run(self, request, queryset, service, done: str) -> None:
+        moved = []
+        for period in queryset.order_by("start"):
+            try:
+                moved.append(service(period=period, by=request.user).name)
+            except ValidationError as error:
+                for text in error.messages:
+                    self.message_user(request, f"{period.name}: {text}", messages.ERROR)
+        if moved:
+            self.message_user(request, f"{done}: {', '.join(moved)}.", messages.SUCCESS)
+
+    @admin.action(description="Activate: make the draft goals live (baselines taken now)")
+    def activate_periods(self, request, queryset):
+        self._run(request, queryset, lifecycle.period_activate, "Activated")
+
+    @admin.action(description="Close: freeze the goals with their final values and grades")
+    def close_periods(self, request, queryset):
+        self._run(request, queryset, lifecycle.period_close, "Closed")
+
+
+class GoalTemplateAdminForm(forms.ModelForm):
+    """Templates are checked by the same rules as the API (goals.goal_templates)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        template = construct_instance(self, copy.copy(self.instance))
+        try:
+            template_validate(template)
+        except ValidationError as error:
+            add_service_errors(self, error)
+        return cleaned
+
+
+@admin.register(GoalTemplate)
+class GoalTemplateAdmin(admin.ModelAdmin):
+    form = GoalTemplateAdminForm
+    list_display = ["name", "goal_type", "metric_key", "direction", "target", "cascade_rule"]
+    list_filter = ["goal_type", "cascade_rule"]
+    search_fields = ["name", "description"]
 
 
 class ObjectiveAdminForm(forms.ModelForm):
@@ -139,6 +190,19 @@ class MilestoneInline(admin.TabularInline):
     form = MilestoneAdminForm
     extra = 0
     fields = ["order", "name", "weight", "due_date", "done_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_closed) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_closed) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_closed) and super().has_delete_permission(
+            request, obj
+        )
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -212,6 +276,14 @@ class GoalAdmin(GuardedModelAdmin):
         "forecast_stretch_probability",
         "last_calculated_at",
         "calc_version",
+        "final_value",
+        "final_status",
+        "final_grade",
+        "final_stretch_grade",
+        "closed_at",
+        "closing_comment",
+        "closing_comment_by",
+        "closing_comment_at",
         "created_by",
         "created_at",
         "updated_at",
@@ -221,6 +293,9 @@ class GoalAdmin(GuardedModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             fields += list(AUDITED_FIELDS)
+        if obj is not None and obj.is_closed:
+            # Frozen: corrected only on the goal's closing page, with a reason.
+            fields = [f.name for f in Goal._meta.concrete_fields if f.name != "id"]
         return fields
 
     def save_model(self, request, obj, form, change):

@@ -26,7 +26,7 @@ from goals_project.api import (
 )
 from goals_project.people.tokens import has_scope
 
-from . import access, attainment, selectors, services
+from . import access, attainment, lifecycle, selectors, services
 from .models import Goal, GoalPeriod, Objective
 from .recalc import recalculate_goals
 from .serializers import (
@@ -171,7 +171,7 @@ class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = GoalPeriodUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            period = services.period_update(
+            period = lifecycle.period_edit(
                 period=period, by=request.user, **serializer.service_arguments()
             )
         except DjangoValidationError as error:

@@ -23,6 +23,8 @@ from metrics.registry import get_metric
 from . import recalc
 from .calibration import calibration_refresh
 from .comparison import shift_months
+from .goal_templates import templates_seed
+from .lifecycle import periods_roll_over
 from .models import Goal, GoalPeriod, Objective
 from .objectives import goal_align, objective_create
 from .selectors import default_baseline
@@ -31,7 +33,6 @@ from .services import (
     manual_entry_add,
     milestone_complete,
     period_create,
-    periods_roll_over,
 )
 
 # Team -> (second team metric, its target above the baseline)
@@ -231,7 +232,9 @@ def _team_goals(team: Team, lead: User, members: list[User], quarter, last_quart
 
 
 def seed_goals(today: date | None = None) -> int:
-    """Create the demo periods and goals once, then calculate them; returns goals created."""
+    """Create the demo periods and goals once, then calculate them; returns goals created.
+    The standard goal templates missing from the library are added every time."""
+    templates_seed()
     demo_goals = Goal.objects.filter(team__name__in=list(DEMO_TEAMS))
     if demo_goals.exists():
         # Seeded before: the demo is identified by its teams' goals, not by goal names.

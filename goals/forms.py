@@ -62,6 +62,27 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+class ClosingCommentForm(forms.Form):
+    closing_comment = forms.CharField(
+        label="Closing comment",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+        help_text="What happened, what we learned.",
+    )
+
+
+class CorrectionForm(forms.Form):
+    """An admin's correction of a closed goal's final value."""
+
+    final_value = value_field("Corrected final value")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why the final value changes; kept in the goal's adjustment history.",
+        error_messages={"required": "Give a reason for correcting a closed goal."},
+    )
+
+
 class GoalForm(forms.Form):
     """Create a goal. The fields shown follow the type: a metric and its target values, a count
     of tasks, or a list of milestones (a formset beside this form)."""

@@ -277,12 +277,16 @@ MANUAL_FIELDS = ("manual_value", "manual_tasks_done", "milestone_weight", "miles
 
 def _load_goals(goal_ids: Iterable[int]) -> list[GoalRow]:
     """The live goals with everything a recalculation reads, in a constant number of queries:
-    the goals, their periods, and the manual progress of the goals without a calculator."""
+    the goals, their periods, and the manual progress of the goals without a calculator.
+    Drafts (goals of a planning period) and closed goals are frozen: never loaded."""
     # Only the day is wanted: newest first is the (goal, as_of) index read backwards.
     last_history = ProgressHistory.objects.filter(goal=OuterRef("pk")).order_by("-as_of")
     goals = [
         GoalRow(*values)
-        for values in Goal.objects.filter(_among("pk", goal_ids), archived_at__isnull=True)
+        for values in Goal.objects.filter(
+            _among("pk", goal_ids), archived_at__isnull=True, closed_at__isnull=True
+        )
+        .exclude(period__status=GoalPeriod.Status.PLANNING)
         .annotate(last_history_as_of=Subquery(last_history.values("as_of")[:1]))
         .order_by("pk")
         .values_list(*LOADED_FIELDS, *STORED_FORECAST, "last_history_as_of")

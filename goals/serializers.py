@@ -138,7 +138,16 @@ class GoalPeriodSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GoalPeriod
-        fields = ["id", "name", "period_type", "start_date", "end_date", "status"]
+        fields = [
+            "id",
+            "name",
+            "period_type",
+            "start_date",
+            "end_date",
+            "status",
+            "activated_at",
+            "closed_at",
+        ]
         read_only_fields = fields
 
 
@@ -260,6 +269,13 @@ class GoalSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "archived_at",
+            # Frozen when the period closes (null, or "" for the status, until then).
+            "closed_at",
+            "final_value",
+            "final_status",
+            "final_grade",
+            "final_stretch_grade",
+            "closing_comment",
         ]
         read_only_fields = fields
 

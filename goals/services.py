@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from goals_project.people.models import Membership, Team, User
@@ -103,9 +103,8 @@ def period_update(
     name: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    status: str | None = None,
 ) -> GoalPeriod:
-    """Rename a period, change its status, or move its dates.
+    """Rename a period or move its dates (its status moves through goals.lifecycle).
 
     Moving the dates of a period that has goals needs a reason: every goal of the period gets an
     Adjustment row per changed date (`period_start`, `period_end`) and is recalculated.
@@ -121,8 +120,6 @@ def period_update(
         end=new_end,
         exclude_pk=period.pk,
     )
-    if status is not None and status not in GoalPeriod.Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
     date_changes = [
         (label, old, new)
         for label, old, new in (
@@ -147,9 +144,7 @@ def period_update(
         for label, old, new in date_changes
     )
     period.name, period.start, period.end = new_name.strip(), new_start, new_end
-    if status is not None:
-        period.status = status
-    period.save(update_fields=["name", "start", "end", "status"])
+    period.save(update_fields=["name", "start", "end"])
     if date_changes:
         tasks.enqueue_recalculation(goal_ids)
     return period
@@ -196,6 +191,20 @@ def is_rollup(goal: Goal) -> bool:
         and not goal.metric_key
         and goal.children.filter(archived_at__isnull=True).exists()
     )
+
+
+CLOSED_GOAL = (
+    "{name} is closed with its period {period}: it is read-only (an admin corrects its final "
+    "value with a reason)."
+)
+
+
+def refuse_if_closed(goal: Goal, field_name: str = "goal") -> None:
+    """A closed goal is frozen: every change but an admin's correction is refused."""
+    if goal.closed_at is not None:
+        raise ValidationError(
+            {field_name: CLOSED_GOAL.format(name=goal.name, period=goal.period.name)}
+        )
 
 
 def milestone_name_check(name: str) -> None:
@@ -557,6 +566,7 @@ def goal_update(*, goal: Goal, by: User | None, reason: str = "", **changes: Any
         .get(pk=goal.pk)
     )
     old_objective = goal.objective
+    refuse_if_closed(goal)
     for key, value in changes.items():
         if key in PLAIN_FIELDS:
             setattr(goal, key, value.strip() if isinstance(value, str) else value)
@@ -601,6 +611,7 @@ def goal_adjust(*, goal: Goal, by: User | None, reason: str, **changes: Any) -> 
 
 
 def _adjust(*, goal: Goal, by: User | None, reason: str, changes: dict[str, Any]) -> Goal:
+    refuse_if_closed(goal)
     errors: dict[str, str] = {}
     new_values = {
         key: _number(value, key, errors) if key in NUMBER_FIELDS else value
@@ -639,7 +650,8 @@ def _adjust(*, goal: Goal, by: User | None, reason: str, changes: dict[str, Any]
 @transaction.atomic
 def goal_archive(*, goal: Goal, by: User | None) -> Goal:
     """Archive a goal: it leaves lists, roll-ups and recalculation; its history stays."""
-    goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    goal = Goal.objects.select_for_update().select_related("period").get(pk=goal.pk)
+    refuse_if_closed(goal)
     if goal.archived_at is None:
         goal.archived_at = timezone.now()
         goal.save(update_fields=["archived_at", "updated_at"])
@@ -655,6 +667,7 @@ def goal_archive(*, goal: Goal, by: User | None) -> Goal:
 def _validate_milestone(
     *, goal: Goal, name: str, weight: Decimal | None, due_date: date | None
 ) -> None:
+    refuse_if_closed(goal)
     errors: dict[str, str] = {}
     if goal.goal_type != Goal.Type.MILESTONE:
         errors["goal"] = (
@@ -744,6 +757,7 @@ def milestone_update(
 def milestone_complete(*, milestone: Milestone, by: User | None, done: bool = True) -> Milestone:
     """Mark a milestone done (or not done again). Newly done sends `milestone_completed`."""
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    refuse_if_closed(milestone.goal, "milestone")
     newly_done = done and milestone.done_at is None
     if done == (milestone.done_at is not None):
         return milestone
@@ -765,6 +779,7 @@ def milestone_remove(*, milestone: Milestone, by: User | None) -> None:
     achievement (and its celebrations) go with it. The goal is recalculated after commit.
     """
     goal = Goal.objects.select_for_update(of=("self",)).get(pk=milestone.goal_id)
+    refuse_if_closed(goal, "milestone")
     # Ordered by pk alone: the default ordering joins the goal, which FOR UPDATE cannot lock.
     locked = Milestone.objects.select_for_update().filter(pk=milestone.pk, goal=goal)
     milestone = locked.order_by("pk").first()
@@ -786,6 +801,7 @@ def milestone_remove(*, milestone: Milestone, by: User | None) -> None:
 @transaction.atomic
 def milestone_reorder(*, goal: Goal, milestone_ids: Sequence[int]) -> list[Milestone]:
     """Put the goal's milestones in the given order (every milestone exactly once)."""
+    refuse_if_closed(goal, "milestones")
     milestones = {m.pk: m for m in goal.milestones.select_for_update().order_by("pk")}
     ids = [int(pk) for pk in milestone_ids]
     if sorted(ids) != sorted(milestones):
@@ -839,6 +855,8 @@ def manual_entry_validate(
             errors["tasks_done"] = "The number of tasks done cannot be negative."
     if goal.archived_at is not None:
         errors["goal"] = "This goal is archived."
+    if goal.closed_at is not None:
+        errors["goal"] = CLOSED_GOAL.format(name=goal.name, period=goal.period.name)
     if errors:
         raise ValidationError(errors)
     return number
@@ -1001,38 +1019,3 @@ def _moved_due_date(due: date | None, offset: timedelta, target: GoalPeriod) -> 
     if due is None:
         return None
     return min(max(due + offset, target.start), target.end)
-
-
-# ---------------------------------------------------------------------------------------------
-# Period rollover
-
-
-def periods_roll_over(*, today: date | None = None) -> dict[str, list[GoalPeriod]]:
-    """Move period statuses with the calendar: planning -> active on the start date, and
-    planning/active -> completed after the end date. Goals of newly completed periods get a last
-    recalculation over their full window. Returns {"activated": [...], "completed": [...]}."""
-    today = today or timezone.localdate()
-    with transaction.atomic():
-        to_complete = list(
-            GoalPeriod.objects.select_for_update()
-            .filter(end__lt=today)
-            .exclude(status=GoalPeriod.Status.COMPLETED)
-        )
-        to_activate = list(
-            GoalPeriod.objects.select_for_update().filter(
-                status=GoalPeriod.Status.PLANNING, start__lte=today, end__gte=today
-            )
-        )
-        GoalPeriod.objects.filter(pk__in=[p.pk for p in to_complete]).update(
-            status=GoalPeriod.Status.COMPLETED
-        )
-        GoalPeriod.objects.filter(pk__in=[p.pk for p in to_activate]).update(
-            status=GoalPeriod.Status.ACTIVE
-        )
-        goal_ids = list(
-            Goal.objects.filter(
-                Q(period__in=to_complete) | Q(period__in=to_activate), archived_at__isnull=True
-            ).values_list("pk", flat=True)
-        )
-        tasks.enqueue_recalculation(goal_ids)
-    return {"activated": to_activate, "completed": to_complete}

@@ -6,6 +6,8 @@ milestone_completed: sent after commit when a milestone is marked done.
     kwargs: milestone (Milestone), by (User | None)
 goals_recalculated: sent after commit when a recalculation run wrote new values.
     kwargs: goal_ids (list[int])
+period_closed: sent after commit when a period's goals have been frozen (goals.lifecycle).
+    kwargs: period (GoalPeriod)
 """
 
 from django.dispatch import Signal
@@ -13,3 +15,4 @@ from django.dispatch import Signal
 goal_status_changed = Signal()
 milestone_completed = Signal()
 goals_recalculated = Signal()
+period_closed = Signal()

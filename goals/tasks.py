@@ -114,8 +114,8 @@ def recalculate_active_goals(self) -> int:
 
 @shared_task(**RETRY_ON_DATABASE_ERROR)
 def roll_over_periods() -> dict[str, list[int]]:
-    """Beat, daily: periods become active on their start and completed after their end."""
-    from .services import periods_roll_over
+    """Beat, daily: periods become active on their start and are closed after their end."""
+    from .lifecycle import periods_roll_over
 
     moved = periods_roll_over()
     return {status: [period.pk for period in periods] for status, periods in moved.items()}

@@ -82,7 +82,6 @@ STANDARD_TEMPLATES: list[dict] = [
         "description": "Executive business reviews with our largest accounts' leadership.",
         "goal_type": "task",
         "task_target": 6,
-        "stretch_target": Decimal("8"),
         "cascade_rule": "split_count",
     },
     {

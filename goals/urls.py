@@ -15,6 +15,8 @@ urlpatterns = [
         name="period_attainment",
     ),
     path("periods/<int:period_id>/carry-over/", views.period_carry_over, name="period_carry_over"),
+    path("periods/<int:period_id>/activate/", views.period_activate, name="period_activate"),
+    path("periods/<int:period_id>/close/", views.period_close, name="period_close"),
     path("goals/new/", views.goal_create, name="goal_create"),
     path("goals/new/fields/", views.goal_form_fields, name="goal_form_fields"),
     path("goals/<int:goal_id>/", views.goal_detail, name="goal_detail"),
@@ -24,6 +26,12 @@ urlpatterns = [
     path("goals/<int:goal_id>/progress/", views.goal_progress, name="goal_progress"),
     path("goals/<int:goal_id>/delete/", views.goal_delete, name="goal_delete"),
     path("goals/<int:goal_id>/share/", views.goal_share_view, name="goal_share"),
+    path(
+        "goals/<int:goal_id>/closing-comment/",
+        views.goal_closing_comment,
+        name="goal_closing_comment",
+    ),
+    path("goals/<int:goal_id>/correct/", views.goal_correct, name="goal_correct"),
     path("goals/<int:goal_id>/share/remove/", views.goal_unshare_view, name="goal_unshare"),
     path("goals/<int:goal_id>/milestones/", views.milestone_add, name="milestone_add"),
     path(

@@ -8,6 +8,7 @@ it). htmx requests get the matching `{% partialdef %}` of the same template.
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,13 +24,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from goals_project.people.models import Team, User
 from metrics.registry import METRICS
 
-from . import access, attainment, selectors, services
+from . import access, attainment, lifecycle, selectors, services
 from .cascade import cascade_create, cascade_suggestions, rule_text
 from .display import count_progress_of
 from .forms import (
     AdjustForm,
     CarryOverForm,
     CascadeForm,
+    ClosingCommentForm,
+    CorrectionForm,
     GoalEditForm,
     GoalForm,
     ManualEntryForm,
@@ -38,11 +41,13 @@ from .forms import (
     PeriodForm,
     ShareForm,
 )
-from .models import Goal, GoalPeriod, Milestone
+from .goal_templates import template_initial
+from .models import Goal, GoalPeriod, GoalTemplate, Milestone
 from .panels import read_goal_panels
 from .permissions import goal_share, goal_shared_teams, goal_shared_users, goal_unshare
 from .recalc import recalculate_goals
 from .selectors import periods_in_order
+from .suggestions import Suggestion, histories_chart, suggestion_for, suggestions_for
 
 MILESTONE_PREFIX = "milestones"
 
@@ -89,7 +94,7 @@ def period_form(request: HttpRequest, period_id: int | None = None) -> HttpRespo
         data = form.cleaned_data
         try:
             if period:
-                period = services.period_update(
+                period = lifecycle.period_edit(
                     period=period,
                     by=request.user,
                     reason=request.POST.get("reason", ""),
@@ -113,16 +118,22 @@ def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
     """A period's goals that the user may see, grouped by team."""
     period = get_object_or_404(GoalPeriod, pk=period_id)
     goals = selectors.period_goals(request.user, period)
+    can_manage = access.can_manage_periods(request.user)
+    today = timezone.localdate()
     return render(
         request,
         "goals/period_detail.html",
         {
             "period": period,
             "goals": goals,
-            "can_manage": access.can_manage_periods(request.user),
+            "can_manage": can_manage,
             "can_carry_over": access.can_carry_over(request.user, period),
-            "can_create": access.editable_teams(request.user).exists(),
+            "can_create": access.editable_teams(request.user).exists()
+            and period.status != GoalPeriod.Status.COMPLETED,
             "can_export_attainment": access.attainment_teams(request.user).exists(),
+            "can_activate": can_manage and period.status == GoalPeriod.Status.PLANNING,
+            "can_close": can_manage and period.closed_at is None and today > period.end,
+            "comment_team_ids": _comment_team_ids(request.user),
         },
     )
 
@@ -139,6 +150,102 @@ def period_attainment(request: HttpRequest, period_id: int, file_format: str) ->
     return attainment.download_response(
         period=period, user=request.user, teams=teams, file_format=file_format
     )
+
+
+def _comment_team_ids(user: User) -> set[int] | None:
+    """The teams whose closed goals the user comments on (None: every team, an admin)."""
+    if access.is_admin(user):
+        return None
+    return set(access.editable_teams(user).values_list("pk", flat=True))
+
+
+@login_required
+@require_POST
+def period_activate(request: HttpRequest, period_id: int) -> HttpResponse:
+    """An admin makes a planning period live now (its drafts take their baselines)."""
+    access.require(access.can_manage_periods(request.user), "Only admins activate periods.")
+    period = get_object_or_404(GoalPeriod, pk=period_id)
+    try:
+        lifecycle.period_activate(period=period, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{period.name} is live: its goals are being calculated.")
+    return redirect("goals:period_detail", period.pk)
+
+
+@login_required
+@require_POST
+def period_close(request: HttpRequest, period_id: int) -> HttpResponse:
+    """An admin closes a period after its end date: goals frozen, graded, summarised."""
+    access.require(access.can_manage_periods(request.user), "Only admins close periods.")
+    period = get_object_or_404(GoalPeriod, pk=period_id)
+    try:
+        lifecycle.period_close(period=period, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{period.name} is closed: final values and grades are kept.")
+    return redirect("goals:period_detail", period.pk)
+
+
+@login_required
+@require_POST
+def goal_closing_comment(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """The lead's closing comment on a closed goal (htmx: the goal's row comes back)."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require_goal_right(access.can_edit_goal, request.user, goal)
+    form = ClosingCommentForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            goal = lifecycle.goal_closing_comment(
+                goal=goal, by=request.user, comment=form.cleaned_data["closing_comment"]
+            )
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+    else:
+        error = " ".join(form.errors.get("closing_comment", []))
+    if request.htmx:
+        goal = access.with_parent_visibility(
+            access.visible_goals(request.user)
+            .filter(pk=goal.pk)
+            .select_related("team", "owner", "parent", "closing_comment_by"),
+            request.user,
+        )[0]
+        return render(
+            request,
+            "goals/period_detail.html#closed_row",
+            {
+                "goal": goal,
+                "comment_team_ids": _comment_team_ids(request.user),
+                "comment_error": error,
+                "comment_saved": not error,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"Saved the closing comment on “{goal.name}”.")
+    return redirect("goals:period_detail", goal.period_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_correct(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """An admin corrects a closed goal's final value, with a reason (audited)."""
+    goal = access.get_goal_for_user(request.user, goal_id)
+    access.require(access.is_admin(request.user), "Only admins correct a closed goal.")
+    form = CorrectionForm(request.POST or None, initial={"final_value": goal.final_value})
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.goal_correct_final(goal=goal, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Corrected the final value of “{goal.name}”.")
+            return redirect("goals:goal_detail", goal.pk)
+    return render(request, "goals/goal_correct.html", {"goal": goal, "form": form})
 
 
 def carry_over_preview(
@@ -231,11 +338,13 @@ def _goal_form(request: HttpRequest, data=None, initial=None) -> GoalForm:
 MILESTONE_FIELDS = ("name", "weight", "due_date", "ORDER", "DELETE")
 
 
-def _milestone_formset(data=None) -> MilestoneFormSet:
-    """The milestone rows of the goal form: bound to a submitted form, else one empty row."""
+def _milestone_formset(data=None, rows: list[dict] | None = None) -> MilestoneFormSet:
+    """The milestone rows of the goal form: bound to a submitted form, else `rows` (a
+    template's) or one empty row."""
     if data is not None:
         return MilestoneFormSet(data, prefix=MILESTONE_PREFIX)
-    return MilestoneFormSet(initial=[{"weight": Decimal(1), "ORDER": 1}], prefix=MILESTONE_PREFIX)
+    rows = rows or [{"weight": Decimal(1), "ORDER": 1}]
+    return MilestoneFormSet(initial=rows, prefix=MILESTONE_PREFIX)
 
 
 def _milestone_rows_redrawn(data, add: bool) -> MilestoneFormSet:
@@ -265,6 +374,12 @@ def goal_create(request: HttpRequest) -> HttpResponse:
     access.require(teams.exists(), "Only team leads and admins create goals.")
     _require_manageable_team(teams, request.POST.get("team") or request.GET.get("team"))
     initial = {k: request.GET[k] for k in ("period", "team", "owner", "parent") if k in request.GET}
+    template, template_rows = None, None
+    if request.GET.get("template"):
+        # "Start from a template": the form opens pre-filled with the template's fields.
+        template = get_object_or_404(GoalTemplate, pk=access.parse_id(request.GET["template"]))
+        template_fields, template_rows = template_initial(template)
+        initial.update(template_fields)
     initial.setdefault("goal_type", Goal.Type.METRIC)
     if "period" not in initial:
         # The period running today (else the soonest to come): the first of the ordered list.
@@ -272,7 +387,7 @@ def goal_create(request: HttpRequest) -> HttpResponse:
             selectors.open_periods(timezone.localdate()).first(), "pk", None
         )
     form = _goal_form(request, request.POST or None, initial)
-    milestones = _milestone_formset(request.POST or None)
+    milestones = _milestone_formset(request.POST or None, template_rows)
     if request.method == "POST":
         is_milestone = request.POST.get("goal_type") == Goal.Type.MILESTONE
         if form.is_valid() and (not is_milestone or milestones.is_valid()):
@@ -295,8 +410,50 @@ def goal_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/goal_form.html",
-        {"form": form, "milestones": milestones, "metric_info": _metric_info(form)},
+        {
+            **_form_panels(form),
+            "milestones": milestones,
+            "template": template,
+            "template_links": _template_links(request),
+        },
     )
+
+
+def _form_panels(form: GoalForm) -> dict:
+    """The form with its metric panel and the targets suggested from the owner's history."""
+    info = _metric_info(form)
+    suggestion = None
+    if info is not None and info.scope is not None:
+        data = form.data if form.is_bound else form.initial
+        period, team, owner = (_choice(form, name) for name in ("period", "team", "owner"))
+        typed = services._number(data.get("baseline"), "baseline", {})
+        suggestion = suggestion_for(
+            metric_key=info.metric.key,
+            period=period,
+            team_id=team.pk,
+            owner_id=owner.pk if owner else None,
+            direction=data.get("direction") or Goal.Direction.INCREASE,
+            base=typed if typed is not None else info.baseline,
+        )
+    return {
+        "form": form,
+        "metric_info": info,
+        "suggestion": suggestion,
+        "suggestion_chart": suggestion.chart()
+        if suggestion and suggestion.periods_with_data
+        else None,
+    }
+
+
+def _template_links(request: HttpRequest) -> list[tuple[GoalTemplate, str]]:
+    """Each template with the new-goal link that opens it (keeping the chosen period, team,
+    owner and parent)."""
+    kept = {k: request.GET[k] for k in ("period", "team", "owner", "parent") if k in request.GET}
+    base = reverse("goals:goal_create")
+    return [
+        (template, f"{base}?{urlencode({**kept, 'template': template.pk})}")
+        for template in GoalTemplate.objects.all()
+    ]
 
 
 @login_required
@@ -315,7 +472,7 @@ def goal_form_fields(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/goal_form.html#type_fields",
-        {"form": form, "milestones": milestones, "metric_info": _metric_info(form)},
+        {**_form_panels(form), "milestones": milestones},
     )
 
 
@@ -360,8 +517,10 @@ def _detail_context(
     """The goal page's context; its panels from the apps above goals (goals.panels) are read
     here, the ones that show the goal's numbers only when `regions_only`."""
     user = request.user
-    can_update = access.can_update_progress(user, goal)
+    # A closed goal is read-only (its admin correction has a page of its own).
+    can_update = access.can_update_progress(user, goal) and not goal.is_closed
     can_share = access.can_share_goal(user, goal)
+    draft = goal.period.status == GoalPeriod.Status.PLANNING
     milestones = list(goal.milestones.all())
     context = {
         "goal": goal,
@@ -371,12 +530,14 @@ def _detail_context(
         "entries": selectors.recent_manual_entries(goal),
         "adjustments": selectors.goal_adjustments(goal),
         "metric": METRICS.get(goal.metric_key),
-        "can_edit": access.can_edit_goal(user, goal),
+        "can_edit": access.can_edit_goal(user, goal) and not goal.is_closed,
+        "can_correct": goal.is_closed and access.is_admin(user),
+        "draft": draft,
         "can_update": can_update,
         "can_share": can_share,
         "takes_entries": not services.manual_entry_refusal(goal),
         # A new calculated goal whose history a task is still building (the page polls).
-        "building": bool(goal.metric_key) and goal.last_calculated_at is None,
+        "building": bool(goal.metric_key) and goal.last_calculated_at is None and not draft,
         "counted": count_progress_of(goal, milestones),
         "entry_form": ManualEntryForm(goal=goal) if can_update else None,
         "shared_users": goal_shared_users(goal) if can_share else [],
@@ -595,6 +756,7 @@ def goal_cascade(request: HttpRequest, goal_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Cascaded “{parent.name}” to {len(created)} members.")
             return redirect("goals:goal_detail", parent.pk)
+    suggestions, chart = _cascade_suggestions(parent, rows)
     return render(
         request,
         "goals/goal_cascade.html",
@@ -603,8 +765,31 @@ def goal_cascade(request: HttpRequest, goal_id: int) -> HttpResponse:
             "form": form,
             "metric": METRICS.get(parent.metric_key),
             "rule": rule_text(parent),
+            "suggestions": suggestions,
+            "suggestion_chart": chart,
         },
     )
+
+
+def _cascade_suggestions(parent: Goal, rows) -> tuple[dict[int, Suggestion], dict | None]:
+    """Each member's targets suggested from their own history (member id -> Suggestion), and
+    one chart of their histories; none for a goal without a calculated metric."""
+    if parent.goal_type != Goal.Type.METRIC or parent.metric_key not in METRICS:
+        return {}, None
+    owners = [(parent.team_id, row.member.pk) for row in rows]
+    found = suggestions_for(
+        metric_key=parent.metric_key,
+        period=parent.period,
+        owners=owners,
+        direction=parent.direction,
+        bases={(parent.team_id, row.member.pk): row.baseline for row in rows},
+    )
+    by_member = {owner_id: found[(team_id, owner_id)] for team_id, owner_id in owners}
+    for row in rows:
+        row.suggestion = by_member[row.member.pk]
+    names = {row.member.pk: str(row.member) for row in rows}
+    chart = histories_chart({names[pk]: s for pk, s in by_member.items() if s.periods_with_data})
+    return by_member, chart
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from checkins import api as checkins_api
 from goals import api as goals_api
-from goals import objectives_api
+from goals import objectives_api, template_api
 from goals_project.api import error_body
 
 
@@ -30,6 +30,7 @@ router = SimpleRouter()
 router.register("goal-periods", goals_api.GoalPeriodViewSet, basename="goal-period")
 router.register("goals", goals_api.GoalViewSet, basename="goal")
 router.register("objectives", objectives_api.ObjectiveViewSet, basename="objective")
+router.register("goal-templates", template_api.GoalTemplateViewSet, basename="goal-template")
 router.register("support-requests", checkins_api.SupportRequestViewSet, basename="support-request")
 
 urlpatterns = [

@@ -354,6 +354,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "GoalStatusEnum": "goals.models.Goal.Status",
         "PeriodStatusEnum": "goals.models.GoalPeriod.Status",
+        # Goals say target_direction, templates direction: one enum for both.
+        "TargetDirectionEnum": "goals.models.Goal.Direction",
     },
 }
 

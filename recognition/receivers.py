@@ -108,6 +108,12 @@ def on_period_saved(sender, instance: GoalPeriod, **kwargs):
         transaction.on_commit(lambda: period_summaries_for_period.delay(instance.pk))
 
 
+@robust
+def on_period_closed(sender, period: GoalPeriod, **kwargs):
+    """The goals are frozen: rebuild the summaries with their final values and grades."""
+    summaries.period_summaries_rebuild(period=period)
+
+
 def connect_signals() -> None:
     """Called from RecognitionConfig.ready()."""
     uid = "recognition."
@@ -117,4 +123,5 @@ def connect_signals() -> None:
     checkin_signals.collect_digest_sections.connect(
         on_collect_digest_sections, dispatch_uid=uid + "digest"
     )
+    goal_signals.period_closed.connect(on_period_closed, dispatch_uid=uid + "period_closed")
     post_save.connect(on_period_saved, sender=GoalPeriod, dispatch_uid=uid + "period")

@@ -71,8 +71,22 @@ def _final_goals(period: GoalPeriod, team: Team) -> list[Goal]:
     return goals
 
 
+def _end_value(goal: Goal) -> Decimal | None:
+    """The frozen final value of a closed goal, else its last value up to the period end."""
+    if goal.closed_at is not None or goal.final_value is not None:
+        return goal.final_value
+    return goal.current_value
+
+
+def _end_status(goal: Goal) -> str:
+    """The frozen final status of a closed goal (missed reads as behind), else its last."""
+    if goal.final_status == Goal.FinalStatus.MISSED:
+        return Goal.Status.BEHIND
+    return goal.final_status or goal.status
+
+
 def _achievement_counts(goals: list[Goal]) -> tuple[int, int, int]:
-    statuses = [goal.final_status or goal.status for goal in goals]
+    statuses = [_end_status(goal) for goal in goals]
     reached = sum(1 for status in statuses if status in REACHED)
     exceeded = sum(1 for status in statuses if status == Goal.Status.EXCEEDED)
     return len(goals), reached, exceeded
@@ -198,14 +212,15 @@ def summary_data(*, period: GoalPeriod, team: Team) -> dict:
                 "name": goal.name,
                 "owner": goal.owner.get_full_name() if goal.owner_id else None,
                 "metric_key": goal.metric_key,
-                "final_value": _value_text(
-                    goal.final_value if goal.final_value is not None else goal.current_value
-                ),
+                "final_value": _value_text(_end_value(goal)),
                 "target": _value_text(goal.target),
                 "stretch_target": _value_text(goal.stretch_target),
-                "status": goal.final_status or goal.status,
-                "reached_target": (goal.final_status or goal.status) in REACHED,
-                "reached_stretch": (goal.final_status or goal.status) == Goal.Status.EXCEEDED,
+                "status": _end_status(goal),
+                "reached_target": _end_status(goal) in REACHED,
+                "reached_stretch": _end_status(goal) == Goal.Status.EXCEEDED,
+                # The OKR grades frozen when the period closed (goals.lifecycle).
+                "grade": _text(goal.final_grade),
+                "stretch_grade": _text(goal.final_stretch_grade),
             }
             for goal in goals
         ],
@@ -269,6 +284,17 @@ def period_summaries_complete(*, period: GoalPeriod) -> list[PeriodSummary]:
             )
         else:
             summary = period_summary_build(period=period, team=team)
+        period_summary_announce(summary=summary)
+        summaries.append(summary)
+    return summaries
+
+
+def period_summaries_rebuild(*, period: GoalPeriod) -> list[PeriodSummary]:
+    """Rebuild a closed period's summaries from its frozen goals (grades included); each team's
+    summary is still announced once."""
+    summaries = []
+    for team in Team.objects.filter(goals__period=period).distinct().order_by("name"):
+        summary = period_summary_build(period=period, team=team)
         period_summary_announce(summary=summary)
         summaries.append(summary)
     return summaries

@@ -154,3 +154,27 @@
   });
   document.addEventListener("htmx:afterSwap", refresh);
 })();
+
+// Suggested targets: a choice fills the field it names (data-fill-field) in its form.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-fill-field]");
+    if (!button) {
+      return;
+    }
+    var form = button.closest("form");
+    var input = form && form.querySelector('[name="' + button.getAttribute("data-fill-field") + '"]');
+    if (!input) {
+      return;
+    }
+    input.value = button.getAttribute("data-fill-value");
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    form.querySelectorAll('[data-fill-field="' + button.getAttribute("data-fill-field") + '"]')
+      .forEach(function (other) {
+        other.setAttribute("aria-pressed", String(other === button));
+      });
+    input.focus();
+  });
+})();

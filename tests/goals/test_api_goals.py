@@ -91,6 +91,8 @@ def test_periods_admins_create_everyone_reads(admin_user, lead, q1):
         "start_date": "2026-04-01",
         "end_date": "2026-06-30",
         "status": "planning",
+        "activated_at": None,
+        "closed_at": None,
     }
     overlap = admin.post("/api/goal-periods/", body | {"name": "Again"})
     assert "overlap" in field_errors(overlap)["start_date"][0]

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from goals.lifecycle import periods_roll_over
 from goals.models import Adjustment, Goal, GoalPeriod, Milestone
 from goals.services import (
     carry_over_period,
@@ -19,7 +20,6 @@ from goals.services import (
     milestone_reorder,
     period_create,
     period_update,
-    periods_roll_over,
 )
 from goals.signals import milestone_completed
 from tests.builders import D, book, new_quarter, nrr_goal

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from goals import services
+from goals import lifecycle, services
 from goals.models import Goal, GoalPeriod
 from tests.builders import task_goal
 
@@ -119,7 +119,7 @@ def test_carry_over_only_offers_later_periods_of_the_same_type(client, admin_use
 
 
 def test_carry_over_into_a_completed_period_is_refused_on_the_field(client, admin_user, q1, q2):
-    services.period_update(period=q2, status="completed")
+    lifecycle.period_close(period=q2, today=date(2026, 7, 1))
     client.force_login(admin_user)
     response = client.get(f"/periods/{q1.pk}/carry-over/", {"target_period": q2.pk})
     assert "The period Q2 2026 is completed." in response.text

@@ -1,12 +1,13 @@
 from django.core.management.base import BaseCommand
 
-from goals.services import periods_roll_over
+from goals.lifecycle import periods_roll_over
 
 
 class Command(BaseCommand):
     help = (
-        "Period rollover (the daily beat job, by hand): periods become active on their start date "
-        "and completed after their end date; goals of completed periods get a last recalculation."
+        "Period rollover (the daily beat job, by hand): periods become active on their start "
+        "date and are closed after their end date: a last recalculation, then each goal is "
+        "frozen with its final value, status and grade."
     )
 
     def handle(self, *args, **options):
