@@ -213,6 +213,8 @@ def leaderboard(
             show_in_leaderboard=True,
             owner__isnull=not wants_individual,
         )
+        # Drafts of a planning period are not ranked.
+        .exclude(period__status=GoalPeriod.Status.PLANNING)
         .select_related("owner", "team")
     )
     metric_counts = Counter(goal.metric_key for goal in goals if goal.metric_key)

@@ -30,6 +30,13 @@ from .serializers import StrictInteger, TextField, name_field, value_field
 class GoalTemplateSerializer(serializers.ModelSerializer):
     """A goal template as the API answers it."""
 
+    unit = serializers.ChoiceField(
+        choices=Goal.Unit.choices,
+        allow_blank=True,
+        help_text="What a goal measured by hand counts (blank for a metric or a task goal).",
+    )
+    milestones = serializers.ListField(child=serializers.CharField())
+
     class Meta:
         model = GoalTemplate
         fields = [

@@ -167,6 +167,7 @@ def test_a_period_goes_from_planning_to_live_to_closed_with_grades_and_a_comment
 
     page.get_by_role("link", name="Mo grows NRR").click()
     expect(page.locator("#goal-lifecycle")).to_contain_text(f"Closed with {month.name}")
+    expect(page.locator("#goal-title .chip").first).to_have_text(goal.get_final_status_display())
     expect(page.locator("#goal-lifecycle")).to_contain_text("Two expansions landed")
     expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     look(page, "closed-goal")

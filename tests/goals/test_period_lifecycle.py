@@ -11,6 +11,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from dashboards.leaderboard import leaderboard
+from dashboards.models import LeaderboardSetting
 from goals import lifecycle, recalc
 from goals.lifecycle import final_reading
 from goals.models import Adjustment, Goal, GoalPeriod
@@ -105,9 +106,13 @@ def test_a_draft_goal_is_not_calculated_nor_ranked_until_its_period_goes_live(
     with on("2025-12-20"):
         recalc.recalculate_goals([goal.pk])
         recalc.backfill_history([goal.pk])
-        board = leaderboard(viewer=member, period=q1, team=goal.team, teams=[goal.team])
     goal.refresh_from_db()
     assert (goal.status, goal.last_calculated_at, goal.history.count()) == ("no_data", None, 0)
+    # Even a draft carrying numbers (a carried-over copy) is not ranked.
+    Goal.objects.filter(pk=goal.pk).update(current_value=105, progress=50)
+    LeaderboardSetting.objects.create(team=goal.team, enabled=True)
+    with on("2025-12-20"):
+        board = leaderboard(viewer=member, period=q1, team=goal.team, teams=[goal.team])
     assert board.entries == []
 
     with on("2026-01-02"), django_capture_on_commit_callbacks(execute=True):
