@@ -230,6 +230,11 @@ class GoalSerializer(serializers.ModelSerializer):
         help_text="What a goal measured by hand counts (blank for a metric or a task goal).",
     )
     status_label = serializers.CharField(source="get_status_display")
+    final_status = serializers.ChoiceField(
+        choices=Goal.FinalStatus.choices,
+        allow_blank=True,
+        help_text="Where the goal ended when its period closed (blank until then).",
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:

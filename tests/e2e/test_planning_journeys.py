@@ -11,9 +11,8 @@ from checkins.weeks import local_today
 from goals.models import Goal, GoalPeriod
 from goals.selectors import default_baseline
 from goals.suggestions import past_windows
-from tests.metrics.builders import renewals
+from tests.builders import UserFactory, renewals
 
-from ..factories import UserFactory
 from .support import DESKTOP, PHONE, assert_accessible, assert_fits_the_screen, htmx_settled, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

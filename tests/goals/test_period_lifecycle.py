@@ -16,8 +16,7 @@ from goals import lifecycle, recalc
 from goals.lifecycle import final_reading
 from goals.models import Adjustment, Goal, GoalPeriod
 from goals.services import goal_adjust, goal_update, manual_entry_add, period_create
-from tests.goals.engine_support import nrr_goal
-from tests.metrics.builders import customer
+from tests.builders import customer, nrr_goal
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from goals.models import GoalPeriod
 from goals.services import period_create
 from goals.suggestions import choices_from_history, past_windows, suggestion_for
 from metrics.registry import get_metric
-from tests.metrics.builders import renewals
+from tests.builders import renewals
 
 pytestmark = pytest.mark.django_db
 
