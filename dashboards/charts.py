@@ -2,7 +2,7 @@
 
 A figure is a Plotly figure spec (`{"data": [...traces], "layout": {...}}`) of JSON-ready values;
 the page embeds it with `json_script` in a `<script type="application/json">` block and
-`dashboards/dashboard.js` draws it, so no inline script is needed under the Content Security
+`static/js/charts.js` draws it, so no inline script is needed under the Content Security
 Policy. The specs are plain dicts because building `plotly.graph_objects` on every request costs
 10-20 ms a figure in validation; the tests load every figure into `plotly.graph_objects.Figure`,
 which validates it against Plotly's schema.
