@@ -85,7 +85,7 @@ def _broker_reachable() -> tuple[bool, str]:
     from goals_project.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, "ok"
     except Exception as error:  # any transport error means "unreachable" to a health check

@@ -204,6 +204,7 @@ def test_the_goal_list_costs_the_same_queries_for_many_goals(q1, other_team, adm
         return len(context)
 
     task_goal(q1, other_team, "One", 1, by=admin_user)
+    queries()  # the token's first use of the minute is recorded once; measure after it
     one = queries()
     for n in range(6):
         owner = MembershipFactory(team=other_team).user
