@@ -62,8 +62,8 @@ test: install
 	$(VENV)/bin/ruff check .
 	@DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -c "import environ, psycopg; c = environ.Env.db_url_config('$(TEST_DATABASE_URL)'); psycopg.connect(host=c['HOST'], port=c['PORT'] or 5432, user=c['USER'], dbname='postgres', connect_timeout=3).close()" 2>/dev/null \
 	  || { echo "PostgreSQL is not answering at $(TEST_DATABASE_URL): start it with: pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start"; exit 1; }
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(REDIS_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
-	DATABASE_URL=sqlite:///$(CURDIR)/.test-parity.sqlite3 $(VENV)/bin/pytest -m sqlite_parity -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(REDIS_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///$(CURDIR)/.test-parity.sqlite3 $(VENV)/bin/pytest -m sqlite_parity -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Benchmarks (not part of the suite) on PostgreSQL: DATABASE_URL, default the goalpost_bench database.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_bench

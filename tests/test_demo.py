@@ -1,7 +1,7 @@
 """The demo (`manage.py seed_demo`), seeded once for this module on 25 November 2026 inside a
 transaction rolled back after it: people, customer data, goals calculated with history,
 check-ins; every test reads it (a test's own writes, such as seeding again, roll back after it).
-The module runs on one test process (xdist group "demo"), so the demo is seeded once a run."""
+With `pytest --dist loadgroup` the module runs on one test process (xdist group "demo")."""
 
 import datetime as dt
 import io
