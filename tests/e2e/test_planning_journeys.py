@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from checkins.weeks import local_today
+from goals.goal_templates import templates_seed
 from goals.models import Goal, GoalPeriod
 from goals.selectors import default_baseline
 from goals.suggestions import past_windows
@@ -28,6 +29,8 @@ def admin(transactional_db):
 def renewal_history(cs_team):
     """Mo's renewals over the eight quarters before this one: 70 %, 72 %, ... 84 % (the
     team's, as nobody else had renewals due): a steady +2 points a quarter."""
+    # The template library (migration 0008), again: a browser test's flush empties it.
+    templates_seed()
     mo = cs_team.members[0]
     for index, (start, _end) in enumerate(past_windows(cs_team.quarter)):
         renewed = 35 + index
