@@ -3,10 +3,10 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from goals.access import AnyUser, can_update_progress, is_admin
+from goals.access import can_update_progress
 from goals.models import Goal
+from goals_project.people.access import AnyUser, can_lead_team, is_admin, parse_id
 from goals_project.people.models import Membership
-from goals_project.people.selectors import is_lead_of
 
 from .models import SupportRequest
 
@@ -36,10 +36,9 @@ def visible_support_requests(user: AnyUser) -> QuerySet[SupportRequest]:
 
 def get_support_request_for_user(user: AnyUser, support_request_id: int | str) -> SupportRequest:
     """The support request with its goal, or Http404 when the user may not see it."""
-    try:
-        pk = int(support_request_id)
-    except (TypeError, ValueError):
-        raise Http404("No such support request.") from None
+    pk = parse_id(support_request_id)
+    if pk is None:
+        raise Http404("No such support request.")
     found = (
         visible_support_requests(user)
         .select_related("goal", "goal__team", "goal__owner", "requester", "addressee", "checkin")
@@ -55,11 +54,7 @@ def can_handle_support_request(user: AnyUser, support_request: SupportRequest) -
     """Acknowledge, reply, resolve: the addressee, the leads of the goal's team, admins."""
     if not user.is_authenticated:
         return False
-    return (
-        is_admin(user)
-        or support_request.addressee_id == user.pk
-        or is_lead_of(user, support_request.goal.team)
-    )
+    return support_request.addressee_id == user.pk or can_lead_team(user, support_request.goal.team)
 
 
 def can_resolve_support_request(user: AnyUser, support_request: SupportRequest) -> bool:

@@ -11,11 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from goals.access import get_goal_for_user, is_admin, visible_goals
+from goals.access import get_goal_for_user, visible_goals
 from goals.display import count_progress_of
 from goals.models import Goal
+from goals_project.people.access import can_lead_team
 from goals_project.people.models import User
-from goals_project.people.selectors import is_lead_of
 
 from . import selectors, services
 from .access import CHECK_IN_DENIED, can_check_in, can_take_step, get_support_request_for_user
@@ -220,7 +220,7 @@ def blocker_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if checkin is None:
         raise Http404("No such check-in.")
-    if not (is_admin(request.user) or is_lead_of(request.user, checkin.goal.team)):
+    if not can_lead_team(request.user, checkin.goal.team):
         raise PermissionDenied("Only the team's leads can acknowledge a blocker.")
     services.blocker_acknowledge(checkin=checkin, by=request.user)
     if request.htmx:

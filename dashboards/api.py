@@ -17,6 +17,7 @@ from goals.api import API_PERMISSIONS
 from goals.models import Goal, GoalPeriod
 from goals.serializers import NoBlankParameters, id_field
 from goals_project.api import OBJECT_READ_ERRORS
+from goals_project.people import access as people_access
 from goals_project.people.models import Team
 from goals_project.people.selectors import membership_of
 from metrics.breakdown import KIND_LABELS
@@ -246,7 +247,7 @@ class TeamDashboardView(APIView):
         else:
             membership = membership_of(request.user)
             team = membership.team if membership else None
-        if team is None or not selectors.can_view_team(request.user, team):
+        if team is None or not people_access.can_view_team(request.user, team):
             raise NotFound("No such team, or you may not see it.")
         period, periods = _period(query)
         # Unchanged since the client's version (its If-None-Match): 304 Not Modified.
@@ -281,7 +282,9 @@ class IndividualDashboardView(APIView):
     def get(self, request: Request) -> Response:
         query = _query(IndividualDashboardQuery, request).validated_data
         try:
-            person = selectors.person_for_viewer(request.user, query.get("user", request.user.pk))
+            person = people_access.get_managed_person(
+                request.user, query.get("user", request.user.pk)
+            )
         except Http404:
             raise NotFound("No such person, or you may not see them.") from None
         period, periods = _period(query)
@@ -305,7 +308,7 @@ class LeaderboardView(APIView):
     )
     def get(self, request: Request) -> Response:
         query = _query(LeaderboardQuery, request).validated_data
-        teams = leaderboard_selectors.leaderboard_teams(request.user)
+        teams = people_access.visible_teams(request.user)
         if not teams:
             raise NotFound("You are not on a team, so there is no leaderboard.")
         try:

@@ -2,7 +2,7 @@
 a metric's breakdown into its accounts for a scope the reader may see (with its CSV).
 
 Visibility follows the CSM: whoever may look up the CSM's goals (the CSM, the people on the
-CSM's team, admins: `goals.access.visible_people`) sees the customer; anybody else gets a 404.
+CSM's team, admins: `people.access.visible_people`) sees the customer; anybody else gets a 404.
 A scope's breakdown lists only its own book's customers, so every row links to a customer page
 its reader may open.
 """
@@ -21,8 +21,9 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.access import is_admin, parse_id, visible_goals, visible_people
+from goals.access import visible_goals
 from goals.models import Goal
+from goals_project.people.access import can_view_team, is_admin, parse_id, visible_people
 from goals_project.people.models import Membership, Team, User
 from goals_project.people.selectors import membership_of
 from metrics.breakdown import KIND_LABELS, Breakdown, Row, breakdown
@@ -87,14 +88,9 @@ def team_scope(viewer: User, team_id: int | str) -> Scope:
     every team, others their own (404 otherwise)."""
     pk = parse_id(team_id)
     team = None if pk is None else Team.objects.filter(pk=pk).first()
-    if team is None or not (is_admin(viewer) or _team_id(viewer) == team.pk):
+    if team is None or not can_view_team(viewer, team):
         raise Http404("No such team, or you may not see it.")
     return Scope("team", team.pk, team.name, tuple(team_members([team.pk])[team.pk]))
-
-
-def _team_id(viewer: User) -> int | None:
-    membership = membership_of(viewer)
-    return membership.team_id if membership else None
 
 
 def goal_scope(goal: Goal) -> Scope:
@@ -348,9 +344,7 @@ def can_read_goal_breakdown(viewer: User, goal: Goal) -> bool:
     """Whether the viewer may see the customers behind a goal they see: admins, and the people
     of the goal's team (whoever may look up the goal's CSMs). Someone a goal is only shared
     with sees its value, not the accounts."""
-    if is_admin(viewer):
-        return True
-    return _team_id(viewer) == goal.team_id
+    return can_view_team(viewer, goal.team)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
 from checkins.models import CheckIn
-from goals.access import is_admin
 from goals.models import Goal, GoalPeriod
-from goals_project.people.models import Membership, Team, User
-from goals_project.people.selectors import membership_of
+from goals_project.people.models import Membership, Team
 
 from . import display
 from .charts import health_trend_figure
@@ -49,16 +47,6 @@ class ProgramHealth:
     checkin_completion: list[Decimal | None]
     views_per_member: list[Decimal | None]
     trend_chart: dict
-
-
-def health_teams(viewer: User) -> list[Team] | None:
-    """Teams whose health the viewer may read: all for admins, their own for a lead, else None."""
-    if is_admin(viewer):
-        return list(Team.objects.order_by("name"))
-    membership = membership_of(viewer)
-    if membership is not None and membership.is_lead:
-        return [membership.team]
-    return None
 
 
 def _share(part: int, whole: int) -> Decimal | None:

@@ -14,11 +14,11 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
-from goals.access import is_admin, visible_goals
+from goals.access import visible_goals
 from goals.display import PROGRESS_RANGE, clamped
 from goals.models import ContributionSnapshot, Goal, GoalPeriod
+from goals_project.people.access import can_lead_team, parse_id
 from goals_project.people.models import Team, User
-from goals_project.people.selectors import is_lead_of, membership_of
 
 from . import display
 from .models import LeaderboardSetting
@@ -65,20 +65,13 @@ class Leaderboard:
     team_switch: list[TeamSwitch]
 
 
-def leaderboard_teams(viewer: User) -> list[Team]:
-    """Teams whose leaderboard the viewer may open: all for admins, else their own team."""
-    if is_admin(viewer):
-        return list(Team.objects.order_by("name"))
-    membership = membership_of(viewer)
-    return [membership.team] if membership else []
-
-
 def chosen_team(wanted: str, teams: Sequence[Team]) -> Team | None:
     """The asked team among those the viewer may open (Http404 otherwise); None means across
     teams. Without a choice, a viewer with one team gets that team's leaderboard."""
     if wanted == ALL_TEAMS:
         return None
-    team = next((t for t in teams if str(t.pk) == wanted), None)
+    pk = parse_id(wanted)
+    team = next((t for t in teams if t.pk == pk), None)
     if wanted and team is None:
         raise Http404("No such team, or you may not see it.")
     if team is None and len(teams) == 1:
@@ -89,10 +82,6 @@ def chosen_team(wanted: str, teams: Sequence[Team]) -> Team | None:
 def setting_for(team: Team, settings: dict[int, LeaderboardSetting]) -> LeaderboardSetting:
     """The team's saved setting, or the default (off, ranks progress) when none was saved."""
     return settings.get(team.pk) or LeaderboardSetting(team=team)
-
-
-def can_configure(viewer: User, team: Team) -> bool:
-    return is_admin(viewer) or is_lead_of(viewer, team)
 
 
 def rank(scored: Sequence[tuple[Decimal, dict]]) -> list[tuple[int, bool, Decimal, dict]]:
@@ -253,7 +242,7 @@ def leaderboard(
         period=period,
         team=team,
         setting=setting,
-        can_configure=team is not None and can_configure(viewer, team),
+        can_configure=team is not None and can_lead_team(viewer, team),
         enabled=enabled,
         ranks_by=chosen_rank,
         ranks_by_label=RanksBy(chosen_rank).label,

@@ -19,7 +19,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.access import is_admin, visible_goals
+from goals.access import visible_goals
 from goals.display import (
     STATUS_ORDER,
     ProgressReading,
@@ -30,8 +30,9 @@ from goals.display import (
 from goals.early_warning import recent_warnings_q
 from goals.models import EarlyWarning, Goal, GoalPeriod, Milestone, ProgressHistory
 from goals.selectors import current_period, periods_in_order
-from goals_project.people.models import Membership, Team, User
-from goals_project.people.selectors import is_lead_of, membership_of
+from goals_project.people.access import can_lead_team
+from goals_project.people.models import Team, User
+from goals_project.people.selectors import membership_of
 
 from . import display
 from .charts import Point, progress_trend_figure, sparkline_svg
@@ -378,14 +379,6 @@ class TeamDashboard:
     can_open_people: bool  # a lead (or an admin) opens each member's page from the rows
 
 
-def can_view_team(viewer: User, team: Team) -> bool:
-    """Admins see every team's dashboard; members and leads see their own team's."""
-    if is_admin(viewer):
-        return True
-    membership = membership_of(viewer)
-    return membership is not None and membership.team_id == team.pk
-
-
 def status_summary(rows: Sequence[GoalRow]) -> tuple[list[StatusCount], int, Decimal | None]:
     counts = {status: 0 for status in STATUS_ORDER}
     for row in rows:
@@ -444,7 +437,7 @@ def team_dashboard(
         headlines=headlines,
         owners=owners,
         metrics=metrics,
-        can_open_people=is_admin(viewer) or is_lead_of(viewer, team),
+        can_open_people=can_lead_team(viewer, team),
     )
 
 
@@ -480,27 +473,6 @@ class IndividualDashboard:
     checkin_streak: int | None
     on_track_count: int
     status_counts: list[StatusCount]
-
-
-def person_for_viewer(viewer: User, person_id: int | str) -> User:
-    """The person whose page the viewer may open: themself, a member of a team they lead, or
-    anyone for an admin. Anyone else is a 404, as if the person did not exist."""
-    from django.http import Http404
-
-    try:
-        pk = int(person_id)
-    except (TypeError, ValueError):
-        raise Http404("No such person.") from None
-    people = User.objects.select_related("membership__team").filter(pk=pk, is_active=True)
-    if not is_admin(viewer) and pk != viewer.pk:
-        lead_of = Membership.objects.filter(user=viewer, role=Membership.Role.LEAD).values(
-            "team_id"
-        )
-        people = people.filter(membership__team_id__in=lead_of)
-    person = people.first()
-    if person is None:
-        raise Http404("No such person.")
-    return person
 
 
 def contribution_lines(

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -23,6 +23,7 @@ from goals.access import (
     visible_objectives,
 )
 from goals.models import Goal, GoalPeriod
+from goals_project.people import access as people_access
 from goals_project.people.models import Team
 from goals_project.people.selectors import membership_of
 from metrics.registry import METRICS
@@ -71,9 +72,7 @@ def team_index(request: HttpRequest) -> HttpResponse:
 @login_required
 def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     """A team's goals for a period: summary strip, filters, one row per goal, live numbers."""
-    team = get_object_or_404(Team, pk=team_id)
-    if not selectors.can_view_team(request.user, team):
-        raise Http404("No such team.")
+    team = people_access.get_team_for_user(request.user, team_id)
     period, periods = _period(request)
     etag = None
     if period is not None and request.htmx and not request.htmx.boosted:
@@ -153,13 +152,13 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_dashboard(request: HttpRequest, user_id: int) -> HttpResponse:
     """A member's page as their lead (or an admin) sees it; anyone else gets a 404."""
-    return _individual(request, selectors.person_for_viewer(request.user, user_id))
+    return _individual(request, people_access.get_managed_person(request.user, user_id))
 
 
 @login_required
 def leaderboard(request: HttpRequest) -> HttpResponse:
     """One team's leaderboard (its lead's settings), or all teams' with the chosen ranking."""
-    teams = leaderboard_selectors.leaderboard_teams(request.user)
+    teams = people_access.visible_teams(request.user)
     period, periods = _period(request)
     team = leaderboard_selectors.chosen_team(request.GET.get("team", ""), teams)
     context = {"periods": periods, "period": period, "teams": teams}
@@ -181,12 +180,9 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def leaderboard_settings(request: HttpRequest, team_id: int) -> HttpResponse:
     """A lead turns their team's leaderboard on or off and chooses what it ranks."""
-    teams = leaderboard_selectors.leaderboard_teams(request.user)
-    team = next((t for t in teams if t.pk == team_id), None)
-    if team is None:
-        raise Http404("No such team.")
+    team = people_access.get_team_for_user(request.user, team_id)
     require(
-        leaderboard_selectors.can_configure(request.user, team),
+        people_access.can_lead_team(request.user, team),
         "Only the team's leads and admins may change its leaderboard.",
     )
     try:
@@ -208,8 +204,8 @@ def leaderboard_settings(request: HttpRequest, team_id: int) -> HttpResponse:
 @login_required
 def program_health(request: HttpRequest) -> HttpResponse:
     """The program's success measures (admins: all teams; leads: their team)."""
-    teams = health_selectors.health_teams(request.user)
-    if teams is None:
+    teams = people_access.led_teams(request.user)
+    if not (teams or people_access.is_admin(request.user)):
         raise Http404("Program health is for admins and team leads.")
     label = "All teams" if request.user.is_staff else ", ".join(team.name for team in teams)
     health = health_selectors.program_health(

@@ -11,18 +11,19 @@ Rules (DESIGN.md section 6):
 - Archived goals are left out unless asked for.
 
 Pages and the API use these functions alike: a goal the user may not see is a 404
-(`get_goal_for_user`), one they may see but not change is a 403 (`require`).
+(`get_goal_for_user`), one they may see but not change is a 403 (`require`). Who is an admin,
+which team a user leads, which people and teams they see, and the one id parser:
+goals_project/people/access.py.
 """
 
 from collections.abc import Callable
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from goals_project.people.access import AnyUser, is_admin, lead_team_id, parse_id
 from goals_project.people.models import Membership, Team, User
-from goals_project.people.selectors import membership_of
 
 from .models import (
     Goal,
@@ -33,22 +34,6 @@ from .models import (
 )
 
 VIEW_PERMISSION = "view_goal"
-MAX_ID = 2**63 - 1  # larger ids cannot exist; asking for one is a 404, not a database error
-AnyUser = User | AnonymousUser
-
-
-def is_admin(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
-
-
-def _lead_team_id(user: AnyUser) -> int | None:
-    """The id of the team the user leads, or None (uses the membership cached on the user)."""
-    if not user.is_authenticated:
-        return None
-    membership = membership_of(user)
-    if membership is None or membership.role != Membership.Role.LEAD:
-        return None
-    return membership.team_id
 
 
 def _shared_with(user: User) -> Q:
@@ -87,15 +72,6 @@ def visible_goals(user: AnyUser, *, include_archived: bool = False) -> QuerySet[
     return goals
 
 
-def parse_id(value: int | str) -> int | None:
-    """An object id from a URL or a request, or None when it cannot be one."""
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        return None
-    return pk if 0 < pk <= MAX_ID else None
-
-
 def get_goal_for_user(user: AnyUser, goal_id: int | str, *, include_archived: bool = False) -> Goal:
     """The goal with its period, team and owner, or Http404 when the user may not see it."""
     pk = parse_id(goal_id)
@@ -118,7 +94,7 @@ def can_view_goal(user: AnyUser, goal: Goal) -> bool:
         return True
     if not user.is_authenticated:
         return False
-    if goal.owner_id == user.pk or _lead_team_id(user) == goal.team_id:
+    if goal.owner_id == user.pk or lead_team_id(user) == goal.team_id:
         return True
     return visible_goals(user, include_archived=True).filter(pk=goal.pk).exists()
 
@@ -127,14 +103,14 @@ def can_create_goal(user: AnyUser, team: Team | None) -> bool:
     """Admins create goals for any team; a lead for their own team (and its members)."""
     if is_admin(user):
         return True
-    return team is not None and _lead_team_id(user) == team.pk
+    return team is not None and lead_team_id(user) == team.pk
 
 
 def can_edit_goal(user: AnyUser, goal: Goal) -> bool:
     """Edit, adjust, cascade, archive: admins and the leads of the goal's team."""
     if is_admin(user):
         return True
-    lead_team = _lead_team_id(user)
+    lead_team = lead_team_id(user)
     return lead_team is not None and lead_team == goal.team_id
 
 
@@ -160,14 +136,14 @@ def can_manage_periods(user: AnyUser) -> bool:
 
 def can_carry_over(user: AnyUser, period: GoalPeriod) -> bool:
     """Admins carry a whole period over (every team's goals); a lead carries their team's."""
-    return is_admin(user) or _lead_team_id(user) is not None
+    return is_admin(user) or lead_team_id(user) is not None
 
 
 def carry_over_team(user: AnyUser) -> Team | None:
     """Whose goals the user carries over: None (every team's) for an admin, else their team."""
     if is_admin(user):
         return None
-    return Team.objects.filter(pk=_lead_team_id(user)).first()
+    return Team.objects.filter(pk=lead_team_id(user)).first()
 
 
 # Objectives ---------------------------------------------------------------------------------
@@ -218,7 +194,7 @@ def can_create_objective(user: AnyUser, team: Team | None) -> bool:
     """Admins set company objectives and any team's; a lead sets their own team's."""
     if is_admin(user):
         return True
-    return team is not None and _lead_team_id(user) == team.pk
+    return team is not None and lead_team_id(user) == team.pk
 
 
 def can_edit_objective(user: AnyUser, objective: Objective) -> bool:
@@ -229,7 +205,7 @@ def can_edit_objective(user: AnyUser, objective: Objective) -> bool:
 def can_align_goals(user: AnyUser) -> bool:
     """Who re-aligns goals on the tree: admins and team leads (each goal is checked with
     can_edit_goal)."""
-    return is_admin(user) or _lead_team_id(user) is not None
+    return is_admin(user) or lead_team_id(user) is not None
 
 
 def require(allowed: bool, message: str = "You may not change this.") -> None:
@@ -268,32 +244,10 @@ def editable_teams(user: AnyUser) -> QuerySet[Team]:
     """Teams the user may create goals for."""
     if is_admin(user):
         return Team.objects.all()
-    lead_team = _lead_team_id(user)
+    lead_team = lead_team_id(user)
     return Team.objects.filter(pk=lead_team) if lead_team else Team.objects.none()
 
 
 def attainment_teams(user: AnyUser) -> QuerySet[Team]:
     """Teams whose attainment the user may export: admins every team, a lead their own."""
     return editable_teams(user)
-
-
-def visible_people(user: AnyUser) -> QuerySet[User]:
-    """People whose goals and contributions the user may look up: admins everyone; others
-    themselves and the people on their team."""
-    if not user.is_authenticated or not user.is_active:
-        return User.objects.none()
-    if is_admin(user):
-        return User.objects.all()
-    team_of = Membership.objects.filter(user=user).values("team_id")
-    return User.objects.filter(Q(pk=user.pk) | Q(membership__team_id__in=team_of))
-
-
-def get_person_for_user(user: AnyUser, person_id: int | str) -> User:
-    """A person the user may look up, or Http404."""
-    pk = parse_id(person_id)
-    if pk is None:
-        raise Http404("No such person.")
-    person = visible_people(user).filter(pk=pk).first()
-    if person is None:
-        raise Http404("No such person.")
-    return person

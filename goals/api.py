@@ -24,6 +24,7 @@ from goals_project.api import (
     WRITE_ERRORS,
     service_errors,
 )
+from goals_project.people import access as people_access
 from goals_project.people.tokens import has_scope
 
 from . import access, attainment, lifecycle, selectors, services
@@ -146,7 +147,7 @@ class GoalPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_period(self, pk) -> GoalPeriod:
-        period_id = access.parse_id(pk)
+        period_id = people_access.parse_id(pk)
         period = GoalPeriod.objects.filter(pk=period_id).first() if period_id else None
         if period is None:
             raise NotFound("No such goal period.")
@@ -404,7 +405,7 @@ class UserContributionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request, user_id=None) -> Response:
         try:
-            person = access.get_person_for_user(request.user, user_id)
+            person = people_access.get_person_for_user(request.user, user_id, include_inactive=True)
         except Http404:
             raise NotFound("No such person, or you may not see them.") from None
         rows = selectors.person_latest_contributions(person, viewer=request.user)

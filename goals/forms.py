@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse_lazy
 
+from goals_project.people.access import parse_id
 from goals_project.people.models import Team, User
 from metrics.registry import METRICS
 
@@ -189,19 +190,20 @@ class GoalForm(forms.Form):
             self.initial.setdefault("team", team_id)
         # Members and parent goals only of a team the user may manage: a team id typed into
         # the query string or the htmx request lists nothing of another team.
-        if team_id.isdigit() and teams.filter(pk=int(team_id)).exists():
+        team_pk = parse_id(team_id)
+        if team_pk is not None and teams.filter(pk=team_pk).exists():
             self.fields["owner"].queryset = User.objects.filter(
-                membership__team_id=team_id, is_active=True
+                membership__team_id=team_pk, is_active=True
             ).order_by("name", "email")
             parents = Goal.objects.filter(
-                team_id=team_id, owner__isnull=True, archived_at__isnull=True
+                team_id=team_pk, owner__isnull=True, archived_at__isnull=True
             ).select_related("period")
-            period_id = str(self["period"].value() or "")
-            if period_id.isdigit():
-                parents = parents.filter(period_id=period_id)
+            period_pk = parse_id(self["period"].value())
+            if period_pk is not None:
+                parents = parents.filter(period_id=period_pk)
                 if objectives is not None:
                     self.fields["objective"].queryset = objectives.filter(
-                        Q(team__isnull=True) | Q(team_id=team_id), period_id=period_id
+                        Q(team__isnull=True) | Q(team_id=team_pk), period_id=period_pk
                     ).order_by("team", "name")
             self.fields["parent"].queryset = parents
         # Only a team goal serves an objective (an individual goal serves its team goal).

@@ -14,6 +14,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from goals_project.people.access import parse_id
 from goals_project.people.models import Membership, Team, User
 
 from .access import VIEW_PERMISSION
@@ -36,7 +37,8 @@ def team_of_group(group: Group) -> Team | None:
     if not group.name.startswith(TEAM_GROUP_PREFIX):
         return None
     team_id = group.name.removeprefix(TEAM_GROUP_PREFIX)
-    return Team.objects.filter(pk=team_id).first() if team_id.isdigit() else None
+    pk = parse_id(team_id)
+    return Team.objects.filter(pk=pk).first() if pk is not None else None
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from goals_project.people.access import parse_id
 from goals_project.people.models import Team, User
 from metrics.registry import METRICS
 
@@ -362,7 +363,7 @@ def _milestone_rows_redrawn(data, add: bool) -> MilestoneFormSet:
 def _require_manageable_team(teams, raw_team: str | None) -> None:
     """A team named in the goal form's request that the user may not manage is a 404, as any
     object they may not see (its members and goals are never listed)."""
-    if raw_team and not teams.filter(pk=access.parse_id(raw_team) or 0).exists():
+    if raw_team and not teams.filter(pk=parse_id(raw_team) or 0).exists():
         raise Http404("No such team.")
 
 
@@ -828,8 +829,8 @@ def goal_share_view(request: HttpRequest, goal_id: int) -> HttpResponse:
 def goal_unshare_view(request: HttpRequest, goal_id: int) -> HttpResponse:
     goal = access.get_goal_for_user(request.user, goal_id)
     access.require_goal_right(access.can_share_goal, request.user, goal)
-    user = User.objects.filter(pk=access.parse_id(request.POST.get("user", ""))).first()
-    team = Team.objects.filter(pk=access.parse_id(request.POST.get("team", ""))).first()
+    user = User.objects.filter(pk=parse_id(request.POST.get("user", ""))).first()
+    team = Team.objects.filter(pk=parse_id(request.POST.get("team", ""))).first()
     if user or team:
         goal_unshare(goal=goal, user=user, team=team)
         messages.success(request, f"{user or team} no longer sees this goal through a share.")

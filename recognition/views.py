@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from checkins.weeks import current_week_start, iso_week_label, parse_iso_week
 from goals.models import GoalPeriod
+from goals_project.people.access import get_person_for_user, get_team_for_user
 
 from . import selectors, services
-from .access import get_achievement_for_user, get_person_for_user, get_team_for_user
+from .access import get_achievement_for_user
 from .badges import CATALOGUE
 from .models import PeriodSummary
 from .summaries import summary_for_reader
