@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -72,7 +72,9 @@ def team_index(request: HttpRequest) -> HttpResponse:
 @login_required
 def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     """A team's goals for a period: summary strip, filters, one row per goal, live numbers."""
-    team = people_access.get_team_for_user(request.user, team_id)
+    team = get_object_or_404(Team, pk=team_id)
+    if not people_access.can_view_team(request.user, team):
+        raise Http404("No such team.")
     period, periods = _period(request)
     etag = None
     if period is not None and request.htmx and not request.htmx.boosted:
@@ -280,9 +282,7 @@ def objective_align(request: HttpRequest, goal_id: int) -> HttpResponse:
             raise Http404("No such objective.")
     team = None
     if request.POST.get("team"):
-        team = get_object_or_404(Team, pk=parse_id(request.POST["team"]) or 0)
-        if not selectors.can_view_team(request.user, team):
-            raise Http404("No such team.")
+        team = people_access.get_team_for_user(request.user, request.POST["team"])
     try:
         objective_services.goal_align(
             goal=goal, objective=objective, by=request.user, reason=request.POST.get("reason", "")
