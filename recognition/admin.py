@@ -10,6 +10,7 @@ from .models import (
     Celebration,
     PeriodSummary,
 )
+from .summaries import period_summary_build
 
 
 class AchievementCreditInline(admin.TabularInline):
@@ -75,8 +76,6 @@ class PeriodSummaryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Rebuild the selected summaries")
     def rebuild(self, request, queryset):
-        from .summaries import period_summary_build
-
         for summary in queryset.select_related("team", "period"):
             period_summary_build(period=summary.period, team=summary.team)
         self.message_user(request, f"Rebuilt {queryset.count()} summaries.")

@@ -16,6 +16,7 @@ from goals_project.people.selectors import team_of
 from . import services, summaries
 from .access import visible_achievements
 from .selectors import achievement_sentence, contribution_highlights
+from .tasks import badges_award_for_users, period_summaries_for_period
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,6 @@ def on_milestone_completed(sender, milestone, **kwargs):
 
 @robust
 def on_goals_recalculated(sender, goal_ids, **kwargs):
-    from .tasks import badges_award_for_users
-
     user_ids = services.after_recalculation(goal_ids=list(goal_ids))
     summaries.period_summaries_after_recalculation(goal_ids=list(goal_ids))
     if user_ids:
@@ -102,8 +101,6 @@ def on_collect_digest_sections(sender, user: User, week_start: date, is_lead: bo
 
 @robust
 def on_period_saved(sender, instance: GoalPeriod, **kwargs):
-    from .tasks import period_summaries_for_period
-
     if instance.status == GoalPeriod.Status.COMPLETED:
         transaction.on_commit(lambda: period_summaries_for_period.delay(instance.pk))
 
