@@ -14,7 +14,6 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from goals_project.people.access import parse_id
 from goals_project.people.models import Membership, Team, User
 
 from .access import VIEW_PERMISSION
@@ -33,14 +32,6 @@ def team_group(team: Team) -> Group:
     return group
 
 
-def team_of_group(group: Group) -> Team | None:
-    if not group.name.startswith(TEAM_GROUP_PREFIX):
-        return None
-    team_id = group.name.removeprefix(TEAM_GROUP_PREFIX)
-    pk = parse_id(team_id)
-    return Team.objects.filter(pk=pk).first() if pk is not None else None
-
-
 @transaction.atomic
 def team_groups_sync_user(*, user: User) -> None:
     """Put the user in exactly the group of their current team (none when on no team)."""
@@ -50,13 +41,6 @@ def team_groups_sync_user(*, user: User) -> None:
     user.groups.remove(*stale)
     if membership is not None:
         user.groups.add(team_group(membership.team))
-
-
-@transaction.atomic
-def team_groups_sync_all() -> None:
-    """Rebuild every team group from the memberships (for data loaded without signals)."""
-    for team in Team.objects.all():
-        team_group(team).user_set.set(User.objects.filter(membership__team=team))
 
 
 @transaction.atomic

@@ -722,38 +722,6 @@ def _milestone_create(
 
 
 @transaction.atomic
-def milestone_update(
-    *,
-    milestone: Milestone,
-    name: str | None = None,
-    weight: Decimal | str | int | None = None,
-    due_date: date | None = None,
-) -> Milestone:
-    """Rename a milestone, change its weight or its due date."""
-    milestone = (
-        Milestone.objects.select_for_update().select_related("goal__period").get(pk=milestone.pk)
-    )
-    errors: dict[str, str] = {}
-    if weight is not None:
-        milestone.weight = _number(weight, "weight", errors)
-    if errors:
-        raise ValidationError(errors)
-    if name is not None:
-        milestone.name = name.strip()
-    if due_date is not None:
-        milestone.due_date = due_date
-    _validate_milestone(
-        goal=milestone.goal,
-        name=milestone.name,
-        weight=milestone.weight,
-        due_date=milestone.due_date,
-    )
-    milestone.save()
-    tasks.enqueue_recalculation([milestone.goal_id])
-    return milestone
-
-
-@transaction.atomic
 def milestone_complete(*, milestone: Milestone, by: User | None, done: bool = True) -> Milestone:
     """Mark a milestone done (or not done again). Newly done sends `milestone_completed`."""
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)

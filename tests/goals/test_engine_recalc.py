@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from goals import recalc
 from goals.comparison import goal_comparison
-from goals.forecast import forecast_series
 from goals.models import ContributionSnapshot, Goal, PendingRecalculation, ProgressHistory
 from goals.services import goal_create, manual_entry_add, milestone_complete
 from goals.signals import goal_status_changed
 from metrics.importing import import_records
 from tests.builders import D, MembershipFactory, book, new_quarter, nrr_goal
+
+from .forecast_oracle import forecast_series
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_parity]
 TODAY = date(2026, 2, 14)
