@@ -5,7 +5,7 @@ class GoalsConfig(AppConfig):
     name = "goals"
 
     def ready(self) -> None:
-        from . import permissions, receivers
+        from . import beat, permissions, receivers  # noqa: F401 - beat registers its tasks
 
         permissions.connect_signals()
         receivers.connect_signals()

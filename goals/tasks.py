@@ -1,4 +1,5 @@
 """Celery tasks of the goals engine (thin wrappers over goals.recalc) and how they are enqueued.
+The services enqueue through this module; the daily jobs that call services are in goals.beat.
 
 Without a broker (CELERY_TASK_ALWAYS_EAGER) every task runs in-process, at once.
 """
@@ -110,23 +111,6 @@ def recalculate_active_goals(self) -> int:
         result = recalc.recalculate_active_goals()
     _warm(self, result)
     return len(result.changed_ids)
-
-
-@shared_task(**RETRY_ON_DATABASE_ERROR)
-def roll_over_periods() -> dict[str, list[int]]:
-    """Beat, daily: periods become active on their start and are closed after their end."""
-    from .lifecycle import periods_roll_over
-
-    moved = periods_roll_over()
-    return {status: [period.pk for period in periods] for status, periods in moved.items()}
-
-
-@shared_task(**RETRY_ON_DATABASE_ERROR)
-def calibrate_forecasts() -> bool:
-    """Beat, daily: rebuild the forecast calibration once a new quarter has closed."""
-    from .calibration import calibration_refresh
-
-    return calibration_refresh()
 
 
 # Set within `one_recalculation_for_all()`: the goal ids to recalculate and to backfill.
