@@ -10,10 +10,44 @@
     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
   };
 
-  function draw(root) {
-    if (!window.Plotly) {
+  // plotly.js (several MB) is fetched only once a page holds a chart, and after the page is
+  // ready: loading it up front would hold back htmx (and every control it drives) until it ran.
+  var PLOTLY_SRC = document.currentScript && document.currentScript.getAttribute("data-plotly-src");
+  var waiting = null;
+
+  function withPlotly(callback) {
+    if (window.Plotly) {
+      callback();
       return;
     }
+    if (!PLOTLY_SRC) {
+      return;
+    }
+    if (waiting === null) {
+      waiting = [];
+      var script = document.createElement("script");
+      script.src = PLOTLY_SRC;
+      script.onload = function () {
+        var callbacks = waiting;
+        waiting = [];
+        callbacks.forEach(function (each) {
+          each();
+        });
+      };
+      document.head.appendChild(script);
+    }
+    waiting.push(callback);
+  }
+
+  function draw(root) {
+    if (root.querySelector && root.querySelector("[data-plotly-figure]")) {
+      withPlotly(function () {
+        drawNow(root);
+      });
+    }
+  }
+
+  function drawNow(root) {
     root.querySelectorAll("[data-plotly-figure]").forEach(function (element) {
       var source = document.getElementById(element.getAttribute("data-plotly-figure"));
       if (!source) {
