@@ -52,6 +52,7 @@ from ..progress import (
     weighted_progress,
 )
 from ..units import UNBOUNDED, UNIT_RANGES
+from .arrays import array_literal
 
 STATE_FIELDS = ("current_value", "progress", "expected_progress", "status")
 
@@ -147,7 +148,7 @@ def among(field: str, ids: Iterable[int]) -> Q:
     placeholder per id, and preparing hundreds of them costs more than the query itself."""
     ids = list(ids)
     if connection.vendor == "postgresql":
-        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [ids])})
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [array_literal(ids)])})
     return Q(**{f"{field}__in": ids})
 
 
@@ -655,10 +656,10 @@ def _history_stats(writes: list[Write]) -> dict[int, SeriesStats]:
                 "g.skipped ORDER BY as_of, calc_version DESC) AS latest WHERE value IS NOT NULL "
                 "WINDOW w AS (ORDER BY as_of)) AS changes) AS s",
                 [
-                    [goal.pk for goal in goals],
-                    [goal.period.start for goal in goals],
-                    [goal.period.end for goal in goals],
-                    skipped,
+                    array_literal([goal.pk for goal in goals]),
+                    array_literal([goal.period.start for goal in goals]),
+                    array_literal([goal.period.end for goal in goals]),
+                    array_literal(skipped),
                 ],
             )
             return {pk: SeriesStats(n, *rest) if n else SeriesStats() for pk, n, *rest in cursor}

@@ -1,7 +1,7 @@
 """Writing a planned recalculation: one compare-and-set statement on PostgreSQL (the
 conditional UPDATE of the goals with the INSERT of their history rows and the upsert of their
-contribution snapshots as data-modifying CTEs, every column passed as one array the driver
-adapts), three elsewhere; then the status-change and recalculated signals after commit."""
+contribution snapshots as data-modifying CTEs, every column passed as one array literal), three
+elsewhere; then the status-change and recalculated signals after commit."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ..models import (
     ProgressHistory,
 )
 from ..signals import goal_status_changed, goals_recalculated
+from .arrays import array_literal
 from .plan import HISTORY_COLUMNS, SNAPSHOT_COLUMNS, SNAPSHOT_UNIQUE, WRITTEN_FIELDS, Write
 
 UPDATE_CHUNK = 2000
@@ -119,7 +120,7 @@ def _save_postgresql(writes: list[Write], fields: Sequence[str]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH {', '.join(ctes)} SELECT id FROM updated",
-            parameters,
+            [array_literal(column) for column in parameters],
         )
         return {pk for (pk,) in cursor.fetchall()}
 
