@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.screenshots      # or: python -m bench.screenshots http://host:port
 
 Logs in as the Enterprise lead and saves, in docs/screenshots/: the team dashboard, a team goal's
-page (chart and contributions), a milestone goal's page, the leaderboard; at phone width (390 px)
+page (chart and contributions) and the accounts behind its value, the objectives tree, a milestone
+goal's page, the leaderboard; at phone width (390 px)
 the goal chart, the dashboard's first screen with the menu open and the check-in's first screen.
 """
 
@@ -65,6 +66,18 @@ def main(base: str) -> None:
         page.wait_for_timeout(500)  # let Plotly finish its layout
         shoot(page, "goal-detail.png")
         goal_url = page.url
+
+        # The accounts behind the value, loaded on demand.
+        page.locator("#breakdown-open").click()
+        page.wait_for_selector("#breakdown-body table")
+        breakdown = page.locator("section", has=page.locator("#breakdown-body"))
+        path = OUT / "goal-breakdown.png"
+        breakdown.screenshot(path=str(path))
+        print(f"saved {path.relative_to(ROOT)}")
+
+        page.goto(f"{base}/objectives/")
+        page.wait_for_selector("#goal-tree")
+        shoot(page, "objectives-tree.png")
 
         page.goto(f"{base}/leaderboard/")
         page.wait_for_selector("#live")
