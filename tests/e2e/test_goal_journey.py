@@ -39,6 +39,7 @@ def test_lead_creates_a_team_goal_cascades_it_and_adjusts_it(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Periods").click()
     page.get_by_role("link", name="This quarter").click()
     page.get_by_role("link", name="New goal").click()
+    page.wait_for_load_state()  # as a person would: the page has finished loading
 
     # Choosing the metric redraws the form (htmx) with what the metric is and its current value.
     page.get_by_label("Metric", exact=True).select_option("grr")
