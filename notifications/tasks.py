@@ -4,7 +4,7 @@ from celery import shared_task
 
 from goals_project.celery import RETRY_ANY, BrokerFallbackTask
 
-from . import services
+from . import sending
 
 
 class NotificationEmailTask(BrokerFallbackTask):
@@ -14,11 +14,11 @@ class NotificationEmailTask(BrokerFallbackTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         notification_id = kwargs.get("notification_id", args[0] if args else None)
         if notification_id is not None:
-            services.notification_email_failed(notification_id=notification_id, error=exc)
+            sending.notification_email_failed(notification_id=notification_id, error=exc)
 
 
 # Any failure (SMTP down, a header the mail library refuses) is retried with backoff; the claim
 # rolls back so nothing is lost, and the last failure is recorded for admins.
 @shared_task(base=NotificationEmailTask, **RETRY_ANY)
 def notification_email_send(notification_id: int) -> bool:
-    return services.notification_email(notification_id=notification_id)
+    return sending.notification_email(notification_id=notification_id)
