@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from goals.access import visible_goals
 from goals.models import Goal
+from goals.progress import goal_window
 from goals_project.people.access import can_view_team, is_admin, parse_id, visible_people
 from goals_project.people.models import Membership, Team, User
 from goals_project.people.selectors import membership_of
@@ -368,8 +369,6 @@ class GoalBreakdownPanel:
 def goal_breakdown_panel(*, viewer: User, goal: Goal, today: date) -> GoalBreakdownPanel | None:
     """What the goal page needs to offer the breakdown (no query): None for a goal without a
     calculated metric or whose period has not started."""
-    from goals.progress import goal_window
-
     if goal.goal_type != Goal.Type.METRIC or not goal.metric_key:
         return None
     try:

@@ -19,6 +19,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
+from checkins.models import CheckIn
 from goals.access import visible_goals
 from goals.display import (
     STATUS_ORDER,
@@ -28,7 +29,14 @@ from goals.display import (
     progress_reading,
 )
 from goals.early_warning import recent_warnings_q
-from goals.models import EarlyWarning, Goal, GoalPeriod, Milestone, ProgressHistory
+from goals.models import (
+    ContributionSnapshot,
+    EarlyWarning,
+    Goal,
+    GoalPeriod,
+    Milestone,
+    ProgressHistory,
+)
 from goals.selectors import current_period, periods_in_order
 from goals_project.people.access import can_lead_team
 from goals_project.people.models import Team, User
@@ -480,8 +488,6 @@ def contribution_lines(
 ) -> list[ContributionLine]:
     """The person's latest contribution to each team metric goal of the period the viewer may
     see (one query)."""
-    from goals.models import ContributionSnapshot
-
     latest = ContributionSnapshot.objects.filter(goal=OuterRef("goal")).order_by("-as_of")
     snapshots = (
         ContributionSnapshot.objects.filter(
@@ -528,8 +534,6 @@ def contribution_lines(
 def checkin_streak(person: User, *, today: date) -> int:
     """Consecutive ISO weeks with at least one check-in, counting back from this week (or from
     last week while this week's check-in is still open)."""
-    from checkins.models import CheckIn
-
     this_week = today - timedelta(days=today.weekday())
     weeks = set(
         CheckIn.objects.filter(

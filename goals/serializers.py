@@ -14,6 +14,7 @@ from rest_framework import serializers
 from goals_project.api import StrictInput
 from goals_project.people.models import Team, User
 
+from .access import can_view_goal
 from .models import (
     VALUE,
     ContributionSnapshot,
@@ -289,8 +290,6 @@ class GoalSerializer(serializers.ModelSerializer):
             return False
         visible = getattr(goal, "parent_visible", None)
         if visible is None:
-            from .access import can_view_goal
-
             visible = goal.parent is not None and can_view_goal(
                 self.context["request"].user, goal.parent
             )

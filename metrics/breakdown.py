@@ -46,6 +46,7 @@ from .calculators import (
 )
 from .models import Customer, NpsResponse, Qbr, Renewal
 from .ratio import HUNDRED, Ratio
+from .registry import get_metric
 
 QUANTUM = Decimal("0.0001")
 ZERO = Decimal(0)
@@ -187,8 +188,6 @@ class Breakdown:
 
 def breakdown(key: str, *, user_ids: Collection[int], start: date, end: date) -> Breakdown:
     """The breakdown of metric `key` (an alias too) over the owners' books and [start, end]."""
-    from .registry import get_metric
-
     key = get_metric(key).key
     result = Breakdown(key=key, start=start, end=end)
     if user_ids and start <= end:
