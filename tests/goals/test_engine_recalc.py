@@ -1,5 +1,6 @@
 """Set-based recalculation: values, statuses, history, contributions, roll-ups and backfill."""
 
+import gc
 from datetime import date, timedelta
 from io import StringIO
 
@@ -343,6 +344,40 @@ def test_a_goal_queued_again_during_a_run_stays_queued_and_a_failed_run_keeps_th
     with time_machine.travel("2026-02-14 12:00:02Z", tick=False):
         recalc.recalculate_pending()
     assert not PendingRecalculation.objects.exists()
+
+
+def test_a_run_pauses_the_garbage_collector_and_leaves_it_as_it_found_it(
+    lead, member, team, monkeypatch
+):
+    period = new_quarter()
+    book(member, (1000, 1100))
+    goal = nrr_goal(period, by=lead, owner=member)
+    plan_writes = recalc.run.plan_writes
+    during = []
+
+    def planning(*args, **kwargs):
+        during.append(gc.isenabled())
+        return plan_writes(*args, **kwargs)
+
+    monkeypatch.setattr(recalc.run, "plan_writes", planning)
+    assert recalc.recalculate_goals([goal.pk]).changed_ids == [goal.pk]
+    assert during == [False] and gc.isenabled()
+
+    def database_went_away(writes):
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(recalc.run, "commit", database_went_away)
+    with pytest.raises(ConnectionError):
+        recalc.recalculate_goals([goal.pk])
+    assert gc.isenabled()
+
+    gc.disable()  # a process that runs without the collector keeps it off
+    try:
+        with pytest.raises(ConnectionError):
+            recalc.recalculate_goals([goal.pk])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_recalculate_command(lead, member, team):
