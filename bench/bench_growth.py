@@ -105,15 +105,15 @@ def use_database(url: str) -> None:
 
 
 def measure_metrics(org) -> float:
-    from metrics.registry import METRICS, evaluate
+    from metrics.registry import METRICS, evaluate, evaluate_metrics
 
     start, end = org.quarter
     users = [user.pk for user in org.users]
     teams = [team.pk for team in org.teams]
 
     def all_five():
-        for key in METRICS:
-            evaluate(key, start=start, end=end, user_ids=users, team_ids=teams)
+        # One engine call for the five, as a recalculation asks for a window's metrics.
+        evaluate_metrics({key: (users, teams) for key in METRICS}, start=start, end=end)
 
     all_five()  # warm-up: connection, plans
     median = statistics.median(clock(all_five) for _ in range(REPEAT))

@@ -1,12 +1,17 @@
 """Time all five metrics for every user and team for one quarter on the 10,000-customer org.
 
-Beside the engine, one hand-written SQL query computes NRR per owner directly: the lower bound
-the engine's NRR is compared with. Run with `make bench` or `python -m bench.bench_metrics`.
+All five are one engine call (`evaluate_metrics`, as a recalculation asks for a window's
+metrics); each metric on its own is timed too. Beside the engine, one hand-written SQL query
+computes NRR per owner directly: the lower bound the engine's NRR is compared with. Run with
+`make bench` or `python -m bench.bench_metrics [customers]` (an org of that size, kept in the
+database of DATABASE_URL and reused when it is already there).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 import time
 
 from bench.orgdata import build_org, setup_django
@@ -63,10 +68,10 @@ def main() -> None:
     setup_django()
     from django.db import connection
 
-    from metrics.registry import METRICS, evaluate
+    from metrics.registry import METRICS, evaluate, evaluate_metrics
 
     started = time.perf_counter()
-    org = build_org()
+    org = build_org(customers=int(sys.argv[1]) if len(sys.argv) > 1 else 10_000, reuse=True)
     print(
         f"org: {org.counts}, {len(org.users)} CSMs, {len(org.teams)} teams "
         f"(built in {time.perf_counter() - started:.1f} s)"
@@ -80,10 +85,9 @@ def main() -> None:
     )
 
     def all_metrics():
-        return {
-            key: evaluate(key, start=start, end=end, user_ids=user_ids, team_ids=team_ids)
-            for key in METRICS
-        }
+        return evaluate_metrics(
+            {key: (user_ids, team_ids) for key in METRICS}, start=start, end=end
+        )
 
     per_metric = {}
     for key in METRICS:
@@ -94,7 +98,7 @@ def main() -> None:
         )
         print(f"  {key:<15} {per_metric[key]:8.1f} ms")
     total, results = timed(all_metrics)
-    print(f"all five metrics, every scope: {total:.1f} ms (goal < 2000 ms)")
+    print(f"all five metrics, every scope, one engine call: {total:.1f} ms (goal < 1000 ms)")
 
     def hand_nrr(query):
         with connection.cursor() as cursor:
@@ -131,6 +135,7 @@ def main() -> None:
         if (engine_users[owner].numerator, engine_users[owner].denominator)
         != (numerator, denominator)
     ]
+    print(f"load average: {', '.join(f'{value:.1f}' for value in os.getloadavg())}")
     print(
         f"NRR per owner equal to the hand-written query: {not mismatches} "
         f"({len(by_owner)} owners compared)"

@@ -29,7 +29,7 @@ from .models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 from .ratio import Ratio
 
 CENT = Decimal("0.01")
-NRR, GRR = "nrr", "grr"
+NRR, GRR, QBR = "nrr", "grr", "qbr_completion"
 
 
 def local_midnight(day: date) -> datetime:
@@ -125,10 +125,15 @@ def _nps_sql(vendor: str) -> str:
 
 
 @functools.cache
-def _qbr_sql(vendor: str, parts: int) -> str:
+def _qbr_sql(vendor: str, parts: int, revenue: bool = False) -> str:
     # `book` looks each customer's ARR up once per quarter part (at the part's last day); a
     # customer active then is expected, and done when it has a QBR completed within the part.
-    active = ", ".join(f"{_arr_on('c.id')} AS arr_{index}" for index in range(parts))
+    # With `revenue`, the same pass also gives NRR and GRR: the book also holds each customer's
+    # ARR on the start date, and the last part ends on the window's end date, so the ARR at the
+    # end is already there (one lookup fewer per customer than two queries).
+    lookups = [f"{_arr_on('c.id')} AS arr_{index}" for index in range(parts)]
+    if revenue:
+        lookups.insert(0, f"{_arr_on('c.id')} AS arr_start")
     expected = " + ".join(
         f"SUM(CASE WHEN b.arr_{index} > 0 THEN 1 ELSE 0 END)" for index in range(parts)
     )
@@ -138,10 +143,21 @@ def _qbr_sql(vendor: str, parts: int) -> str:
         "THEN 1 ELSE 0 END) ELSE 0 END)"
         for index in range(parts)
     )
+    retention = ""
+    if revenue:
+        # The cohort is the customers with ARR on the start date (those have a record on or
+        # before the end date too: ARR at the end is NULL only for the others).
+        ending = f"COALESCE(b.arr_{parts - 1}, 0)"
+        retention = (
+            f"SUM(CASE WHEN b.arr_start > 0 THEN {ending} ELSE 0 END), "
+            f"SUM(CASE WHEN b.arr_start > 0 THEN (CASE WHEN {ending} < b.arr_start THEN {ending} "
+            "ELSE b.arr_start END) ELSE 0 END), "
+            "SUM(CASE WHEN b.arr_start > 0 THEN b.arr_start ELSE 0 END), "
+        )
     return (
-        f"WITH book AS MATERIALIZED (SELECT c.csm_id AS owner, c.id AS customer_id, {active} "
-        f"FROM {_table(Customer)} c WHERE {_in_scope('c.csm_id')}) "
-        f"SELECT b.owner, {expected}, {done} FROM book b GROUP BY b.owner"
+        f"WITH book AS MATERIALIZED (SELECT c.csm_id AS owner, c.id AS customer_id, "
+        f"{', '.join(lookups)} FROM {_table(Customer)} c WHERE {_in_scope('c.csm_id')}) "
+        f"SELECT b.owner, {retention}{expected}, {done} FROM book b GROUP BY b.owner"
     )
 
 
@@ -270,12 +286,52 @@ def qbr_completion(user_ids: Collection[int], start: date, end: date) -> dict[in
     parts = list(quarters(start, end))
     if not parts:  # an empty window (end before start)
         return {}
-    parameters: list = [_day(part_end) for _, part_end in parts]
+    rows = _rows(_qbr_sql(connection.vendor, len(parts)), _qbr_parameters(user_ids, parts))
+    return {
+        owner: Ratio(Decimal(done), Decimal(expected)) for owner, expected, done in rows if expected
+    }
+
+
+def _qbr_parameters(
+    user_ids: Collection[int], parts: list[tuple[date, date]], start: date | None = None
+) -> list:
+    """The parameters of _qbr_sql: with `start` (the window's first day), those of its
+    revenue form."""
+    parameters: list = [] if start is None else [_day(start)]
+    parameters += [_day(part_end) for _, part_end in parts]
     parameters.append(_owners_parameter(user_ids))
     for part_start, part_end in parts:
         since, before = timestamp_bounds(part_start, part_end)
         parameters += [_moment(since), _moment(before)]
-    rows = _rows(_qbr_sql(connection.vendor, len(parts)), parameters)
-    return {
-        owner: Ratio(Decimal(done), Decimal(expected)) for owner, expected, done in rows if expected
-    }
+    return parameters
+
+
+def customer_book(
+    user_ids: Collection[int], start: date, end: date, keys: Collection[str] = (NRR, GRR, QBR)
+) -> dict[str, dict[int, Ratio]]:
+    """NRR, GRR and QBR completion (the metrics among `keys`) in one pass over the owners'
+    customers: each customer's ARR is looked up on the start date and on each quarter part's
+    last day (the last of which is the end date), and its QBRs are looked at once per part.
+    Returns {key: {user_id: Ratio}} for the asked keys, the same as their own calculators."""
+    keys = set(keys)
+    parts = list(quarters(start, end))
+    if QBR not in keys or not parts:
+        by_metric = revenue_retention(user_ids, start, end) if keys & {NRR, GRR} else {}
+        if QBR in keys:
+            by_metric[QBR] = {}
+        return {key: by_metric[key] for key in keys}
+    if not keys & {NRR, GRR}:
+        return {QBR: qbr_completion(user_ids, start, end)}
+    rows = _rows(
+        _qbr_sql(connection.vendor, len(parts), revenue=True),
+        _qbr_parameters(user_ids, parts, start),
+    )
+    by_metric: dict[str, dict[int, Ratio]] = {NRR: {}, GRR: {}, QBR: {}}
+    for owner, net, gross, starting, expected, done in rows:
+        denominator = _money(starting)
+        if denominator:
+            by_metric[NRR][owner] = Ratio(_money(net), denominator)
+            by_metric[GRR][owner] = Ratio(_money(gross), denominator)
+        if expected:
+            by_metric[QBR][owner] = Ratio(Decimal(done), Decimal(expected))
+    return {key: by_metric[key] for key in keys}

@@ -9,7 +9,8 @@ Contract used by the goals engine (do not change a signature without updating it
         .teams[team_id] -> Ratio          (sum over the team's members, leads included)
         .contributions[team_id][user_id] -> Decimal | None   points; they sum to the team value
     evaluate_metrics({key: (user_ids, team_ids)}, start=, end=) -> {key: ScopeResults}
-        several metrics over one window: metrics that share a pass (NRR and GRR) make one
+        several metrics over one window: metrics that share a pass (NRR, GRR and QBR
+        completion) make one
     evaluate_daily({key: (user_ids, team_ids)}, start=, end=) -> {key: [ScopeResults, ...]}
         each metric over [start, day] for every day from start to end, in one pass
     daily_values(keys, start=, end=, user_ids=, team_ids=) -> {key: array (scopes, days)}
@@ -48,8 +49,11 @@ __all__ = [
 
 # calculate(user_ids, start, end) -> {user_id: Ratio}: one set-based pass for every owner.
 Calculator = Callable[[Collection[int], date, date], dict[int, Ratio]]
-# joint(user_ids, start, end) -> {metric key: {user_id: Ratio}}: one pass for several metrics.
-JointCalculator = Callable[[Collection[int], date, date], dict[str, dict[int, Ratio]]]
+# joint(user_ids, start, end, keys) -> {key: {user_id: Ratio}} for the metrics among `keys`:
+# one pass for several metrics.
+JointCalculator = Callable[
+    [Collection[int], date, date, Collection[str]], dict[str, dict[int, Ratio]]
+]
 # daily(window) -> Series: the metric over [start, day] for every day, for every owner.
 DailyCalculator = Callable[[series.Window], series.Series]
 # pace(start, end, as_of) -> the share (0..1) of its value over [start, end] an accumulating
@@ -69,7 +73,7 @@ class Metric:
     completion: done over expected for the whole quarter) starts near 0 and fills up; its
     `pace` says how much of the window's value is expected by a day (see expected_share).
     Metrics with the same `joint` calculator are computed in one pass when asked together
-    (NRR and GRR read the same cohort)."""
+    (NRR, GRR and QBR completion read each customer's ARR on the same dates)."""
 
     key: str
     label: str
@@ -117,7 +121,7 @@ METRICS: dict[str, Metric] = {
             direction_hint="increase",
             calculate=calculators.net_revenue_retention,
             daily=series.net_revenue_retention,
-            joint=calculators.revenue_retention,
+            joint=calculators.customer_book,
             value_range=(Decimal(0), None),
             description="ARR at the end of the window of the customers that had ARR at its "
             "start, over their ARR at the start. Expansion counts, churn counts as 0, "
@@ -130,7 +134,7 @@ METRICS: dict[str, Metric] = {
             direction_hint="increase",
             calculate=calculators.gross_revenue_retention,
             daily=series.gross_revenue_retention,
-            joint=calculators.revenue_retention,
+            joint=calculators.customer_book,
             value_range=(Decimal(0), HUNDRED),
             description="Like NRR, but each customer counts at most its starting ARR, so "
             "expansion never counts and the value is at most 100%.",
@@ -167,6 +171,7 @@ METRICS: dict[str, Metric] = {
             value_range=(Decimal(0), HUNDRED),
             shape=ACCUMULATING,
             pace=calculators.qbr_completion_pace,
+            joint=calculators.customer_book,
             description="QBRs completed over QBRs expected: one per active customer (ARR > 0) "
             "per calendar quarter overlapping the window.",
         ),
@@ -225,7 +230,8 @@ def evaluate_metrics(
 ) -> dict[str, ScopeResults]:
     """Several metrics over one window, each for its (user ids, team ids): one query for the
     teams' members, then one pass per metric, or one per joint calculator for the metrics that
-    share one (NRR and GRR: one pass for both, over their scopes together)."""
+    share one (NRR, GRR and QBR completion: one pass for those asked, over their scopes
+    together)."""
     metrics = {key: get_metric(key) for key in scopes}
     members = team_members({team_id for _, team_ids in scopes.values() for team_id in team_ids})
     owners = {
@@ -246,7 +252,9 @@ def evaluate_metrics(
         ]
         if len(together) > 1:
             joint_owners = set().union(*(owners[other] for other in together))
-            computed = metric.joint(joint_owners, start, end)
+            computed = metric.joint(
+                joint_owners, start, end, {metrics[other].key for other in together}
+            )
             for other in together:
                 by_owner[other] = computed[metrics[other].key]
         else:

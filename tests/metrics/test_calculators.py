@@ -10,7 +10,7 @@ import pytest
 
 from goals_project.people.models import Membership
 from metrics.models import Customer
-from metrics.registry import METRICS, Ratio, evaluate, get_metric
+from metrics.registry import METRICS, Ratio, evaluate, evaluate_metrics, get_metric
 from tests.builders import (
     MembershipFactory,
     TeamFactory,
@@ -171,6 +171,43 @@ def test_qbr_windows_crossing_a_quarter_boundary(member):
     ratio = evaluate("qbr_completion", user_ids=[member.pk], **window).users[member.pk]
     assert ratio == Ratio(Decimal(4), Decimal(8))
     assert ratio.value == Decimal(50)
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        Q1,
+        {"start": date(2026, 2, 15), "end": date(2026, 5, 15)},  # two quarter parts
+        {"start": date(2026, 3, 31), "end": date(2026, 3, 31)},  # one day
+        {"start": date(2026, 4, 1), "end": date(2026, 3, 31)},  # empty: end before start
+    ],
+)
+def test_revenue_and_qbr_asked_together_equal_each_alone(
+    window, member, teammate, django_assert_num_queries
+):
+    # NRR, GRR and QBR completion asked together share one pass over the customers; each
+    # owner's numbers are those of the metric asked alone, whatever the owner's book holds.
+    kept = customer(member, {BEFORE: 1_000, date(2026, 3, 31): 1_500, date(2026, 5, 1): 900})
+    qbr(kept, date(2026, 3, 1), local(2026, 3, 1, 9))
+    qbr(kept, date(2026, 4, 20), local(2026, 4, 20, 9))
+    churned = customer(member, {BEFORE: 400, date(2026, 2, 1): 0})
+    qbr(churned, date(2026, 1, 20), local(2026, 1, 20, 9))
+    customer(member, {date(2026, 6, 1): 700})  # only after every window
+    new = customer(teammate, {MID: 300})  # new: QBR expected, not in the NRR cohort
+    qbr(new, date(2026, 3, 1), local(2026, 3, 2, 9))
+    customer(teammate, {BEFORE: 200, date(2025, 12, 1): 0})  # churned before: in neither
+    users = [member.pk, teammate.pk]
+    keys = ["nrr", "grr", "qbr_completion"]
+    with django_assert_num_queries(1):
+        together = evaluate_metrics({key: (users, []) for key in keys}, **window)
+    for key in keys:
+        assert together[key].users == evaluate(key, user_ids=users, **window).users, key
+    if window is Q1:
+        assert together["nrr"].users[member.pk] == Ratio(Decimal(1_500), Decimal(1_400))
+        assert together["grr"].users[member.pk] == Ratio(Decimal(1_000), Decimal(1_400))
+        assert together["nrr"].users[teammate.pk] == Ratio()  # no ARR at the start
+        assert together["qbr_completion"].users[member.pk] == Ratio(Decimal(1), Decimal(1))
+        assert together["qbr_completion"].users[teammate.pk] == Ratio(Decimal(1), Decimal(1))
 
 
 def test_qbr_completion_counts_a_customer_once_per_quarter(member):
