@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -109,6 +109,106 @@ def upsert_changed(
         written = {grouped: (created, updated) for grouped, created, updated in cursor.fetchall()}
         cursor.execute(f"DROP TABLE {staging}")
     return written
+
+
+def upsert_copied(
+    model: type[models.Model],
+    copied: str,
+    *,
+    columns: Sequence[str],
+    reference: str,
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+    owner: str,
+    on_copied: Callable[[], None] = lambda: None,
+) -> tuple[int, int, set[Any]] | None:
+    """PostgreSQL: write rows given as `COPY` text (tab-separated, one row a line) whose
+    `columns` are the model's fields by attname, except `reference` (`customer__external_id`):
+    a foreign key named by a unique field of the model it points to, resolved by a join.
+
+    The rows are copied into a temporary table, then written with one `INSERT ... SELECT ...
+    ON CONFLICT DO UPDATE` that updates only the rows whose `update_fields` differ. Returns
+    (rows created, rows updated, the distinct `owner` values of the referenced rows written,
+    such as their CSMs), or None, writing nothing, when a reference names no row.
+    `on_copied` is called once the rows are in the temporary table (a progress report).
+    """
+    quote = connection.ops.quote_name
+    relation, referenced_name = reference.split("__")
+    foreign_key = model._meta.get_field(relation)
+    target = foreign_key.related_model
+    referenced = quote(target._meta.get_field(referenced_name).column)
+    target_table = quote(target._meta.db_table)
+    table = quote(model._meta.db_table)
+    staging = quote(f"goalpost_upsert_{next(_temporary_names)}")
+    stamped = _stamped(model)
+
+    def staged(name: str) -> str:
+        if name == reference:
+            return f"{relation}_{referenced_name}"
+        return model._meta.get_field(name).column
+
+    names = [quote(staged(name)) for name in columns]
+    typed = [
+        f"r.{referenced} AS {quote(staged(name))}"
+        if name == reference
+        else f"t.{quote(model._meta.get_field(name).column)}"
+        for name in columns
+    ]
+    key = quote(staged(reference))
+    others = [name for name in columns if name != reference]
+    written = [quote(foreign_key.column), *(quote(staged(name)) for name in others)]
+    updates = [quote(model._meta.get_field(name).column) for name in update_fields]
+    keys = [quote(model._meta.get_field(name).column) for name in unique_fields]
+    assignments = [f"{column} = EXCLUDED.{column}" for column in updates]
+    if "updated_at" in stamped:
+        assignments.append('"updated_at" = EXCLUDED."updated_at"')
+    # The join is kept (MATERIALIZED) to count its rows: fewer than were copied means a
+    # reference names no row (at the statement's snapshot), and then nothing is written. It
+    # carries each row's owner: when every row was written, the owners are all of them.
+    pk = quote(target._meta.pk.column)
+    upsert = (
+        f"WITH matched AS MATERIALIZED (SELECT r.{pk} AS referenced, "
+        f"r.{quote(target._meta.get_field(owner).column)} AS owner, "
+        f"{', '.join(f's.{quote(staged(name))}' for name in others)} "
+        f"FROM {staging} s JOIN {target_table} r ON r.{referenced} = s.{key}), "
+        f"written AS (INSERT INTO {table} ({', '.join([*written, *map(quote, stamped)])}) "
+        f"SELECT {', '.join(['referenced', *(quote(staged(name)) for name in others)])}, "
+        f"{', '.join(['%s'] * len(stamped))} FROM matched "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(assignments)} "
+        f"WHERE ({', '.join(f'{table}.{column}' for column in updates)}) IS DISTINCT FROM "
+        f"({', '.join(f'EXCLUDED.{column}' for column in updates)}) "
+        f"RETURNING {table}.{quote(foreign_key.column)} AS referenced, (xmax = 0) AS created), "
+        "counted AS (SELECT (SELECT count(*) FROM matched) AS matched, "
+        "count(*) FILTER (WHERE created) AS created, "
+        "count(*) FILTER (WHERE NOT created) AS updated FROM written) "
+        "SELECT matched, created, updated, CASE "
+        "WHEN created + updated = 0 THEN '{}' "
+        "WHEN created + updated = matched THEN ARRAY(SELECT DISTINCT owner FROM matched) "
+        "ELSE ARRAY(SELECT DISTINCT owner FROM matched "
+        "WHERE referenced IN (SELECT referenced FROM written)) END FROM counted"
+    )
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {', '.join(typed)} "
+                f"FROM {target_table} r CROSS JOIN {table} t WITH NO DATA"
+            )
+            with cursor.cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
+                copy.write(copied.encode())
+            rows = cursor.cursor.rowcount
+            on_copied()
+            cursor.execute(upsert, [timezone.now()] * len(stamped))
+            matched, created, updated, owners = cursor.fetchone()
+            if matched != rows:
+                raise _Unmatched
+            cursor.execute(f"DROP TABLE {staging}")
+    except _Unmatched:
+        return None
+    return created, updated, {owner for owner in owners if owner is not None}
+
+
+class _Unmatched(Exception):
+    """A reference named no row: the upsert is rolled back."""
 
 
 def _stamped(model: type[models.Model]) -> list[str]:
