@@ -5,14 +5,16 @@ goals that changed (goals.recalc.store writes them)."""
 from __future__ import annotations
 
 import functools
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, F, FloatField, OuterRef, Q, Subquery, Sum, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -545,7 +547,19 @@ def plan_writes(goals: list[GoalRow], context: Context, now: datetime) -> list[W
     states: dict[int, tuple[GoalState, date | None]] = {}
     # Team goals' engine results: their contribution rows are built only if the goal is written.
     team_results: dict[int, tuple[ScopeResults, date]] = {}
-    for (start, end), by_metric in _engine_groups(goals, today).items():
+    groups = _engine_groups(goals, today)
+    # A goal whose window ends on a day without a point yet is written whatever the engine says
+    # (it gets that day's point): its stored series for the forecast is read while the engine
+    # works, on a connection of its own when the database can (see alongside).
+    days = [(goal, _window_end(goal, today)) for goal in goals]
+    new_days = [(goal, day) for goal, day in days if day and goal.last_history_as_of != day]
+    read_early = alongside(
+        _history_stats,
+        [goal for goal, _ in new_days],
+        [day for _, day in new_days],
+        overlap=bool(groups) and bool(new_days),
+    )
+    for (start, end), by_metric in groups.items():
         results_by_metric = _evaluate_window(start, end, by_metric, context)
         for goal in (goal for group in by_metric.values() for goal in group):
             results = results_by_metric[goal.metric_key]
@@ -609,9 +623,47 @@ def plan_writes(goals: list[GoalRow], context: Context, now: datetime) -> list[W
         if goal.pk in team_results:
             write.contributions = contribution_rows(goal, *team_results[goal.pk], context)
         writes.append(write)
-    _forecast(writes)
+    _forecast(writes, read_early())
     _settle_maintain_goals(writes, today)
     return writes
+
+
+def _window_end(goal: GoalRow, today: date) -> date | None:
+    """The day a run computes the goal's state for (the day of the point it writes), if any."""
+    window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
+    return window and window[1]
+
+
+def alongside[T](function: Callable[..., T], *args, overlap: bool) -> Callable[[], T]:
+    """`function(*args, using=a connection)` started now on a thread with a connection of its
+    own, to overlap with what the caller does meanwhile (the metric engine's queries); the
+    returned callable waits for its result (or raises its error). Only where that connection
+    sees what the caller's does: PostgreSQL outside a transaction (in one, or elsewhere, or
+    without `overlap`, the callable runs `function` on the caller's connection when called).
+    The thread's connection is opened for the read and closed after it."""
+    if not overlap or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return lambda: function(*args, using=connection)
+    outcome: dict[str, object] = {}
+
+    def read() -> None:
+        side = connection.copy()  # the caller's settings, this thread's own connection
+        try:
+            outcome["result"] = function(*args, using=side)
+        except BaseException as error:  # handed to the caller
+            outcome["error"] = error
+        finally:
+            side.close()
+
+    thread = threading.Thread(target=read, name="recalc-history", daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    return result
 
 
 def _settle_maintain_goals(writes: list[Write], today: date) -> None:
@@ -628,17 +680,19 @@ def _settle_maintain_goals(writes: list[Write], today: date) -> None:
         goal.status = row.status = state.status
 
 
-def _history_stats(writes: list[Write]) -> dict[int, SeriesStats]:
-    """Each written goal's stored daily series within its period as SeriesStats: one point per
-    day, the latest row (highest calc_version) of the day, days without a value left out, and
-    the day this run writes left out too (its new point replaces the stored one). Days count
-    from the period start. On PostgreSQL one row per goal, aggregated by the database;
-    elsewhere the rows, aggregated here."""
-    goals = [write.goal for write in writes]
-    skipped = [write.history[-1].as_of if write.history else None for write in writes]
-    if connection.vendor == "postgresql":
-        history = connection.ops.quote_name(ProgressHistory._meta.db_table)
-        with connection.cursor() as cursor:
+def _history_stats(
+    goals: list[GoalRow], skipped: list[date | None], *, using: BaseDatabaseWrapper
+) -> dict[int, SeriesStats]:
+    """Each goal's stored daily series within its period as SeriesStats: one point per day, the
+    latest row (highest calc_version) of the day, days without a value left out, and the day
+    `skipped` (the day this run writes: its new point replaces the stored one) left out too.
+    Days count from the period start. On PostgreSQL one row per goal, aggregated by the
+    database; elsewhere the rows, aggregated here."""
+    if not goals:
+        return {}
+    if using.vendor == "postgresql":
+        history = using.ops.quote_name(ProgressHistory._meta.db_table)
+        with using.cursor() as cursor:
             cursor.execute(
                 # Per goal, a range scan of the (goal, as_of, calc_version) index: no join. The
                 # latest rows come out in day order, so the window needs no sort of its own; the
@@ -682,12 +736,18 @@ def _history_stats(writes: list[Write]) -> dict[int, SeriesStats]:
     return series
 
 
-def _forecast(writes: list[Write]) -> None:
+def _forecast(writes: list[Write], stored: dict[int, SeriesStats]) -> None:
     """Forecast each written goal from its daily series (stored history plus this run's point),
-    all goals in one query, the org's calibration in another, and one vectorised model."""
+    all goals in one query (those `stored` has not read already), the org's calibration in
+    another, and one vectorised model."""
     if not writes:
         return
-    stored = _history_stats(writes)
+    rest = [write for write in writes if write.goal.pk not in stored]
+    stored = stored | _history_stats(
+        [write.goal for write in rest],
+        [write.history[-1].as_of if write.history else None for write in rest],
+        using=connection,
+    )
     trends = []
     for write in writes:
         goal = write.goal

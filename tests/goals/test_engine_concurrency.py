@@ -1,16 +1,19 @@
-"""Recalculation twice at once on PostgreSQL: no duplicate history rows, no lost update."""
+"""Recalculation on PostgreSQL with more than one connection: runs at once write no duplicate
+history rows and lose no update; a run reads its stored series alongside the engine."""
 
 import threading
 from datetime import date
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from goals import recalc
 from goals.models import Goal, ProgressHistory
+from goals.recalc.plan import FORECAST_FIELDS, WRITTEN_FIELDS
 from metrics.models import ArrRecord, Customer
-from tests.builders import D, book, new_quarter, nrr_goal
+from tests.builders import Q1, D, book, customer, new_quarter, nrr_goal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,3 +70,35 @@ def test_concurrent_recalculations_write_each_change_once(lead, member, teammate
         assert after[goals[1].pk].current_value == D(115)
         assert after[goals[0].pk].current_value == D(110)
         assert recalc.recalculate_goals(ids).changed_ids == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a second connection alongside")
+def test_outside_a_transaction_the_stored_series_is_read_alongside_the_engine_to_the_same_forecast(
+    lead, member, team
+):
+    with time_machine.travel("2026-02-14 12:00Z", tick=False):
+        period = new_quarter()
+        customer(member, {Q1[0]: 1000, date(2026, 1, 10): 1050, date(2026, 1, 20): 1020})
+        customer(member, {Q1[0]: 500, date(2026, 2, 1): 560, date(2026, 2, 10): 540})
+        # Created with a backfilled daily history (eager tasks, real commits).
+        goal = nrr_goal(period, by=lead, owner=member, baseline="100", target="105")
+    before = Goal.objects.filter(pk=goal.pk).values(*WRITTEN_FIELDS).get()
+
+    def forecast_of_the_next_day() -> tuple[tuple, bool]:
+        next_day = time_machine.travel("2026-02-15 12:00Z", tick=False)
+        with next_day, CaptureQueriesContext(connection) as queries:
+            assert recalc.recalculate_goals([goal.pk]).changed_ids == [goal.pk]
+        goal.refresh_from_db()
+        forecast = tuple(getattr(goal, name) for name in FORECAST_FIELDS)
+        read_here = any("LATERAL" in query["sql"] for query in queries.captured_queries)
+        # As it was, for the next try.
+        ProgressHistory.objects.filter(goal=goal, as_of=date(2026, 2, 15)).delete()
+        Goal.objects.filter(pk=goal.pk).update(**before)
+        return forecast, read_here
+
+    alongside, read_here = forecast_of_the_next_day()
+    assert not read_here  # read on a connection of its own while the engine worked
+    with transaction.atomic():  # inside a transaction: read on the run's own connection
+        inside, read_here = forecast_of_the_next_day()
+    assert read_here
+    assert alongside == inside and alongside[0] is not None
