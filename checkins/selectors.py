@@ -13,6 +13,7 @@ from goals.mentions import mention, visible_goal_ids
 from goals.models import EarlyWarning, Goal, GoalPeriod, Milestone, ProgressHistory
 from goals_project.people.models import User
 from goals_project.people.selectors import membership_of
+from metrics.calculators import local_midnight
 
 from .access import visible_support_requests
 from .models import CheckIn, SupportRequest
@@ -23,14 +24,16 @@ OPEN_STATUSES = [SupportRequest.Status.OPEN, SupportRequest.Status.ACKNOWLEDGED]
 
 
 def open_in_week_q(week_start: date, prefix: str = "") -> Q:
-    """Goals that take check-ins in the week: not archived, period overlapping the week and past
-    planning."""
+    """Goals that take check-ins in the week: not archived, period overlapping the week, past
+    planning, and created by the week's end (a goal set up this week was not owed a check-in
+    last week)."""
     week_end = week_start + timedelta(days=6)
     return Q(
         **{
             f"{prefix}archived_at__isnull": True,
             f"{prefix}period__start__lte": week_end,
             f"{prefix}period__end__gte": week_start,
+            f"{prefix}created_at__lt": local_midnight(week_end + timedelta(days=1)),
         }
     ) & ~Q(**{f"{prefix}period__status": GoalPeriod.Status.PLANNING})
 

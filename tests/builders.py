@@ -16,6 +16,7 @@ from goals.models import ContributionSnapshot, Goal, GoalPeriod, ProgressHistory
 from goals.services import goal_create, period_create
 from goals.signals import goal_status_changed
 from goals_project.people.models import Membership, Team, User
+from metrics.calculators import local_midnight
 from metrics.models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
 
 # Every user the factories make has this password (the tests' hasher is MD5: tests/conftest.py).
@@ -85,6 +86,7 @@ class GoalFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "goals.Goal"
+        skip_postgeneration_save = True
 
     period = factory.SubFactory(GoalPeriodFactory)
     team = factory.SubFactory(TeamFactory)
@@ -92,6 +94,15 @@ class GoalFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Goal {n}")
     goal_type = "task"
     task_target = 10
+
+    @factory.post_generation
+    def _set_up_when_its_period_began(obj, create, extracted, **kwargs):
+        # A goal is set up by its period's start (not on the day the test runs), so the weeks
+        # it was owed check-ins in are those of its period, wherever the test's clock stands.
+        began = local_midnight(obj.period.start)
+        if create and obj.created_at > began:
+            type(obj).objects.filter(pk=obj.pk).update(created_at=began)
+            obj.created_at = began
 
 
 # Customer data ------------------------------------------------------------------------------

@@ -253,6 +253,21 @@ def test_two_missed_weeks_escalate_to_the_lead(client, lead, member, member_goal
     assert "- Mo Member (2 weeks in a row)" in outbox_by_recipient()["lead@example.com"].body
 
 
+def test_a_goal_set_up_last_week_was_not_owed_the_week_before(client, lead, member, member_goal):
+    # Mo's first goal was set up on Tuesday of W48 and Mo did not check in that week: W48 is
+    # missed, W47 owed nothing, so it is one missed week, not two in a row.
+    Goal.objects.filter(pk=member_goal.pk).update(
+        created_at=dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC)
+    )
+    client.force_login(lead)
+    with time_machine.travel(dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC), tick=False):
+        page = client.get("/attention/").text
+        send_weekly_updates(week_start=MONDAY)
+    assert "Mo Member" in page and "weeks in a row" not in page
+    lead_digest = outbox_by_recipient()["lead@example.com"].body
+    assert "- Mo Member" in lead_digest and "weeks in a row" not in lead_digest
+
+
 @time_machine.travel(dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC), tick=False)
 def test_the_queue_lists_goals_that_turned_at_risk_this_week(
     client, lead, week_of_data, teammate_goal
