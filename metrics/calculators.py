@@ -8,10 +8,12 @@ owner, whatever the number of owners, and gives the same result on PostgreSQL an
 The queries are written once per database vendor (and, for QBR completion, per number of
 quarters in the window) and kept: compiling an ORM query costs more than running it for a small
 scope. They look up each customer's ARR on a date once (a correlated `ORDER BY effective_date
-DESC LIMIT 1` on the (customer, effective_date) index, materialised in a CTE so that the value
-is not looked up again where it is used twice), and net and gross revenue retention share one
-pass over their cohort (`revenue_retention`). Only portable SQL is used (materialised CTEs,
-correlated subqueries, CASE, COALESCE); the scope filter is the one vendor-specific fragment.
+DESC LIMIT 1` on the (customer, effective_date) index, which on PostgreSQL carries arr so that
+the table is not read, materialised in a CTE so that the value is not looked up again where it
+is used twice); net and gross revenue retention share one pass over their cohort
+(`revenue_retention`), and with QBR completion one pass over the customers (`customer_book`).
+Only portable SQL is used (materialised CTEs, correlated subqueries, CASE, COALESCE); the scope
+filter is the one vendor-specific fragment.
 """
 
 from __future__ import annotations

@@ -33,7 +33,9 @@ class Customer(models.Model):
 class ArrRecord(models.Model):
     """ARR of a customer from effective_date on, until its next record (0 once churned)."""
 
-    # The unique constraint's index starts with customer and serves its lookups.
+    # The unique constraint's index starts with customer and serves its lookups. On PostgreSQL
+    # it also carries arr (migration 0006): a customer's ARR on a date is read from the index
+    # alone, without visiting the table.
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="arr_records", db_index=False
     )
@@ -78,7 +80,13 @@ class Renewal(models.Model):
                 fields=["customer", "due_date"], name="renewal_one_per_due_date"
             )
         ]
-        indexes = [models.Index(fields=["due_date", "outcome"])]
+        # The renewal rate reads the renewals due in a window from this index alone (PostgreSQL
+        # carries the customer in it; SQLite builds the same index without it).
+        indexes = [
+            models.Index(
+                fields=["due_date", "outcome"], include=["customer"], name="renewal_due_outcome"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} due {self.due_date}: {self.outcome}"
@@ -106,7 +114,13 @@ class NpsResponse(models.Model):
             ),
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=10), name="nps_score_0_10"),
         ]
-        indexes = [models.Index(fields=["responded_at"])]
+        # NPS reads the responses of a window from this index alone (PostgreSQL carries the
+        # customer and score in it; SQLite builds the same index without them).
+        indexes = [
+            models.Index(
+                fields=["responded_at"], include=["customer", "score"], name="nps_responded"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.respondent}: {self.score}"
