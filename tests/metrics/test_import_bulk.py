@@ -62,6 +62,7 @@ def book(member, teammate):
     customer(teammate, external_id="=X1")  # a formula-like id: exports quote it
     customer(teammate, external_id="A,B")
     customer(member, external_id="A\\B")
+    customer(member, external_id="Café Ünï")
     NpsResponse.objects.create(
         customer=acme,
         respondent="cfo@acme.example",
@@ -83,6 +84,11 @@ GOOD = [
         "\ufeffarr, Effective_Date ,customer_external_id\r\n\r\n"
         ' 1e3 ,2026-01-01,"ACME"\r\n+5,2026-02-01, GLOBEX \r\n.5,2026-03-01,\'=X1\r\n'
         '007.10,2026-04-01,"A,B"\r\n5.,2026-05-01,A\\B\r\n\r\n',
+    ),
+    (
+        "arr",
+        "customer_external_id,effective_date,arr\n"
+        "Café Ünï,2026-01-01,1\nCafé Ünï,2026-02-01,2\nACME,2026-01-01,3\nACME,2026-03-01,4\n",
     ),
     (
         "renewals",
@@ -121,6 +127,7 @@ def test_the_bulk_path_writes_what_the_row_by_row_path_writes(book, kind, conten
 BAD = [
     ("arr", "customer_external_id,effective_date,arr\nACME,2026-01-01,10\nNOPE,2026-01-01,10\n"),
     ("arr", "customer_external_id,effective_date,arr\nACME,2026-01-01,10\nACME,2026-01-01,12\n"),
+    ("arr", "customer_external_id,effective_date,arr\nACME,2026-01-01,10\nACME, 2026-01-01 ,12\n"),
     ("arr", "customer_external_id,effective_date,arr\nACME,2026-01-01,10.001\n"),
     ("arr", "customer_external_id,effective_date,arr\nACME,2026-01-01\n"),
     ("arr", "customer_external_id,effective_date,arr\nACME,2026-01-01,10\n,2026-01-01,5\n"),
@@ -140,7 +147,7 @@ def test_a_file_with_a_bad_row_is_left_to_the_row_by_row_path(book, kind, conten
     with pytest.raises(ImportRejected):
         import_csv(kind, content.encode(), source="data.csv")
     assert stored() == before
-    assert Customer.objects.count() == 5
+    assert Customer.objects.count() == 6
 
 
 def test_a_row_of_empty_cells_is_a_blank_line_to_either_path(book):
