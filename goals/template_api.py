@@ -22,7 +22,7 @@ from goals_project.api import (
 
 from . import access
 from .api import API_PERMISSIONS, require
-from .goal_templates import template_save
+from .goal_templates import TEMPLATE_FIELDS, template_save
 from .models import Goal, GoalTemplate
 from .serializers import StrictInteger, TextField, name_field, value_field
 
@@ -39,22 +39,7 @@ class GoalTemplateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GoalTemplate
-        fields = [
-            "id",
-            "name",
-            "description",
-            "goal_type",
-            "metric_key",
-            "direction",
-            "maintain_side",
-            "unit",
-            "target",
-            "stretch_target",
-            "task_target",
-            "milestones",
-            "cascade_rule",
-            "order",
-        ]
+        fields = ["id", *TEMPLATE_FIELDS]
         read_only_fields = fields
 
 
