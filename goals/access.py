@@ -240,6 +240,25 @@ def with_parent_visibility(goals: QuerySet[Goal], user: AnyUser) -> QuerySet[Goa
     return goals.annotate(parent_visible=Exists(visible_parent))
 
 
+def with_objective_visibility(goals: QuerySet[Goal], user: AnyUser) -> QuerySet[Goal]:
+    """Annotate `objective_visible` so a list can hide a private objective without a query per
+    row."""
+    visible_objective = visible_objectives(user, include_archived=True).filter(
+        pk=OuterRef("objective_id")
+    )
+    return goals.annotate(objective_visible=Exists(visible_objective))
+
+
+def objective_visible(user: AnyUser, goal: Goal) -> bool:
+    """Whether the user may see the goal's objective (False without one)."""
+    if goal.objective_id is None:
+        return False
+    annotated = getattr(goal, "objective_visible", None)
+    if annotated is not None:
+        return bool(annotated)
+    return visible_objectives(user, include_archived=True).filter(pk=goal.objective_id).exists()
+
+
 def editable_teams(user: AnyUser) -> QuerySet[Team]:
     """Teams the user may create goals for."""
     if is_admin(user):

@@ -73,9 +73,13 @@ def open_periods(today: date) -> QuerySet[GoalPeriod]:
 
 
 def goal_list(viewer: User) -> QuerySet[Goal]:
-    """The goals the viewer may see, with their period, team, owner and parent (a parent they
-    may not see is hidden: access.with_parent_visibility), oldest period first."""
-    goals = access.visible_goals(viewer).select_related("period", "team", "owner", "parent")
+    """The goals the viewer may see, with their period, team, owner, parent and objective (a
+    parent or objective they may not see is hidden: access.with_parent_visibility,
+    access.with_objective_visibility), oldest period first."""
+    goals = access.visible_goals(viewer).select_related(
+        "period", "team", "owner", "parent", "objective"
+    )
+    goals = access.with_objective_visibility(goals, viewer)
     return access.with_parent_visibility(goals, viewer).order_by(
         "period__start", "team__name", "pk"
     )

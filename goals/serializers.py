@@ -14,7 +14,7 @@ from rest_framework import serializers
 from goals_project.api import StrictInput
 from goals_project.people.models import Team, User
 
-from .access import can_view_goal
+from .access import can_view_goal, objective_visible
 from .models import (
     VALUE,
     ContributionSnapshot,
@@ -28,6 +28,7 @@ from .services import DESCRIPTION_MAX_LENGTH
 # Fields whose change is an adjustment: it needs a reason and leaves an audit row (API names).
 ADJUSTED_FIELDS = ("target_value", "stretch_target_value", "baseline_value", "weight")
 PRIVATE_GOAL = "Private goal"
+PRIVATE_OBJECTIVE = "Private objective"
 # The largest id the database stores (64-bit keys): larger numbers are refused, not overflowed.
 MAX_ID = 2**63 - 1
 # Goal names are one line (they become email subjects); descriptions have a bound.
@@ -213,6 +214,8 @@ class GoalSerializer(serializers.ModelSerializer):
     user_name = serializers.SerializerMethodField()
     parent = serializers.SerializerMethodField()
     parent_name = serializers.SerializerMethodField()
+    objective = serializers.SerializerMethodField()
+    objective_name = serializers.SerializerMethodField()
     metric_name = serializers.CharField(source="metric_key")
     target_direction = serializers.ChoiceField(source="direction", choices=Goal.Direction.choices)
     baseline_value = serializers.DecimalField(**VALUE, source="baseline", allow_null=True)
@@ -252,6 +255,8 @@ class GoalSerializer(serializers.ModelSerializer):
             "user_name",
             "parent",
             "parent_name",
+            "objective",
+            "objective_name",
             "name",
             "description",
             "goal_type",
@@ -308,6 +313,20 @@ class GoalSerializer(serializers.ModelSerializer):
         if goal.parent_id is None:
             return None
         return goal.parent.name if self._parent_visible(goal) else PRIVATE_GOAL
+
+    def _objective_visible(self, goal: Goal) -> bool:
+        return objective_visible(self.context["request"].user, goal)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_objective(self, goal: Goal) -> int | None:
+        """The objective the team goal serves (null without one, or when it is private to you)."""
+        return goal.objective_id if self._objective_visible(goal) else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_objective_name(self, goal: Goal) -> str | None:
+        if goal.objective_id is None:
+            return None
+        return goal.objective.name if self._objective_visible(goal) else PRIVATE_OBJECTIVE
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_user_name(self, goal: Goal) -> str | None:

@@ -235,9 +235,36 @@ def test_api_aligns_a_goal_and_refuses_an_objective_it_may_not_see(
     )
     moved = api.patch(f"/api/goals/{goal.pk}/", {"objective": objective.pk})
     assert moved.status_code == 200
+    assert (moved.json()["objective"], moved.json()["objective_name"]) == (
+        objective.pk,
+        objective.name,
+    )
     aligned = api.get(f"/api/objectives/{objective.pk}/").json()["aligned_goals"]
     assert [row["id"] for row in aligned] == [goal.pk]
     assert Adjustment.objects.filter(goal=goal, field="objective").count() == 1
+
+
+def test_api_goals_name_their_objective_only_to_who_may_see_it(q1, team, lead, member):
+    aim = objective_create(
+        period=q1, team=team, name="Leads' aim", created_by=lead, visibility="private"
+    )
+    aligned = task_goal(q1, team, "Run EBRs", 4, by=lead, objective=aim)
+    task_goal(q1, team, "Not aligned", 2, by=lead)
+
+    def objectives_of(user):
+        listed = Api(user).get("/api/goals/").json()["results"]
+        one = Api(user).get(f"/api/goals/{aligned.pk}/").json()
+        rows = {row["name"]: (row["objective"], row["objective_name"]) for row in listed}
+        return rows, (one["objective"], one["objective_name"])
+
+    assert objectives_of(lead) == (
+        {"Run EBRs": (aim.pk, "Leads' aim"), "Not aligned": (None, None)},
+        (aim.pk, "Leads' aim"),
+    )
+    assert objectives_of(member) == (
+        {"Run EBRs": (None, "Private objective"), "Not aligned": (None, None)},
+        (None, "Private objective"),
+    )
 
 
 def test_objective_list_reads_a_fixed_number_of_queries(
