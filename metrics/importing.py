@@ -143,9 +143,10 @@ def text(max_length: int, *, required: bool = True) -> Callable[[str], str]:
     plain = rf"{PLAIN_CHARACTER}{{{int(required)},{max_length}}}+"
     plain_cells = re.compile(rf"{plain}(?:\x00{plain})*+")
 
-    def as_they_are(cells: Sequence[str]) -> tuple[Sequence[str], Sequence[str]] | None:
+    def as_they_are(
+        cells: Sequence[str], joined: str
+    ) -> tuple[Sequence[str], Sequence[str]] | None:
         """The cells themselves, when each is what `parse` would make of it (see the bulk path)."""
-        joined = "\x00".join(cells)
         if plain_cells.fullmatch(joined):
             return cells, cells
         if PLAIN_TEXT_PROBLEM.search(joined) or max(map(len, cells)) > max_length:
@@ -237,10 +238,10 @@ def money(value: str) -> Decimal:
     return amount
 
 
-def plain_amounts(cells: Sequence[str]) -> tuple[Sequence[str], None] | None:
+def plain_amounts(cells: Sequence[str], joined: str) -> tuple[Sequence[str], None] | None:
     """The cells themselves, when every one is a plain amount `money` takes as it is written:
     digits (12 at most), then at most 2 decimals (see the bulk path)."""
-    return (cells, None) if PLAIN_AMOUNTS.fullmatch("\x00".join(cells)) else None
+    return (cells, None) if PLAIN_AMOUNTS.fullmatch(joined) else None
 
 
 money.bulk = plain_amounts
@@ -721,8 +722,10 @@ def check_csv(kind_name: str, data: bytes, *, source: str) -> None:
     """Check a CSV file's form (size, lines, encoding, header, CSV syntax, cells per row)
     before its values are: raises ImportRejected with the errors, reported as
     `source:ROW: column: reason`."""
+    kind = get_kind(kind_name)
     try:
-        read_csv(get_kind(kind_name), data)
+        if _split_csv(kind, data)[1] is None:
+            read_csv(kind, data)
     except ImportRejected as rejected:
         rejected.source = source
         raise
@@ -873,18 +876,28 @@ def bulk_import_csv(
     file refused as a whole (size, encoding, header), as read_csv does."""
     if connection.vendor != "postgresql" or not isinstance(kind, CustomerRecordKind):
         return None
-    reader, header, lines = _open_csv(kind, data)
-    progress.start("Reading rows", lines)
-    try:
-        records = list(reader)
-    except csv.Error:
+    header, records = _split_csv(kind, data, progress)
+    return _bulk_import_rows(kind, header, records, progress) if records else None
+
+
+def bulk_import_json(
+    kind: Kind, records: Sequence[tuple[int, Mapping[str, str]]]
+) -> ImportResult | None:
+    """Import the well-formed records of a JSON list (json_records) in bulk, as
+    bulk_import_csv does a file; None, having written nothing, when they need the row-by-row
+    path."""
+    if connection.vendor != "postgresql" or not isinstance(kind, CustomerRecordKind) or not records:
         return None
-    width = len(header)
-    if records and min(map(len, records)) != width:
-        records = [cells for cells in records if cells]  # blank lines are not rows
-    if not records or not min(map(len, records)) == max(map(len, records)) == width:
-        return None
-    progress.update(lines)
+    given = {column for _, record in records for column in record}
+    header = [column for column in kind.columns if column not in kind.optional or column in given]
+    rows = [[record.get(column) or "" for column in header] for _, record in records]
+    return _bulk_import_rows(kind, header, rows)
+
+
+def _bulk_import_rows(
+    kind: Kind, header: Sequence[str], records: list[list[str]], progress: Progress = NO_PROGRESS
+) -> ImportResult | None:
+    """The bulk path's checks and write, for rows of cells in the order of `header`."""
     progress.start("Checking rows", len(records))
     cells_of = {column: list(map(itemgetter(at), records)) for at, column in enumerate(header)}
     checked = {}
@@ -935,13 +948,37 @@ def bulk_import_csv(
     return result
 
 
+def _split_csv(
+    kind: Kind, data: bytes, progress: Progress = NO_PROGRESS
+) -> tuple[list[str], list[list[str]] | None]:
+    """Open the file (raises ImportRejected for a file refused as a whole) and split it at
+    once: its header, and its rows if every one has the header's number of cells (blank lines
+    left out), else None (read_csv names the problems)."""
+    reader, header, lines = _open_csv(kind, data)
+    progress.start("Reading rows", lines)
+    try:
+        records = list(reader)
+    except csv.Error:
+        return header, None
+    width = len(header)
+    if records and min(map(len, records)) != width:
+        records = [cells for cells in records if cells]  # blank lines are not rows
+    if records and not min(map(len, records)) == max(map(len, records)) == width:
+        return header, None
+    progress.update(lines)
+    return header, records
+
+
 def _bulk_column(
     parse: Callable[[str], Any], cells: Sequence[str]
 ) -> tuple[Sequence[str], Sequence[Any] | None] | None:
     """A column's cells as COPY text, and for the key check values equal where the values
     `parse` makes of them are equal (None when not known), or None if a cell is bad."""
+    joined = "\x00".join(cells)
+    if joined.count("\x00") != len(cells) - 1 or not _is_text(joined):
+        return None  # a NUL or a lone surrogate (from JSON): the row-by-row path names them
     as_written = getattr(parse, "bulk", None)
-    found = as_written(cells) if as_written else None
+    found = as_written(cells, joined) if as_written else None
     if found is not None:
         return found
     parse_once = _once_per_value(parse)
@@ -1028,5 +1065,9 @@ def import_csv(
 
 def import_json(kind_name: str, items: Any) -> ImportResult:
     """Import a JSON list of objects (the REST API); rows are numbered from 1."""
-    records, errors = json_records(get_kind(kind_name), items)
+    kind = get_kind(kind_name)
+    records, errors = json_records(kind, items)
+    result = None if errors else bulk_import_json(kind, records)
+    if result is not None:
+        return result
     return import_records(kind_name, records, errors=errors)

@@ -2,6 +2,7 @@
 and leaves every file it cannot vouch for (bad cells, repeated keys, unknown customers) to it."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -9,9 +10,12 @@ from django.db import connection, transaction
 from metrics.importing import (
     ImportRejected,
     bulk_import_csv,
+    bulk_import_json,
     get_kind,
     import_csv,
+    import_json,
     import_records,
+    json_records,
     read_csv,
 )
 from metrics.models import ArrRecord, Customer, NpsResponse, Qbr, Renewal
@@ -38,12 +42,20 @@ def stored() -> dict:
     return rows
 
 
-def imported(kind: str, data: bytes, *, bulk: bool):
-    """What an import of `data` returns and leaves in the database, then undone."""
+def imported(kind: str, data, *, bulk: bool):
+    """What an import of `data` (CSV bytes or JSON items) returns and leaves in the database,
+    then undone."""
     outcome = None
     try:
         with transaction.atomic():
-            if bulk:
+            if isinstance(data, list):
+                records, errors = json_records(get_kind(kind), data)
+                assert errors == []
+                if bulk:
+                    result = bulk_import_json(get_kind(kind), records)
+                else:
+                    result = import_records(kind, records)
+            elif bulk:
                 result = bulk_import_csv(get_kind(kind), data)
             else:
                 records, header = read_csv(get_kind(kind), data)
@@ -155,3 +167,64 @@ def test_a_row_of_empty_cells_is_a_blank_line_to_either_path(book):
     assert bulk_import_csv(get_kind("arr"), data) is None
     result = import_csv("arr", data, source="data.csv")
     assert result.summary() == "arr: 1 created, 0 updated, 0 unchanged"
+
+
+GOOD_JSON = [
+    (
+        "arr",
+        [
+            {"customer_external_id": "ACME", "effective_date": "2025-01-01", "arr": 1000},
+            {"customer_external_id": "ACME", "effective_date": "2025-02-01", "arr": 1200.5},
+            {"customer_external_id": "GLOBEX", "effective_date": "2026-01-01", "arr": "0"},
+            {
+                "customer_external_id": " Café Ünï ",
+                "effective_date": "2026-01-01",
+                "arr": Decimal("1e3"),
+            },
+        ],
+    ),
+    (
+        "nps",
+        [
+            {
+                "customer_external_id": "ACME",
+                "respondent": "cfo@acme.example",
+                "responded_at": "2026-02-03",
+                "score": 9,
+                "comment": None,
+            },
+            {
+                "customer_external_id": "GLOBEX",
+                "respondent": "cto@acme.example",
+                "responded_at": "2026-02-03T09:30:00+01:00",
+                "score": "10",
+            },
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "items"), GOOD_JSON)
+def test_the_bulk_path_of_the_api_writes_what_the_row_by_row_path_writes(book, kind, items):
+    by_rows = imported(kind, items, bulk=False)
+    in_bulk = imported(kind, items, bulk=True)
+    assert in_bulk[0] is not None, "the bulk path took the records"
+    assert in_bulk == by_rows
+
+
+@pytest.mark.parametrize(
+    "external_id", ["AC\x00ME", "AC\ud800ME", "NOPE"], ids=["nul", "lone-surrogate", "unknown"]
+)
+def test_records_with_a_bad_cell_are_left_to_the_row_by_row_path(book, external_id):
+    items = [
+        {"customer_external_id": "ACME", "effective_date": "2026-01-01", "arr": "10"},
+        {"customer_external_id": external_id, "effective_date": "2026-01-01", "arr": "10"},
+    ]
+    before = stored()
+    assert bulk_import_json(get_kind("arr"), json_records(get_kind("arr"), items)[0]) is None
+    with pytest.raises(ImportRejected) as rejected:
+        import_json("arr", items)
+    assert [(error.row, error.column) for error in rejected.value.errors] == [
+        (2, "customer_external_id")
+    ]
+    assert stored() == before
