@@ -1,7 +1,10 @@
 """Time importing 100,000 ARR rows from CSV into PostgreSQL (goal: under 10 s).
 
 On the 10,000-customer bench org: a file of 100,000 new ARR rows (10 per customer) is imported,
-then the same file again (nothing changes), then a file changing every amount.
+then the same file again (nothing changes), then a file changing every amount. Then the growth
+table's measure (bench/bench_growth.py) on this org: the import of 100,000 new rows against COPY
+plus one INSERT ... ON CONFLICT of the same rows, interleaved, medians of BENCH_REPEAT rounds
+(the target: at most 2x), with the load average.
 Run with `make bench` or `python -m bench.bench_import`.
 """
 
@@ -52,6 +55,16 @@ def main() -> None:
     assert ArrRecord.objects.count() == before + rows
     # Leave the org as build_org made it, for the benchmarks that run next.
     ArrRecord.objects.filter(effective_date__gte=date(2027, 1, 1)).delete()
+
+    from bench.bench_growth import load, measure_import
+
+    print(f"  against COPY + upsert ({load()}):", flush=True)
+    figures = measure_import(len(external_ids))
+    print(
+        "  import {import:.0f} ms = {vs_upsert:.2f}x COPY + upsert ({upsert:.0f} ms), "
+        "{vs_copy:.1f}x COPY ({copy:.0f} ms)  goal <= 2x".format(**figures)
+    )
+    print(f"  {load()}")
 
 
 if __name__ == "__main__":
