@@ -5,7 +5,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from goals.access import visible_goals
 from goals.early_warning import recent_warnings_q
@@ -79,23 +88,31 @@ def checkin_tally(user: User, week_start: date) -> tuple[int, int]:
     return saved.count(), goals.count()
 
 
+def goal_checkins(goal: Goal) -> list[CheckIn]:
+    """Every check-in of the goal, newest week first, with who wrote it: read once per goal
+    object (the goal page's check-in history and its chart's markers share the read;
+    refresh_from_db forgets it)."""
+    prefetch_related_objects(
+        [goal], Prefetch("checkins", queryset=CheckIn.objects.select_related("user"))
+    )
+    return list(goal.checkins.all())
+
+
 def checkins_for_goal(goal: Goal, viewer: User, *, limit: int = 20) -> list[CheckIn]:
     """The goal's latest check-ins, newest week first, with who wrote them and the help asked
     that the viewer may read (`readable_support_requests`: the one rule of checkins.access)."""
-    return list(
-        CheckIn.objects.filter(goal=goal)
-        .select_related("user")
-        .prefetch_related(
-            Prefetch(
-                "support_requests",
-                queryset=visible_support_requests(viewer)
-                .select_related("addressee")
-                .order_by("created_at"),
-                to_attr="readable_support_requests",
-            )
-        )
-        .order_by("-week_start", "-updated_at")[:limit]
+    checkins = goal_checkins(goal)[:limit]
+    prefetch_related_objects(
+        checkins,
+        Prefetch(
+            "support_requests",
+            queryset=visible_support_requests(viewer)
+            .select_related("addressee")
+            .order_by("created_at"),
+            to_attr="readable_support_requests",
+        ),
     )
+    return checkins
 
 
 def expected_to_check_in(week_start: date) -> QuerySet[User]:

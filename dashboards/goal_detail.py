@@ -16,11 +16,12 @@ from django.core.cache import cache
 from django.db.models import Subquery, Sum
 from django.utils import timezone
 
-from checkins.models import CheckIn
+from checkins.selectors import goal_checkins
 from goals.access import can_edit_goal, visible_goals
 from goals.comparison import goal_comparison
 from goals.display import counted_progress
-from goals.models import Adjustment, ContributionSnapshot, Goal
+from goals.models import ContributionSnapshot, Goal
+from goals.selectors import goal_adjustments
 from goals_project.people.models import User
 from metrics.registry import METRICS
 
@@ -124,8 +125,8 @@ def _chart_points(goal: Goal, rows: list[HistoryPoint]) -> list[Point]:
 def _markers(goal: Goal, points: list[Point]) -> list[Marker]:
     markers = []
     zone = timezone.get_current_timezone()
-    adjustments = Adjustment.objects.filter(goal=goal).select_related("changed_by")
-    for adjustment in adjustments:
+    # The page's adjustments table and check-in history read the same rows: one read each.
+    for adjustment in goal_adjustments(goal):
         day = timezone.localtime(adjustment.changed_at, zone).date()
         who = adjustment.changed_by.get_full_name() if adjustment.changed_by else "someone"
         note = (
@@ -133,8 +134,7 @@ def _markers(goal: Goal, points: list[Point]) -> list[Marker]:
             f" by {who}: {adjustment.reason}"
         )
         markers.append(Marker(day, _value_on(points, day), "adjustment", _shorten(note)))
-    checkins = CheckIn.objects.filter(goal=goal).select_related("user")
-    for checkin in checkins:
+    for checkin in goal_checkins(goal):
         day = timezone.localtime(checkin.created_at, zone).date()
         note = f"{checkin.user.get_full_name()}, confidence {checkin.confidence}/5"
         if checkin.note:

@@ -24,6 +24,7 @@ from django.http import Http404
 
 from goals_project.people.access import AnyUser, is_admin, lead_team_id, parse_id
 from goals_project.people.models import Membership, Team, User
+from goals_project.people.selectors import membership_of
 
 from .models import (
     Goal,
@@ -72,18 +73,44 @@ def visible_goals(user: AnyUser, *, include_archived: bool = False) -> QuerySet[
     return goals
 
 
+def _seen_by_role(user: AnyUser, goal: Goal) -> bool | None:
+    """visible_goals_q for one loaded goal, from the user's role (their membership, read once
+    per request): True or False when the role decides, None when only a share can show it."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_admin(user) or goal.owner_id == user.pk:
+        return True
+    membership = membership_of(user)
+    in_team = membership is not None and membership.team_id == goal.team_id
+    if in_team and (
+        membership.role == Membership.Role.LEAD or goal.visibility == Goal.Visibility.PUBLIC
+    ):
+        return True
+    return None
+
+
+def _shared_with_user(user: AnyUser, goal: Goal) -> bool:
+    return Goal.objects.filter(_shared_with(user), pk=goal.pk).exists()
+
+
 def get_goal_for_user(user: AnyUser, goal_id: int | str, *, include_archived: bool = False) -> Goal:
-    """The goal with its period, team and owner, or Http404 when the user may not see it."""
+    """The goal with its period, team and owner, or Http404 when the user may not see it.
+
+    The goal is read by its id alone and the visibility rule applied to it (`_seen_by_role`):
+    the share subqueries run only for a goal the role does not show."""
     pk = parse_id(goal_id)
     if pk is None:
         raise Http404("No such goal.")
-    goal = (
-        visible_goals(user, include_archived=include_archived)
-        .select_related("period", "team", "owner", "parent")
-        .filter(pk=pk)
-        .first()
-    )
+    goals = Goal.objects.select_related("period", "team", "owner", "parent").filter(pk=pk)
+    if not include_archived:
+        goals = goals.filter(archived_at__isnull=True)
+    goal = next(iter(goals.order_by()), None)
     if goal is None:
+        raise Http404("No such goal.")
+    seen = _seen_by_role(user, goal)
+    if seen is None:
+        seen = _shared_with_user(user, goal)
+    if not seen:
         raise Http404("No such goal.")
     return goal
 
@@ -96,7 +123,8 @@ def can_view_goal(user: AnyUser, goal: Goal) -> bool:
         return False
     if goal.owner_id == user.pk or lead_team_id(user) == goal.team_id:
         return True
-    return visible_goals(user, include_archived=True).filter(pk=goal.pk).exists()
+    seen = _seen_by_role(user, goal)
+    return _shared_with_user(user, goal) if seen is None else seen
 
 
 def can_create_goal(user: AnyUser, team: Team | None) -> bool:

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, OuterRef, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    When,
+    prefetch_related_objects,
+)
 
 from goals_project.people.models import Team, User
 from metrics.registry import METRICS, Metric, evaluate
@@ -110,8 +118,13 @@ def recent_manual_entries(goal: Goal, limit: int = 10) -> QuerySet[ManualEntry]:
     return ManualEntry.objects.filter(goal=goal).select_related("created_by")[:limit]
 
 
-def goal_adjustments(goal: Goal) -> QuerySet[Adjustment]:
-    return Adjustment.objects.filter(goal=goal).select_related("changed_by")
+def goal_adjustments(goal: Goal) -> list[Adjustment]:
+    """The goal's adjustments, newest first, with who made them: read once per goal object (the
+    goal page's table and its chart's markers share the read; refresh_from_db forgets it)."""
+    prefetch_related_objects(
+        [goal], Prefetch("adjustments", queryset=Adjustment.objects.select_related("changed_by"))
+    )
+    return list(goal.adjustments.all())
 
 
 def goal_history(

@@ -522,7 +522,10 @@ def _detail_context(
     can_update = access.can_update_progress(user, goal) and not goal.is_closed
     can_share = access.can_share_goal(user, goal)
     draft = goal.period.status == GoalPeriod.Status.PLANNING
-    milestones = list(goal.milestones.all())
+    # One goal's milestones in their order (no join for the model's ordering by goal).
+    milestones = list(goal.milestones.order_by("order", "pk"))
+    # Who a goal is shared with shows only for a private goal.
+    shows_shares = can_share and goal.visibility == Goal.Visibility.PRIVATE
     context = {
         "goal": goal,
         "parent": access.parent_for_user(user, goal),
@@ -541,8 +544,8 @@ def _detail_context(
         "building": bool(goal.metric_key) and goal.last_calculated_at is None and not draft,
         "counted": count_progress_of(goal, milestones),
         "entry_form": ManualEntryForm(goal=goal) if can_update else None,
-        "shared_users": goal_shared_users(goal) if can_share else [],
-        "shared_teams": goal_shared_teams(goal) if can_share else [],
+        "shared_users": goal_shared_users(goal) if shows_shares else [],
+        "shared_teams": goal_shared_teams(goal) if shows_shares else [],
         "panels": read_goal_panels(viewer=user, goal=goal, redrawn_only=regions_only),
     }
     context.update(extra)
