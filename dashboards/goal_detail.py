@@ -146,17 +146,28 @@ def _markers(goal: Goal, points: list[Point]) -> list[Marker]:
 def _contributions(
     viewer: User, goal: Goal
 ) -> tuple[list[ContributionRow], date | None, Decimal | None]:
-    """The members' latest contribution snapshot to a team goal (one query, and one more for
-    which individual goals a member may open)."""
+    """The members' latest contribution snapshot to a team goal (one query for the columns the
+    table shows, and one more for which individual goals a member may open)."""
     if not goal.is_team_goal or not goal.metric_key:
         return [], None, None
     latest = ContributionSnapshot.objects.filter(goal=goal).order_by("-as_of").values("as_of")[:1]
     snapshots = list(
         ContributionSnapshot.objects.filter(goal=goal, as_of=Subquery(latest))
-        .select_related("member", "individual_goal")
         .order_by("-points", "member__name")
+        .values_list(
+            "as_of",
+            "member_id",
+            "member__name",
+            "member__email",
+            "member_value",
+            "denominator",
+            "share",
+            "points",
+            "individual_goal_id",
+            "individual_goal__name",
+        )
     )
-    linked = {s.individual_goal_id for s in snapshots if s.individual_goal_id is not None}
+    linked = {snapshot[8] for snapshot in snapshots if snapshot[8] is not None}
     if linked and not can_edit_goal(viewer, goal):
         # Leads and admins see every goal of the team; anyone else only what access allows.
         linked = set(visible_goals(viewer).filter(pk__in=linked).values_list("pk", flat=True))
@@ -164,23 +175,32 @@ def _contributions(
     rows = []
     total = Decimal(0)
     as_of = None
-    for snapshot in snapshots:
-        as_of = snapshot.as_of
-        total += snapshot.points or 0
-        individual = snapshot.individual_goal if snapshot.individual_goal_id in linked else None
+    for (
+        day,
+        member_id,
+        member_name,
+        member_email,
+        member_value,
+        denominator,
+        share,
+        points,
+        individual_id,
+        individual_name,
+    ) in snapshots:
+        as_of = day
+        total += points or 0
+        individual = individual_id in linked
         rows.append(
             ContributionRow(
-                member_id=snapshot.member_id,
-                member_name=snapshot.member.get_full_name(),
-                member_value_display=display.with_unit(snapshot.member_value, unit),
-                book_display=display.denominator_words(goal.metric_key, snapshot.denominator),
-                share_display=display.percent(
-                    snapshot.share * HUNDRED if snapshot.share is not None else None, 1
-                ),
-                points=snapshot.points,
-                points_display=display.number(snapshot.points),
-                individual_goal_url=goal_url(individual.pk) if individual else "",
-                individual_goal_name=individual.name if individual else "",
+                member_id=member_id,
+                member_name=member_name or member_email,
+                member_value_display=display.with_unit(member_value, unit),
+                book_display=display.denominator_words(goal.metric_key, denominator),
+                share_display=display.percent(share * HUNDRED if share is not None else None, 1),
+                points=points,
+                points_display=display.number(points),
+                individual_goal_url=goal_url(individual_id) if individual else "",
+                individual_goal_name=individual_name if individual else "",
             )
         )
     return rows, as_of, (total if rows else None)

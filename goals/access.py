@@ -93,6 +93,19 @@ def _shared_with_user(user: AnyUser, goal: Goal) -> bool:
     return Goal.objects.filter(_shared_with(user), pk=goal.pk).exists()
 
 
+def seen_among(user: AnyUser, goals: list[Goal]) -> list[Goal]:
+    """The goals of a loaded list that the user may see, in their order: the rule applied to each
+    (`_seen_by_role`), the shares asked in one query for those the role does not show."""
+    seen = {goal.pk: _seen_by_role(user, goal) for goal in goals}
+    undecided = [pk for pk, shown in seen.items() if shown is None]
+    if undecided:
+        shared = set(
+            Goal.objects.filter(_shared_with(user), pk__in=undecided).values_list("pk", flat=True)
+        )
+        seen.update({pk: pk in shared for pk in undecided})
+    return [goal for goal in goals if seen[goal.pk]]
+
+
 def get_goal_for_user(user: AnyUser, goal_id: int | str, *, include_archived: bool = False) -> Goal:
     """The goal with its period, team and owner, or Http404 when the user may not see it.
 

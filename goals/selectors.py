@@ -104,9 +104,11 @@ def period_goals(viewer: User, period: GoalPeriod) -> QuerySet[Goal]:
     )
 
 
-def visible_children(viewer: User, goal: Goal) -> QuerySet[Goal]:
-    """The goals cascaded from this one that the viewer may see."""
-    return access.visible_goals(viewer).filter(parent=goal).select_related("owner")
+def visible_children(viewer: User, goal: Goal) -> list[Goal]:
+    """The goals cascaded from this one that the viewer may see (one query, and one more for
+    shares when the viewer's role does not show some of them)."""
+    children = Goal.objects.filter(parent=goal, archived_at__isnull=True).select_related("owner")
+    return access.seen_among(viewer, list(children))
 
 
 def open_children_count(goal: Goal) -> int:

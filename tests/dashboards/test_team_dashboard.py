@@ -192,9 +192,9 @@ def test_query_count_does_not_grow_with_goals_or_members(
 def test_query_count_is_fixed(client, django_assert_num_queries, lead, team, team_goals):
     client.force_login(lead)
     url = reverse("team_dashboard", args=[team.pk])
-    # session, user, team, membership (with the team the navigation bar names), periods, goals,
-    # history, view log insert
-    with django_assert_num_queries(8):
+    # session, the user (with their membership and the team the navigation bar names), team,
+    # periods, goals, history, view log insert
+    with django_assert_num_queries(7):
         client.get(url)
 
 
