@@ -106,7 +106,17 @@ def _earlier_goals(goal: Goal) -> list[Goal]:
     same = (
         same.filter(metric_key=goal.metric_key) if goal.metric_key else same.filter(name=goal.name)
     )
-    return list(same.select_related("period").order_by("-period__start")[:8])
+    # What the chart's last-period line and the comparison read of them.
+    same = same.select_related("period").only(
+        "period",
+        "goal_type",
+        "progress",
+        "current_value",
+        "period__name",
+        "period__start",
+        "period__end",
+    )
+    return list(same.order_by("-period__start")[:8])
 
 
 def _one_year_before(day: date) -> date:
@@ -209,11 +219,14 @@ def _contributions(
 def _measured_comparison(goal: Goal, today: date):
     """goals.comparison for the goal, kept for a few minutes: it evaluates the metric over three
     past windows (a third of the page's time) and changes only with the day or when the goal is
-    recalculated, both of which are in the key."""
+    recalculated, both of which are in the key. A miss is one read and one write of the cache
+    (get_or_set would read it a second time)."""
     key = f"dashboards:comparison:{goal.pk}:{goal.calc_version}:{today.isoformat()}"
-    return cache.get_or_set(
-        key, lambda: goal_comparison(goal, today=today), COMPARISON_CACHE_SECONDS
-    )
+    measured = cache.get(key)
+    if measured is None:
+        measured = goal_comparison(goal, today=today)
+        cache.set(key, measured, COMPARISON_CACHE_SECONDS)
+    return measured
 
 
 def _window(window: tuple[date, date]) -> str:

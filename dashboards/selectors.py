@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from checkins.models import CheckIn
-from goals.access import visible_goals
+from goals.access import visible_goals, visible_team_goals
 from goals.display import (
     STATUS_ORDER,
     ProgressReading,
@@ -173,18 +173,21 @@ class GoalFilters:
         return bool(self.status or self.owner or self.goal_type or self.metric)
 
 
-def dashboard_goals(viewer: User, *, period: GoalPeriod, today: date) -> QuerySet[Goal]:
-    """Goals of the period the viewer may see, with owner, the value a week ago and the reason of
-    an early warning of the last seven days (`early_warning`, None without; one query)."""
+def dashboard_goals(
+    viewer: User, *, period: GoalPeriod, today: date, team: Team | None = None
+) -> QuerySet[Goal]:
+    """Goals of the period the viewer may see (of one team if given), with owner, the value a
+    week ago and the reason of an early warning of the last seven days (`early_warning`, None
+    without; one query)."""
     week_ago = ProgressHistory.objects.filter(
         goal=OuterRef("pk"), as_of__lte=today - timedelta(days=7)
     ).order_by("-as_of", "-recorded_at", "-pk")
     warning = EarlyWarning.objects.filter(recent_warnings_q(), goal=OuterRef("pk")).order_by(
         "-raised_at"
     )
+    visible = visible_goals(viewer) if team is None else visible_team_goals(viewer, team.pk)
     return with_milestone_counts(
-        visible_goals(viewer)
-        .filter(period=period)
+        visible.filter(period=period)
         .select_related("owner", "period")
         .annotate(
             week_ago_value=Subquery(week_ago.values("value")[:1]),
@@ -411,7 +414,7 @@ def team_dashboard(
 ) -> TeamDashboard:
     """The team's goals of the period as the viewer may see them, filtered and sorted, with the
     summary strip computed over all of them (the strip does not change with the filters)."""
-    goals = list(dashboard_goals(viewer, period=period, today=today).filter(team=team))
+    goals = list(dashboard_goals(viewer, period=period, today=today, team=team))
     rows = goal_rows(goals, period=period)
     status_counts, on_track_count, on_track_share = status_summary(rows)
     headlines = [

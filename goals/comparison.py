@@ -33,7 +33,8 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.utils import timezone
 
-from metrics.registry import evaluate, team_members
+from goals_project.people.models import Membership
+from metrics.registry import evaluate
 
 from .models import Goal, GoalPeriod
 from .progress import goal_window, quantize
@@ -156,11 +157,21 @@ def kept_scope_values(requests: Iterable[Request]) -> dict[Request, Decimal | No
     return _kept_scope_values(set(requests))[0]
 
 
+def _members(team_ids: set[int]) -> dict[int, list[int]]:
+    """{team id: its members' user ids} in one query, unordered (a scope's books are a set)."""
+    members: dict[int, list[int]] = {team_id: [] for team_id in team_ids}
+    if members:
+        rows = Membership.objects.filter(team_id__in=list(members)).order_by()
+        for team_id, user_id in rows.values_list("team_id", "user_id"):
+            members[team_id].append(user_id)
+    return members
+
+
 def _kept_scope_values(requests: set[Request]) -> tuple[dict[Request, Decimal | None], int]:
     """The values, and how many of them were evaluated (not found kept)."""
     if not requests:
         return {}, 0
-    members = team_members({team for _, _, team, owner in requests if owner is None})
+    members = _members({team for _, _, team, owner in requests if owner is None})
     scopes = {
         request: [request[3]] if request[3] is not None else members[request[2]]
         for request in requests
