@@ -13,8 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Case, F, FloatField, OuterRef, Q, Subquery, Sum, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -634,27 +633,31 @@ def _window_end(goal: GoalRow, today: date) -> date | None:
     return window and window[1]
 
 
-def alongside[T](function: Callable[..., T], *args, overlap: bool) -> Callable[[], T]:
-    """`function(*args, using=a connection)` started now on a thread with a connection of its
-    own, to overlap with what the caller does meanwhile (the metric engine's queries); the
-    returned callable waits for its result (or raises its error). Only where that connection
-    sees what the caller's does: PostgreSQL outside a transaction (in one, or elsewhere, or
-    without `overlap`, the callable runs `function` on the caller's connection when called).
-    The thread's connection is opened for the read and closed after it."""
-    if not overlap or connection.vendor != "postgresql" or connection.in_atomic_block:
-        return lambda: function(*args, using=connection)
+def alongside[T](function: Callable[..., T], *args, overlap: bool, **kwargs) -> Callable[[], T]:
+    """`function(*args, **kwargs)` started now on a thread whose `connection` is a connection
+    of its own, to overlap with what the caller does meanwhile (the metric engine's queries, the
+    other half of a write); the returned callable waits for its result (or raises its error).
+    Only where that connection sees what the caller's does: PostgreSQL outside a transaction
+    (in one, or elsewhere, or without `overlap`, the callable runs `function` on the caller's
+    connection when called). The thread's connection is opened for the work, closed after it."""
+    caller = connections[DEFAULT_DB_ALIAS]  # this thread's: `connection` is per thread
+    if not overlap or caller.vendor != "postgresql" or caller.in_atomic_block:
+        return lambda: function(*args, **kwargs)
     outcome: dict[str, object] = {}
 
     def read() -> None:
-        side = connection.copy()  # the caller's settings, this thread's own connection
+        # The caller's settings as they are now (a process may point its connection at
+        # another database than the settings name), on this thread's own connection.
+        side = caller.copy()
+        connections[DEFAULT_DB_ALIAS] = side
         try:
-            outcome["result"] = function(*args, using=side)
+            outcome["result"] = function(*args, **kwargs)
         except BaseException as error:  # handed to the caller
             outcome["error"] = error
         finally:
             side.close()
 
-    thread = threading.Thread(target=read, name="recalc-history", daemon=True)
+    thread = threading.Thread(target=read, name="recalc-alongside", daemon=True)
     thread.start()
 
     def result() -> T:
@@ -680,9 +683,7 @@ def _settle_maintain_goals(writes: list[Write], today: date) -> None:
         goal.status = row.status = state.status
 
 
-def _history_stats(
-    goals: list[GoalRow], skipped: list[date | None], *, using: BaseDatabaseWrapper
-) -> dict[int, SeriesStats]:
+def _history_stats(goals: list[GoalRow], skipped: list[date | None]) -> dict[int, SeriesStats]:
     """Each goal's stored daily series within its period as SeriesStats: one point per day, the
     latest row (highest calc_version) of the day, days without a value left out, and the day
     `skipped` (the day this run writes: its new point replaces the stored one) left out too.
@@ -690,9 +691,9 @@ def _history_stats(
     database; elsewhere the rows, aggregated here."""
     if not goals:
         return {}
-    if using.vendor == "postgresql":
-        history = using.ops.quote_name(ProgressHistory._meta.db_table)
-        with using.cursor() as cursor:
+    if connection.vendor == "postgresql":
+        history = connection.ops.quote_name(ProgressHistory._meta.db_table)
+        with connection.cursor() as cursor:
             cursor.execute(
                 # Per goal, a range scan of the (goal, as_of, calc_version) index: no join. The
                 # latest rows come out in day order, so the window needs no sort of its own; the
@@ -746,7 +747,6 @@ def _forecast(writes: list[Write], stored: dict[int, SeriesStats]) -> None:
     stored = stored | _history_stats(
         [write.goal for write in rest],
         [write.history[-1].as_of if write.history else None for write in rest],
-        using=connection,
     )
     trends = []
     for write in writes:

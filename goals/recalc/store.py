@@ -5,6 +5,7 @@ elsewhere; then the status-change and recalculated signals after commit."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models, transaction
@@ -16,16 +17,32 @@ from ..models import (
 )
 from ..signals import goal_status_changed, goals_recalculated
 from .arrays import array_literal
-from .plan import HISTORY_COLUMNS, SNAPSHOT_COLUMNS, SNAPSHOT_UNIQUE, WRITTEN_FIELDS, Write
+from .plan import (
+    HISTORY_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    SNAPSHOT_UNIQUE,
+    WRITTEN_FIELDS,
+    Write,
+    alongside,
+)
 
 UPDATE_CHUNK = 2000
+
+# From this many rows (goals, history rows and contribution snapshots) a write outside a
+# transaction on PostgreSQL is split in two halves written at once on two connections (two
+# cores of the database): most of a large write is the database's, a third of it the deferred
+# foreign-key checks of the commit. Opening the second connection costs a few milliseconds,
+# about what writing this many rows does.
+SPLIT_ROWS = 2000
 
 
 def commit(writes: list[Write]) -> tuple[list[Write], list[int]]:
     """Write the goals still at the version they were read at; return (written, conflicting).
 
     The goal rows are updated with a conditional UPDATE (compare-and-set on calc_version); only
-    the goals it really updated get their history rows and contribution snapshots.
+    the goals it really updated get their history rows and contribution snapshots. A large write
+    outside a transaction on PostgreSQL is split in two halves by goal, each written and
+    committed on a connection of its own at the same time (see SPLIT_ROWS).
     """
     if not writes:
         return [], []
@@ -33,6 +50,51 @@ def commit(writes: list[Write]) -> tuple[list[Write], list[int]]:
         for offset, row in enumerate(write.history, start=1):
             row.calc_version = write.read_version + offset
         write.goal.calc_version = write.read_version + max(len(write.history), 1)
+    first, second = _halves(writes)
+    if not second:
+        return _commit_part(writes, announce=True)
+    other = alongside(_commit_part, second, announce=False, overlap=True)
+    try:
+        written, conflicting = _commit_part(first, announce=True)
+    except BaseException:
+        # The other half may have been written: its goals are announced all the same.
+        with contextlib.suppress(Exception):
+            _announce(other()[0])
+        raise
+    other_written, other_conflicting = other()
+    _announce(other_written)
+    return written + other_written, conflicting + other_conflicting
+
+
+def _rows(write: Write) -> int:
+    return 1 + len(write.history) + len(write.contributions)
+
+
+def _halves(writes: list[Write]) -> tuple[list[Write], list[Write]]:
+    """The writes in two halves of about as many rows each, when the write is large and the
+    halves may go on two connections at once (PostgreSQL, outside a transaction: each half is
+    a transaction of its own, and a goal's rows always go together); else all and none."""
+    total = sum(_rows(write) for write in writes)
+    if (
+        total < SPLIT_ROWS
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or len(writes) < 2
+    ):
+        return writes, []
+    rows = 0
+    for index, write in enumerate(writes):
+        rows += _rows(write)
+        if rows * 2 >= total:
+            return writes[: index + 1], writes[index + 1 :]
+    return writes, []
+
+
+def _commit_part(writes: list[Write], *, announce: bool) -> tuple[list[Write], list[int]]:
+    """One transaction on this thread's connection: the writes still at the version they were
+    read at (see commit); their signals after its commit when `announce`."""
+    if not writes:
+        return [], []
     postgresql = connection.vendor == "postgresql"
     save = _save_postgresql if postgresql else _save_portable
     outermost = not connection.in_atomic_block
@@ -40,15 +102,17 @@ def commit(writes: list[Write]) -> tuple[list[Write], list[int]]:
         if postgresql and outermost:
             # Everything written here is derived from customer data and written again by the
             # next run (idempotent; the safety net runs every few minutes), so the commit need
-            # not wait for the WAL flush: a server crash in the next instant can lose this run,
-            # never corrupt or half-write it, and other sessions see it at once either way.
+            # not wait for the WAL flush: a server crash in the next instant can lose this run
+            # (or one half of it), never corrupt or half-write a goal, and other sessions see it
+            # at once either way.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
         updated = save([w for w in writes if w.update_state], WRITTEN_FIELDS)
         updated |= save([w for w in writes if not w.update_state], ("calc_version",))
         written = [w for w in writes if w.goal.pk in updated]
         conflicting = [w.goal.pk for w in writes if w.goal.pk not in updated]
-        transaction.on_commit(lambda: _announce(written))
+        if announce:
+            transaction.on_commit(lambda: _announce(written))
     return written, conflicting
 
 

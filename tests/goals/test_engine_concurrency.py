@@ -10,8 +10,9 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from goals import recalc
-from goals.models import Goal, ProgressHistory
+from goals.models import ContributionSnapshot, Goal, ProgressHistory
 from goals.recalc.plan import FORECAST_FIELDS, WRITTEN_FIELDS
+from goals.signals import goals_recalculated
 from metrics.models import ArrRecord, Customer
 from tests.builders import Q1, D, book, customer, new_quarter, nrr_goal
 
@@ -102,3 +103,62 @@ def test_outside_a_transaction_the_stored_series_is_read_alongside_the_engine_to
         inside, read_here = forecast_of_the_next_day()
     assert read_here
     assert alongside == inside and alongside[0] is not None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a second connection alongside")
+def test_a_large_write_outside_a_transaction_goes_in_two_halves_each_goal_whole(
+    lead, member, teammate, team, monkeypatch
+):
+    with time_machine.travel("2026-02-14 12:00Z", tick=False):
+        period = new_quarter()
+        book(member, (1000, 1000))
+        book(teammate, (500, 500))
+        team_goal = nrr_goal(period, by=lead, team=team, baseline="100", target="120")
+        goals = [
+            team_goal,
+            nrr_goal(period, by=lead, owner=member, parent=team_goal, target="120"),
+            nrr_goal(period, by=lead, owner=teammate, parent=team_goal, target="120"),
+        ]
+    ids = [goal.pk for goal in goals]
+    monkeypatch.setattr(recalc.store, "SPLIT_ROWS", 2)  # this small write splits too
+    halves = []
+    commit_part = recalc.store._commit_part
+
+    def each_half(writes, **kwargs):
+        halves.append(sorted(write.goal.pk for write in writes))
+        return commit_part(writes, **kwargs)
+
+    monkeypatch.setattr(recalc.store, "_commit_part", each_half)
+    announced = []
+
+    def listener(goal_ids, **kwargs):
+        announced.extend(goal_ids)
+
+    goals_recalculated.connect(listener)
+    try:
+        with time_machine.travel("2026-02-15 12:00Z", tick=False):
+            ArrRecord.objects.create(
+                customer=Customer.objects.get(csm=member),
+                effective_date=date(2026, 2, 15),
+                arr=1150,
+            )
+            announced.clear()
+            result = recalc.recalculate_goals(ids)
+    finally:
+        goals_recalculated.disconnect(listener)
+
+    assert len(halves) == 2 and sorted(halves[0] + halves[1]) == sorted(ids)
+    assert sorted(result.changed_ids) == sorted(ids) == sorted(announced)
+    # Each goal got its new day's point once, with its version, and its state.
+    today = ProgressHistory.objects.filter(goal_id__in=ids, as_of=date(2026, 2, 15))
+    assert sorted(today.values_list("goal_id", flat=True)) == sorted(ids)
+    after = {goal.pk: goal for goal in Goal.objects.filter(pk__in=ids)}
+    assert {pk: goal.calc_version for pk, goal in after.items()} == {
+        pk: row.calc_version for pk, row in ((row.goal_id, row) for row in today)
+    }
+    assert after[goals[1].pk].current_value == D(115)
+    assert after[goals[0].pk].current_value == D(110)
+    snapshots = ContributionSnapshot.objects.filter(goal=team_goal, as_of=date(2026, 2, 15))
+    assert snapshots.count() == 3  # the lead, the member and the teammate
+    with time_machine.travel("2026-02-15 13:00Z", tick=False):
+        assert recalc.recalculate_goals(ids).changed_ids == []
