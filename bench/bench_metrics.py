@@ -98,7 +98,11 @@ def main() -> None:
         )
         print(f"  {key:<15} {per_metric[key]:8.1f} ms")
     total, results = timed(all_metrics)
-    print(f"all five metrics, every scope, one engine call: {total:.1f} ms (goal < 1000 ms)")
+    print(
+        f"all five metrics, every scope, one engine call: {total:.1f} ms (goal at 100,000 "
+        f"customers: < 1000 ms); load average "
+        + ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    )
 
     def hand_nrr(query):
         with connection.cursor() as cursor:
@@ -135,7 +139,6 @@ def main() -> None:
         if (engine_users[owner].numerator, engine_users[owner].denominator)
         != (numerator, denominator)
     ]
-    print(f"load average: {', '.join(f'{value:.1f}' for value in os.getloadavg())}")
     print(
         f"NRR per owner equal to the hand-written query: {not mismatches} "
         f"({len(by_owner)} owners compared)"
