@@ -210,6 +210,16 @@ def test_revenue_and_qbr_asked_together_equal_each_alone(
         assert together["qbr_completion"].users[teammate.pk] == Ratio(Decimal(1), Decimal(1))
 
 
+def test_all_five_metrics_for_teams_are_four_queries(team_books, django_assert_num_queries):
+    # The memberships, then one pass for NRR, GRR and QBR completion, one for renewals, one for
+    # NPS, whatever the number of scopes.
+    team_ids = [team_books.pk]
+    with django_assert_num_queries(4):
+        results = evaluate_metrics({key: ([], team_ids) for key in METRICS}, **Q1)
+    for key in METRICS:
+        assert results[key].teams == evaluate(key, team_ids=team_ids, **Q1).teams, key
+
+
 def test_qbr_completion_counts_a_customer_once_per_quarter(member):
     client = customer(member, {BEFORE: 100})
     qbr(client, date(2026, 1, 10), local(2026, 1, 10, 10))
