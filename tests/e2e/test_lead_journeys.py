@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from checkins.services import checkin_submit
 from goals.models import Goal
 from goals.services import goal_create
+from metrics.calculators import local_midnight
 
 from .support import assert_accessible, log_in
 
@@ -141,6 +142,8 @@ def test_lead_works_the_attention_queue(page: Page, live_server, cs_team):
         task_target=5,
         created_by=cs_team.lead,
     )
+    # Set up when the quarter began, so it was owed last week's check-in too.
+    Goal.objects.filter(pk=goal.pk).update(created_at=local_midnight(cs_team.quarter.start))
     checkin_submit(
         goal=goal,
         user=mo,
