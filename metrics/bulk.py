@@ -166,14 +166,14 @@ def upsert_copied(
     # reference names no row (at the statement's snapshot), and then nothing is written. It
     # carries each row's owner: when every row was written, the owners are all of them.
     pk = quote(target._meta.pk.column)
+    inserted = ["referenced", *(quote(staged(name)) for name in others), *["%s"] * len(stamped)]
     upsert = (
         f"WITH matched AS MATERIALIZED (SELECT r.{pk} AS referenced, "
         f"r.{quote(target._meta.get_field(owner).column)} AS owner, "
         f"{', '.join(f's.{quote(staged(name))}' for name in others)} "
         f"FROM {staging} s JOIN {target_table} r ON r.{referenced} = s.{key}), "
         f"written AS (INSERT INTO {table} ({', '.join([*written, *map(quote, stamped)])}) "
-        f"SELECT {', '.join(['referenced', *(quote(staged(name)) for name in others)])}, "
-        f"{', '.join(['%s'] * len(stamped))} FROM matched "
+        f"SELECT {', '.join(inserted)} FROM matched "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(assignments)} "
         f"WHERE ({', '.join(f'{table}.{column}' for column in updates)}) IS DISTINCT FROM "
         f"({', '.join(f'EXCLUDED.{column}' for column in updates)}) "

@@ -6,9 +6,9 @@ then writes, in one transaction, with bulk upserts of the rows that actually cha
 rejects the whole batch with errors naming the row, the column and the reason; nothing is
 written. After commit, `customer_data_changed` tells the goals engine whose books changed.
 
-On PostgreSQL a CSV file of customer records whose every row is good takes a bulk path (see
-bulk_import_csv): whole columns checked at once, no Python code per row; any other file is
-checked row by row, which names every error.
+On PostgreSQL a CSV file (or an API list) of customer records whose every row is good takes a
+bulk path (see bulk_import_csv): whole columns checked at once, no Python code per row; any
+other file is checked row by row, which names every error.
 """
 
 from __future__ import annotations
@@ -857,7 +857,7 @@ def json_records(kind: Kind, items: Any) -> tuple[list[tuple[int, dict[str, str]
     return records, errors
 
 
-# --- the bulk path: a customer-record CSV file on PostgreSQL --------------------------------------
+# --- the bulk path: customer records from a CSV file or an API list, on PostgreSQL -------------
 #
 # A file whose every row is good is imported without a Python loop over its rows: the csv module
 # splits it, each column is checked as a whole (a text or an amount column with one search over
