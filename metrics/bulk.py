@@ -162,9 +162,10 @@ def upsert_copied(
     assignments = [f"{column} = EXCLUDED.{column}" for column in updates]
     if "updated_at" in stamped:
         assignments.append('"updated_at" = EXCLUDED."updated_at"')
-    # The join is kept (MATERIALIZED) to count its rows: fewer than were copied means a
-    # reference names no row (at the statement's snapshot), and then nothing is written. It
-    # carries each row's owner: when every row was written, the owners are all of them.
+    # The join is kept (MATERIALIZED) and counted before any row is written: fewer rows than
+    # were copied means a reference names no row (at the statement's snapshot), and then
+    # nothing is written. It carries each row's owner: when every row was written, the owners
+    # are all of them.
     pk = quote(target._meta.pk.column)
     inserted = ["referenced", *(quote(staged(name)) for name in others), *["%s"] * len(stamped)]
     upsert = (
@@ -173,7 +174,7 @@ def upsert_copied(
         f"{', '.join(f's.{quote(staged(name))}' for name in others)} "
         f"FROM {staging} s JOIN {target_table} r ON r.{referenced} = s.{key}), "
         f"written AS (INSERT INTO {table} ({', '.join([*written, *map(quote, stamped)])}) "
-        f"SELECT {', '.join(inserted)} FROM matched "
+        f"SELECT {', '.join(inserted)} FROM matched WHERE (SELECT count(*) FROM matched) = %s "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(assignments)} "
         f"WHERE ({', '.join(f'{table}.{column}' for column in updates)}) IS DISTINCT FROM "
         f"({', '.join(f'EXCLUDED.{column}' for column in updates)}) "
@@ -197,7 +198,7 @@ def upsert_copied(
                 copy.write(copied.encode())
             rows = cursor.cursor.rowcount
             on_copied()
-            cursor.execute(upsert, [timezone.now()] * len(stamped))
+            cursor.execute(upsert, [*[timezone.now()] * len(stamped), rows])
             matched, created, updated, owners = cursor.fetchone()
             if matched != rows:
                 raise _Unmatched

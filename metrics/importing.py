@@ -68,6 +68,7 @@ PLAIN_TEXT_PROBLEM = re.compile(r"(?:^|\x00)[\s']|\s(?:\x00|$)|[\\\t\n\r]")
 EMPTY_CELL = re.compile(r"(?:^|\x00)(?:\x00|$)")
 PLAIN_AMOUNT = r"[0-9]{1,12}+(?:\.[0-9]{1,2}+)?+"
 PLAIN_AMOUNTS = re.compile(rf"{PLAIN_AMOUNT}(?:\x00{PLAIN_AMOUNT})*+")
+PLAIN_AMOUNT_CELL = re.compile(PLAIN_AMOUNT)
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # Dates in the future: an ARR change may be booked ahead (up to a year); an NPS response or a
 # completed QBR cannot have happened yet (a day of slack for time zones).
@@ -238,10 +239,18 @@ def money(value: str) -> Decimal:
     return amount
 
 
-def plain_amounts(cells: Sequence[str], joined: str) -> tuple[Sequence[str], None] | None:
-    """The cells themselves, when every one is a plain amount `money` takes as it is written:
-    digits (12 at most), then at most 2 decimals (see the bulk path)."""
-    return (cells, None) if PLAIN_AMOUNTS.fullmatch(joined) else None
+def plain_amounts(cells: Sequence[str], joined: str) -> tuple[Sequence[str], None]:
+    """The amounts as COPY text (see the bulk path): a plain amount (digits, 12 at most, then
+    at most 2 decimals) as it is written, any other cell parsed by `money`, which raises
+    ValueError for a bad one."""
+    if PLAIN_AMOUNTS.fullmatch(joined):
+        return cells, None
+    texts = {
+        cell: _copy_text(money(cell.strip()))
+        for cell in set(cells)
+        if not PLAIN_AMOUNT_CELL.fullmatch(cell)
+    }
+    return [texts.get(cell, cell) for cell in cells], None
 
 
 money.bulk = plain_amounts
@@ -973,12 +982,17 @@ def _bulk_column(
     parse: Callable[[str], Any], cells: Sequence[str]
 ) -> tuple[Sequence[str], Sequence[Any] | None] | None:
     """A column's cells as COPY text, and for the key check values equal where the values
-    `parse` makes of them are equal (None when not known), or None if a cell is bad."""
+    `parse` makes of them are equal (None when not known), or None if a cell is bad. A parser's
+    `bulk` checks the whole column at once: it returns the same, None when it cannot tell (then
+    each distinct cell is parsed), or raises ValueError for a bad cell."""
     joined = "\x00".join(cells)
     if joined.count("\x00") != len(cells) - 1 or not _is_text(joined):
         return None  # a NUL or a lone surrogate (from JSON): the row-by-row path names them
     as_written = getattr(parse, "bulk", None)
-    found = as_written(cells, joined) if as_written else None
+    try:
+        found = as_written(cells, joined) if as_written else None
+    except ValueError:
+        return None
     if found is not None:
         return found
     parse_once = _once_per_value(parse)
