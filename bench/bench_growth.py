@@ -9,7 +9,8 @@ line per step:
 - metrics: all five metrics for every user and team over one quarter (median of BENCH_REPEAT);
 - recalculation of 500 goals (bench_recalc's, 56 days of history each), the day's first run,
   against the metric engine alone in the same rounds: the fixed work is the median of the
-  per-round differences; then 5,000 goals (ten goals per scope and metric), as a ratio;
+  per-round differences; then 5,000 goals (ten goals per scope and metric): what the run adds
+  to its engine calls, and the ratio;
 - the goal page of a team NRR goal, first view of the day: the page's own cache empty, the
   comparison kept by the worker's run (goals.comparison.warm_comparisons, timed too) in the
   shared Redis cache (BENCH_REDIS_URL); beside it the same page with nothing kept (the whole
@@ -526,6 +527,10 @@ def report(table: list[dict]) -> None:
         [f"{r['recalc500']['fixed']:,.0f}" for r in table],
     )
     line(
+        "  the run of 5,000 goals beyond its engine calls (ms)",
+        [f"{r['recalc5000']['fixed']:,.0f}" for r in table],
+    )
+    line(
         "recalculation of 5,000 goals / its engine calls (/ the engine alone)",
         [f"{r['recalc5000']['ratio']:.2f}x ({r['recalc5000']['ratio_alone']:.2f}x)" for r in table],
     )
@@ -580,9 +585,14 @@ def report(table: list[dict]) -> None:
             largest["recalc500"]["fixed"] <= 100,
         ),
         (
-            "recalculating 5,000 goals <= 1.5x the engine",
-            f"{largest['recalc5000']['ratio']:.2f}x",
-            largest["recalc5000"]["ratio"] <= 1.5,
+            # The old goal ("at most 1.5x the engine"), restated so that a faster engine cannot
+            # fail it: what the run adds grows with goals, 5,000 goals at most ten times the
+            # ~100 ms that 500 may add. The ratio is printed beside it.
+            "recalculating 5,000 goals: the engine + at most ~1 s (10x the 500 goals' ~100 ms)",
+            f"+{largest['recalc5000']['fixed']:,.0f} ms over its engine calls' "
+            f"{largest['recalc5000']['inside']:,.0f} ms ({largest['recalc5000']['ratio']:.2f}x "
+            f"them, {largest['recalc5000']['ratio_alone']:.2f}x the engine alone)",
+            largest["recalc5000"]["fixed"] <= 1000,
         ),
         (
             "goal page, first view of the day: p95 < 60 ms (on a quiet machine)",
