@@ -94,9 +94,10 @@ def _uses_progress_scale(goal: Goal) -> bool:
     return goal.goal_type != Goal.Type.METRIC
 
 
-def _earlier_goals(goal: Goal) -> list[Goal]:
-    """The same owner's goals on the same measure in earlier periods of the same type."""
-    same = Goal.objects.filter(
+def _earlier_goals(viewer: User, goal: Goal) -> list[Goal]:
+    """The same owner's goals on the same measure in earlier periods of the same type, those the
+    viewer may see (last quarter's goal may have been private)."""
+    same = visible_goals(viewer, include_archived=True).filter(
         team_id=goal.team_id,
         owner_id=goal.owner_id,
         goal_type=goal.goal_type,
@@ -359,7 +360,7 @@ def _pace(goal: Goal) -> list[Point]:
 def goal_detail_panels(*, viewer: User, goal: Goal, today: date) -> GoalPanels:
     """Chart, contributions and comparison for a goal the viewer may see (checked by the page)."""
     period = goal.period
-    earlier = _earlier_goals(goal)
+    earlier = _earlier_goals(viewer, goal)
     previous = earlier[0] if earlier else None
     # This goal's history and last period's, in one query.
     history = history_by_goal(

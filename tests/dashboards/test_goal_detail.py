@@ -207,3 +207,20 @@ def test_goal_detail_query_count_does_not_grow(
         )
     with django_assert_num_queries(len(few)):
         assert client.get(url).status_code == 200
+
+
+def test_last_periods_line_leaves_out_a_goal_the_reader_may_not_see(
+    client, lead, member, team_nrr, last_quarter
+):
+    Goal.objects.filter(period=last_quarter, name="Team NRR").update(
+        visibility=Goal.Visibility.PRIVATE
+    )
+    url = reverse("goals:goal_detail", args=[team_nrr.pk])
+
+    def traces_for(user) -> set[str]:
+        client.force_login(user)
+        html = client.get(url).content.decode()
+        return {trace["name"] for trace in figure(html, f"goal-chart-{team_nrr.pk}")["data"]}
+
+    assert "Q3 2026 (same day)" in traces_for(lead)  # the team's lead sees last quarter's goal
+    assert "Q3 2026 (same day)" not in traces_for(member)
