@@ -225,8 +225,9 @@ def optional_past_timestamp(value: str) -> datetime | None:
 
 
 def money(value: str) -> Decimal:
-    """An ARR amount: 0 or more, at most 2 decimals, below 10^12 (what the column stores). The
-    size is checked before any rounding, which would overflow for 28 digits or more."""
+    """An ARR amount: 0 or more, at most 2 decimals, below 10^12, returned with its 2 decimals
+    (what the column stores). The size is checked before any rounding, which would overflow for
+    28 digits or more."""
     if not NUMBER.match(value):
         raise ValueError(f"not a number: {value!r}")
     amount = Decimal(value)
@@ -234,9 +235,10 @@ def money(value: str) -> Decimal:
         raise ValueError(f"negative ARR {value}: ARR is 0 or more (0 means churned)")
     if amount and amount.adjusted() >= 12:
         raise ValueError(f"{value} is too large: ARR is below 1,000,000,000,000")
-    if amount != amount.quantize(Decimal("0.01")):
+    cents = amount.quantize(Decimal("0.01"))
+    if amount != cents:
         raise ValueError(f"{value} has more than 2 decimal places")
-    return amount
+    return cents  # as the column stores it: 0e999999999999 is 0.00, not a 10^999999999999 form
 
 
 def plain_amounts(cells: Sequence[str], joined: str) -> tuple[Sequence[str], None]:

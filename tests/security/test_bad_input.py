@@ -4,6 +4,7 @@ pages apply: each is refused with a clear error naming what was wrong, and nothi
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -72,6 +73,22 @@ def test_the_command_refuses_an_arr_too_large_to_store(tmp_path, monkeypatch, ac
     assert line.startswith("arr.csv:2: arr: ")
     assert "too large" in line or "negative" in line
     assert snapshot() == before
+
+
+@pytest.mark.sqlite_parity
+@pytest.mark.parametrize("amount", ["0e999999999999", "0E-400000000", "12e2"])
+def test_an_amount_written_with_an_exponent_is_stored_as_its_value(
+    tmp_path, monkeypatch, acme, amount
+):
+    # A zero with a huge exponent is 0 (churned), not a number too large for the column.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "arr.csv").write_text(
+        f"customer_external_id,effective_date,arr\r\nACME,2026-02-01,{amount}\r\n"
+    )
+    call_command("import_data", "arr", "arr.csv", stderr=io.StringIO(), stdout=io.StringIO())
+    stored = ArrRecord.objects.get(customer=acme, effective_date=dt.date(2026, 2, 1)).arr
+    assert stored == Decimal(amount)
+    assert str(stored) == str(Decimal(amount).quantize(Decimal("0.01")))
 
 
 @pytest.mark.parametrize("amount", HUGE_ARR[:3])
