@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db.models import Subquery
 from django.utils import timezone
 
 from goals_project.people.models import Membership
@@ -66,18 +67,23 @@ def shift_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last_day))
 
 
-def previous_window(period: GoalPeriod) -> Window:
-    """The previous period of the same type: its stored dates, else the calendar months before."""
-    previous = (
-        GoalPeriod.objects.filter(period_type=period.period_type, end__lt=period.start)
-        .order_by("-end")
-        .only("start", "end")
-        .first()
+def _earlier_periods(period: GoalPeriod):
+    return GoalPeriod.objects.filter(period_type=period.period_type, end__lt=period.start).order_by(
+        "-end"
     )
-    if previous is not None:
-        return previous.start, previous.end
+
+
+def _calendar_previous(period: GoalPeriod) -> Window:
     months = PERIOD_MONTHS[GoalPeriod.Type(period.period_type)]
     return shift_months(period.start, -months), period.start - timedelta(days=1)
+
+
+def previous_window(period: GoalPeriod) -> Window:
+    """The previous period of the same type: its stored dates, else the calendar months before."""
+    previous = _earlier_periods(period).only("start", "end").first()
+    if previous is not None:
+        return previous.start, previous.end
+    return _calendar_previous(period)
 
 
 def last_year_window(period: GoalPeriod) -> Window:
@@ -167,11 +173,48 @@ def _members(team_ids: set[int]) -> dict[int, list[int]]:
     return members
 
 
-def _kept_scope_values(requests: set[Request]) -> tuple[dict[Request, Decimal | None], int]:
-    """The values, and how many of them were evaluated (not found kept)."""
+def _previous_and_members(
+    periods: dict[int, GoalPeriod], team_ids: set[int]
+) -> tuple[dict[int, Window], dict[int, list[int]]]:
+    """The previous window of each period and the members of each team. For one period and
+    teams (a team goal's page) that is one query: the members' rows carry the previous period's
+    dates; otherwise one query per period and one for the members."""
+    previous: dict[int, Window] = {}
+    if len(periods) == 1 and team_ids:
+        (period,) = periods.values()
+        earlier = _earlier_periods(period)
+        rows = list(
+            Membership.objects.filter(team_id__in=list(team_ids))
+            .order_by()
+            .annotate(
+                previous_start=Subquery(earlier.values("start")[:1]),
+                previous_end=Subquery(earlier.values("end")[:1]),
+            )
+            .values_list("team_id", "user_id", "previous_start", "previous_end")
+        )
+        members: dict[int, list[int]] = {team_id: [] for team_id in team_ids}
+        for team_id, user_id, _, _ in rows:
+            members[team_id].append(user_id)
+        if rows:
+            start, end = rows[0][2], rows[0][3]
+            previous[period.pk] = (start, end) if start is not None else _calendar_previous(period)
+    else:
+        members = _members(team_ids)
+    for pk, period in periods.items():
+        if pk not in previous:
+            previous[pk] = previous_window(period)
+    return previous, members
+
+
+def _kept_scope_values(
+    requests: set[Request], members: dict[int, list[int]] | None = None
+) -> tuple[dict[Request, Decimal | None], int]:
+    """The values, and how many of them were evaluated (not found kept); `members` of the team
+    scopes when already read."""
     if not requests:
         return {}, 0
-    members = _members({team for _, _, team, owner in requests if owner is None})
+    if members is None:
+        members = _members({team for _, _, team, owner in requests if owner is None})
     scopes = {
         request: [request[3]] if request[3] is not None else members[request[2]]
         for request in requests
@@ -200,20 +243,24 @@ def _kept_scope_values(requests: set[Request]) -> tuple[dict[Request, Decimal | 
     return values, len(missing)
 
 
-def _windows(goals: list[Goal], today: date) -> dict[int, tuple[Window, Window, Window | None]]:
+def _windows(
+    goals: list[Goal], today: date
+) -> tuple[dict[int, tuple[Window, Window, Window | None]], dict[int, list[int]]]:
+    """Each goal's three windows, and the members of the team goals' teams."""
+    previous_by_period, members = _previous_and_members(
+        {goal.period.pk: goal.period for goal in goals},
+        {goal.team_id for goal in goals if goal.owner_id is None},
+    )
     windows = {}
-    previous_by_period: dict[int, Window] = {}
     for goal in goals:
         period = goal.period
-        if period.pk not in previous_by_period:
-            previous_by_period[period.pk] = previous_window(period)
         previous = previous_by_period[period.pk]
         windows[goal.pk] = (
             previous,
             last_year_window(period),
             same_point_window(period, previous, today),
         )
-    return windows
+    return windows, members
 
 
 def _requests(goals: list[Goal], windows: dict) -> set[Request]:
@@ -238,15 +285,16 @@ def warm_comparisons(goal_ids: Iterable[int], *, today: date | None = None) -> i
             "period"
         )
     )
-    return _kept_scope_values(_requests(goals, _windows(goals, today)))[1]
+    windows, members = _windows(goals, today)
+    return _kept_scope_values(_requests(goals, windows), members)[1]
 
 
 def goal_comparisons(goals: Iterable[Goal], *, today: date | None = None) -> dict[int, Comparison]:
     """Comparisons for the calculated metric goals among `goals` (others are left out)."""
     today = today or timezone.localdate()
     goals = _compared(goals)
-    windows = _windows(goals, today)
-    values = kept_scope_values(_requests(goals, windows))
+    windows, members = _windows(goals, today)
+    values = _kept_scope_values(_requests(goals, windows), members)[0]
     comparisons = {}
     for goal in goals:
         previous, last_year, same_point = windows[goal.pk]
