@@ -11,9 +11,14 @@ milestones, rolls team goals without a metric up from their children, and writes
 in a constant number of statements, whatever the number of goals. On PostgreSQL the writes are
 one statement: the conditional UPDATE of the goals with the INSERT of their history rows and the
 upsert of their contribution snapshots as data-modifying CTEs, every column passed as one array.
-Outside a transaction, a large write (goals.recalc.store.SPLIT_ROWS) is two such statements at
-once, each half of the goals in a transaction of its own on a connection of its own, and the
-stored series the forecast reads is read on a second connection while the metric engine works.
+Outside a transaction on PostgreSQL (goals.recalc.side), a large write
+(goals.recalc.store.SPLIT_ROWS rows) is two such statements at once, each half of the goals in a
+transaction of its own on a connection of its own, and a run with many goals on a new day
+(goals.recalc.plan.SIDE_READ_GOALS) reads the stored series the forecast needs on a second
+connection while the metric engine works; smaller runs stay on their own connection. The run's
+signals go out once, after both halves are committed. A run that fails or is interrupted waits
+for its other connection before the error goes on; if one half of a write was lost, the other
+may be committed (whole goals, announced) and the retry or the next run does the rest.
 
 History: a goal gets a ProgressHistory row when its value, progress, expected progress or status
 changed, or when it has no row yet for the day the values describe (so the daily series that the

@@ -5,15 +5,14 @@ goals that changed (goals.recalc.store writes them)."""
 from __future__ import annotations
 
 import functools
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 from django.db.models import Case, F, FloatField, OuterRef, Q, Subquery, Sum, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -54,6 +53,15 @@ from ..progress import (
 )
 from ..units import UNBOUNDED, UNIT_RANGES
 from .arrays import array_literal
+from .side import Alongside
+
+# From this many goals with a new day in a run (outside a transaction, on PostgreSQL), their
+# stored series is read on a connection of its own while the metric engine works; a smaller run
+# (an inline recalculation of a goal page or the API) reads it on its own connection after the
+# engine. Opening and closing a connection costs about 5 ms, about what reading 100 goals'
+# series does (10,000-customer bench org, 90 days of history): from 200 the overlap saves
+# about twice what the connection costs.
+SIDE_READ_GOALS = 200
 
 STATE_FIELDS = ("current_value", "progress", "expected_progress", "status")
 
@@ -549,80 +557,91 @@ def plan_writes(goals: list[GoalRow], context: Context, now: datetime) -> list[W
     groups = _engine_groups(goals, today)
     # A goal whose window ends on a day without a point yet is written whatever the engine says
     # (it gets that day's point): its stored series for the forecast is read while the engine
-    # works, on a connection of its own when the database can (see alongside).
+    # works, on a connection of its own when the database can and the read is worth one
+    # (SIDE_READ_GOALS; see goals.recalc.side), else on this one after the engine.
     days = [(goal, _window_end(goal, today)) for goal in goals]
     new_days = [(goal, day) for goal, day in days if day and goal.last_history_as_of != day]
-    read_early = alongside(
+    read_early = Alongside(
         _history_stats,
         [goal for goal, _ in new_days],
         [day for _, day in new_days],
-        overlap=bool(groups) and bool(new_days),
+        overlap=bool(groups) and len(new_days) >= SIDE_READ_GOALS,
     )
-    for (start, end), by_metric in groups.items():
-        results_by_metric = _evaluate_window(start, end, by_metric, context)
-        for goal in (goal for group in by_metric.values() for goal in group):
-            results = results_by_metric[goal.metric_key]
-            value = calculated_value(goal, results)
-            progress = metric_progress_of(goal, value)
-            state = state_of(goal, value, progress, end, today=today, outlook=_outlook(goal))
-            states[goal.pk] = (state, end)
-            if goal.owner_id is None:
-                team_results[goal.pk] = (results, end)
-    for goal in goals:
-        if goal.pk in states or is_rollup(goal):
-            continue
-        window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
-        if window is None:
-            states[goal.pk] = (state_of(goal, None, None, today, today=today), None)
-        elif is_calculated(goal):
-            continue
-        else:
-            value, progress = _manual_value_and_progress(goal)
-            state = state_of(goal, value, progress, window[1], today=today, outlook=_outlook(goal))
-            states[goal.pk] = (state, window[1])
-    # Roll-ups last: their children's fresh progress (this run) wins over the stored one.
-    for goal in goals:
-        if not is_rollup(goal):
-            continue
-        window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
-        children = [
-            (
-                states[child["pk"]][0].progress if child["pk"] in states else child["progress"],
-                child["weight"],
-            )
-            for child in context.children.get(goal.pk, ())
-        ]
-        progress = weighted_progress(children) if window else None
-        as_of = window[1] if window else today
-        state = state_of(goal, progress, progress, as_of, today=today)
-        states[goal.pk] = (state, window and window[1])
-
-    writes = []
-    for goal in goals:
-        state, as_of = states[goal.pk]
-        new_day = as_of is not None and goal.last_history_as_of != as_of
-        if not (_changed(goal, state) or new_day):
-            continue
-        write = Write(goal=goal, read_version=goal.calc_version, history=[], old_status=goal.status)
-        goal.current_value, goal.progress = state.value, state.progress
-        goal.expected_progress, goal.status = state.expected_progress, state.status
-        goal.last_calculated_at = now
-        if as_of is not None:
-            write.history.append(
-                HistoryRow(
-                    goal.pk,
-                    as_of,
-                    state.value,
-                    state.progress,
-                    state.expected_progress,
-                    state.status,
-                    now,
+    try:
+        for (start, end), by_metric in groups.items():
+            results_by_metric = _evaluate_window(start, end, by_metric, context)
+            for goal in (goal for group in by_metric.values() for goal in group):
+                results = results_by_metric[goal.metric_key]
+                value = calculated_value(goal, results)
+                progress = metric_progress_of(goal, value)
+                state = state_of(goal, value, progress, end, today=today, outlook=_outlook(goal))
+                states[goal.pk] = (state, end)
+                if goal.owner_id is None:
+                    team_results[goal.pk] = (results, end)
+        for goal in goals:
+            if goal.pk in states or is_rollup(goal):
+                continue
+            window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
+            if window is None:
+                states[goal.pk] = (state_of(goal, None, None, today, today=today), None)
+            elif is_calculated(goal):
+                continue
+            else:
+                value, progress = _manual_value_and_progress(goal)
+                state = state_of(
+                    goal, value, progress, window[1], today=today, outlook=_outlook(goal)
                 )
+                states[goal.pk] = (state, window[1])
+        # Roll-ups last: their children's fresh progress (this run) wins over the stored one.
+        for goal in goals:
+            if not is_rollup(goal):
+                continue
+            window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
+            children = [
+                (
+                    states[child["pk"]][0].progress if child["pk"] in states else child["progress"],
+                    child["weight"],
+                )
+                for child in context.children.get(goal.pk, ())
+            ]
+            progress = weighted_progress(children) if window else None
+            as_of = window[1] if window else today
+            state = state_of(goal, progress, progress, as_of, today=today)
+            states[goal.pk] = (state, window and window[1])
+
+        writes = []
+        for goal in goals:
+            state, as_of = states[goal.pk]
+            new_day = as_of is not None and goal.last_history_as_of != as_of
+            if not (_changed(goal, state) or new_day):
+                continue
+            write = Write(
+                goal=goal, read_version=goal.calc_version, history=[], old_status=goal.status
             )
-        if goal.pk in team_results:
-            write.contributions = contribution_rows(goal, *team_results[goal.pk], context)
-        writes.append(write)
-    _forecast(writes, read_early())
+            goal.current_value, goal.progress = state.value, state.progress
+            goal.expected_progress, goal.status = state.expected_progress, state.status
+            goal.last_calculated_at = now
+            if as_of is not None:
+                write.history.append(
+                    HistoryRow(
+                        goal.pk,
+                        as_of,
+                        state.value,
+                        state.progress,
+                        state.expected_progress,
+                        state.status,
+                        now,
+                    )
+                )
+            if goal.pk in team_results:
+                write.contributions = contribution_rows(goal, *team_results[goal.pk], context)
+            writes.append(write)
+        stats = read_early()
+    finally:
+        # Joined whatever happened (the engine's error, a time limit): nothing of this run
+        # goes on reading after it.
+        read_early.wait()
+    _forecast(writes, stats)
     _settle_maintain_goals(writes, today)
     return writes
 
@@ -631,42 +650,6 @@ def _window_end(goal: GoalRow, today: date) -> date | None:
     """The day a run computes the goal's state for (the day of the point it writes), if any."""
     window = goal_window(start=goal.period.start, end=goal.period.end, today=today)
     return window and window[1]
-
-
-def alongside[T](function: Callable[..., T], *args, overlap: bool, **kwargs) -> Callable[[], T]:
-    """`function(*args, **kwargs)` started now on a thread whose `connection` is a connection
-    of its own, to overlap with what the caller does meanwhile (the metric engine's queries, the
-    other half of a write); the returned callable waits for its result (or raises its error).
-    Only where that connection sees what the caller's does: PostgreSQL outside a transaction
-    (in one, or elsewhere, or without `overlap`, the callable runs `function` on the caller's
-    connection when called). The thread's connection is opened for the work, closed after it."""
-    caller = connections[DEFAULT_DB_ALIAS]  # this thread's: `connection` is per thread
-    if not overlap or caller.vendor != "postgresql" or caller.in_atomic_block:
-        return lambda: function(*args, **kwargs)
-    outcome: dict[str, object] = {}
-
-    def read() -> None:
-        # The caller's settings as they are now (a process may point its connection at
-        # another database than the settings name), on this thread's own connection.
-        side = caller.copy()
-        connections[DEFAULT_DB_ALIAS] = side
-        try:
-            outcome["result"] = function(*args, **kwargs)
-        except BaseException as error:  # handed to the caller
-            outcome["error"] = error
-        finally:
-            side.close()
-
-    thread = threading.Thread(target=read, name="recalc-alongside", daemon=True)
-    thread.start()
-
-    def result() -> T:
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["result"]
-
-    return result
 
 
 def _settle_maintain_goals(writes: list[Write], today: date) -> None:

@@ -1,7 +1,8 @@
 """Writing a planned recalculation: one compare-and-set statement on PostgreSQL (the
 conditional UPDATE of the goals with the INSERT of their history rows and the upsert of their
 contribution snapshots as data-modifying CTEs, every column passed as one array literal), three
-elsewhere; then the status-change and recalculated signals after commit."""
+elsewhere; then the status-change and recalculated signals, once per run, after everything it
+wrote is committed."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from .plan import (
     SNAPSHOT_UNIQUE,
     WRITTEN_FIELDS,
     Write,
-    alongside,
 )
+from .side import Alongside, can_overlap
 
 UPDATE_CHUNK = 2000
 
@@ -42,7 +43,10 @@ def commit(writes: list[Write]) -> tuple[list[Write], list[int]]:
     The goal rows are updated with a conditional UPDATE (compare-and-set on calc_version); only
     the goals it really updated get their history rows and contribution snapshots. A large write
     outside a transaction on PostgreSQL is split in two halves by goal, each written and
-    committed on a connection of its own at the same time (see SPLIT_ROWS).
+    committed on a connection of its own at the same time (see SPLIT_ROWS); the signals then
+    go out once, after both halves are committed. If one half fails (or the wait for the other
+    is interrupted), the other half is still waited for and what it committed is announced
+    before the error is raised: the run leaves that half written, never a half of a goal.
     """
     if not writes:
         return [], []
@@ -53,17 +57,23 @@ def commit(writes: list[Write]) -> tuple[list[Write], list[int]]:
     first, second = _halves(writes)
     if not second:
         return _commit_part(writes, announce=True)
-    other = alongside(_commit_part, second, announce=False, overlap=True)
+    # Neither half announces: listeners hear of the run once, when both halves are committed.
+    other = Alongside(_commit_part, second, announce=False, overlap=True)
+    mine = theirs = None
     try:
-        written, conflicting = _commit_part(first, announce=True)
+        mine = _commit_part(first, announce=False)
+        theirs = other()
     except BaseException:
-        # The other half may have been written: its goals are announced all the same.
+        # This half failed or was interrupted (a task's soft time limit while it waited, say):
+        # wait for the other half all the same, so that nothing of this run is written after
+        # it ends, announce what the two committed, then let the error go on.
+        if theirs is None:
+            theirs = other.wait()
         with contextlib.suppress(Exception):
-            _announce(other()[0])
+            _announce([w for part in (mine, theirs) if part for w in part[0]])
         raise
-    other_written, other_conflicting = other()
-    _announce(other_written)
-    return written + other_written, conflicting + other_conflicting
+    _announce(mine[0] + theirs[0])
+    return mine[0] + theirs[0], mine[1] + theirs[1]
 
 
 def _rows(write: Write) -> int:
@@ -75,12 +85,7 @@ def _halves(writes: list[Write]) -> tuple[list[Write], list[Write]]:
     halves may go on two connections at once (PostgreSQL, outside a transaction: each half is
     a transaction of its own, and a goal's rows always go together); else all and none."""
     total = sum(_rows(write) for write in writes)
-    if (
-        total < SPLIT_ROWS
-        or connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or len(writes) < 2
-    ):
+    if total < SPLIT_ROWS or len(writes) < 2 or not can_overlap():
         return writes, []
     rows = 0
     for index, write in enumerate(writes):
@@ -92,7 +97,7 @@ def _halves(writes: list[Write]) -> tuple[list[Write], list[Write]]:
 
 def _commit_part(writes: list[Write], *, announce: bool) -> tuple[list[Write], list[int]]:
     """One transaction on this thread's connection: the writes still at the version they were
-    read at (see commit); their signals after its commit when `announce`."""
+    read at (see commit); their signals after its commit when `announce` (an unsplit write)."""
     if not writes:
         return [], []
     postgresql = connection.vendor == "postgresql"
