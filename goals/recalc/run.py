@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,22 +41,41 @@ class RecalcResult:
         self.engine_calls += other.engine_calls
 
 
+# Runs under way in this process with the collector paused, and whether it was on before the
+# first of them (the collector is the process's: runs on several threads share one pause).
+_pause_lock = threading.Lock()
+_paused_runs = 0
+_enabled_before = False
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block (as it was before, after it).
+    """Python's cyclic garbage collector off for the block; back on when the last such block in
+    the process ends, if it was on when the first began (nested or on other threads, blocks
+    count: none turns it back on under another, and a collector someone else switched off
+    stays off).
 
-    A run allocates tens of thousands of short-lived containers (rows, tuples, Decimals in
-    lists), which sets off collections of every generation, and each full collection walks the
-    whole heap of a Django process (hundreds of thousands of objects): for 5,000 goals that was
-    about a fifth of the run beyond the metric engine. The run's objects are freed by their
-    reference counts as it goes; the few it leaves are collected as usual after it."""
-    enabled = gc.isenabled()
-    gc.disable()
+    The collector is the whole process's: while a run lasts, other threads of the process (a
+    web server's, a thread pool's) run without cyclic collection too; their objects freed by
+    reference counts are freed as usual, cycles wait for the end of the run. A run allocates
+    tens of thousands of short-lived containers (rows, tuples, Decimals in lists), which sets
+    off collections of every generation, and each full collection walks the whole heap of a
+    Django process (hundreds of thousands of objects): for 5,000 goals that was about a fifth
+    of the run beyond the metric engine. The run's objects are freed by their reference counts
+    as it goes; the few it leaves are collected as usual after it."""
+    global _paused_runs, _enabled_before
+    with _pause_lock:
+        if _paused_runs == 0:
+            _enabled_before = gc.isenabled()
+            gc.disable()
+        _paused_runs += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _pause_lock:
+            _paused_runs -= 1
+            if _paused_runs == 0 and _enabled_before:
+                gc.enable()
 
 
 def recalculate_goals(

@@ -1,6 +1,7 @@
 """Set-based recalculation: values, statuses, history, contributions, roll-ups and backfill."""
 
 import gc
+import threading
 from datetime import date, timedelta
 from io import StringIO
 
@@ -378,6 +379,32 @@ def test_a_run_pauses_the_garbage_collector_and_leaves_it_as_it_found_it(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_runs_that_overlap_turn_the_collector_back_on_only_when_the_last_one_ends():
+    # Two runs at once in one process (threads of a web server): the collector is the
+    # process's, so it stays off until both have ended, whichever ends first.
+    first, second = recalc.run.collector_paused(), recalc.run.collector_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+
+    # The same on another thread: a run there ends while this one goes on.
+    seen_there = []
+
+    def other_run():
+        with recalc.run.collector_paused():
+            seen_there.append(gc.isenabled())
+
+    with recalc.run.collector_paused():
+        thread = threading.Thread(target=other_run)
+        thread.start()
+        thread.join()
+        assert seen_there == [False] and not gc.isenabled()
+    assert gc.isenabled()
 
 
 def test_recalculate_command(lead, member, team):
