@@ -17,7 +17,7 @@ from django.db.models import Subquery, Sum
 from django.utils import timezone
 
 from checkins.selectors import goal_checkins
-from goals.access import can_edit_goal, visible_goals
+from goals.access import can_edit_goal, visible_goals, visible_team_goals
 from goals.comparison import goal_comparison
 from goals.display import counted_progress
 from goals.models import ContributionSnapshot, Goal
@@ -97,8 +97,7 @@ def _uses_progress_scale(goal: Goal) -> bool:
 def _earlier_goals(viewer: User, goal: Goal) -> list[Goal]:
     """The same owner's goals on the same measure in earlier periods of the same type, those the
     viewer may see (last quarter's goal may have been private)."""
-    same = visible_goals(viewer, include_archived=True).filter(
-        team_id=goal.team_id,
+    same = visible_team_goals(viewer, goal.team_id, include_archived=True).filter(
         owner_id=goal.owner_id,
         goal_type=goal.goal_type,
         period__period_type=goal.period.period_type,

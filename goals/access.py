@@ -93,12 +93,15 @@ def _shared_with_user(user: AnyUser, goal: Goal) -> bool:
     return Goal.objects.filter(_shared_with(user), pk=goal.pk).exists()
 
 
-def visible_team_goals(user: AnyUser, team_id: int) -> QuerySet[Goal]:
+def visible_team_goals(
+    user: AnyUser, team_id: int, *, include_archived: bool = False
+) -> QuerySet[Goal]:
     """visible_goals of one team: for the team's leads and admins every goal of the team (no
     visibility subqueries to build or run), for anyone else the rule in SQL."""
     if is_admin(user) or (lead_team_id(user) is not None and lead_team_id(user) == team_id):
-        return Goal.objects.filter(team_id=team_id, archived_at__isnull=True)
-    return visible_goals(user).filter(team_id=team_id)
+        goals = Goal.objects.filter(team_id=team_id)
+        return goals if include_archived else goals.filter(archived_at__isnull=True)
+    return visible_goals(user, include_archived=include_archived).filter(team_id=team_id)
 
 
 def seen_among(user: AnyUser, goals: list[Goal]) -> list[Goal]:
