@@ -35,7 +35,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from goals_project.people.models import Membership
-from metrics.registry import evaluate
+from metrics.registry import evaluate, team_members
 
 from .models import Goal, GoalPeriod
 from .progress import goal_window, quantize
@@ -163,16 +163,6 @@ def kept_scope_values(requests: Iterable[Request]) -> dict[Request, Decimal | No
     return _kept_scope_values(set(requests))[0]
 
 
-def _members(team_ids: set[int]) -> dict[int, list[int]]:
-    """{team id: its members' user ids} in one query, unordered (a scope's books are a set)."""
-    members: dict[int, list[int]] = {team_id: [] for team_id in team_ids}
-    if members:
-        rows = Membership.objects.filter(team_id__in=list(members)).order_by()
-        for team_id, user_id in rows.values_list("team_id", "user_id"):
-            members[team_id].append(user_id)
-    return members
-
-
 def _previous_and_members(
     periods: dict[int, GoalPeriod], team_ids: set[int]
 ) -> tuple[dict[int, Window], dict[int, list[int]]]:
@@ -199,7 +189,7 @@ def _previous_and_members(
             start, end = rows[0][2], rows[0][3]
             previous[period.pk] = (start, end) if start is not None else _calendar_previous(period)
     else:
-        members = _members(team_ids)
+        members = team_members(team_ids)
     for pk, period in periods.items():
         if pk not in previous:
             previous[pk] = previous_window(period)
@@ -214,7 +204,7 @@ def _kept_scope_values(
     if not requests:
         return {}, 0
     if members is None:
-        members = _members({team for _, _, team, owner in requests if owner is None})
+        members = team_members({team for _, _, team, owner in requests if owner is None})
     scopes = {
         request: [request[3]] if request[3] is not None else members[request[2]]
         for request in requests
