@@ -9,7 +9,8 @@ Timed in REPEAT interleaved rounds (BENCH_REPEAT, default 15), reported as media
 - recalculation, every goal changing: the first run of the day (a new history point, forecast
   with the org's stored calibration and contribution snapshots for every goal);
 - recalculation, nothing changed: the safety-net run later the same day.
-Goal: a recalculation costs at most 1.5x the engine alone. Run with `python -m bench.bench_recalc`.
+Goal: the day's first run costs the engine plus at most ~100 ms (once 1.5x the engine alone,
+restated so that a faster engine cannot fail it). Run with `python -m bench.bench_recalc`.
 """
 
 from __future__ import annotations
@@ -202,7 +203,9 @@ def main() -> None:
             f"({len(quiet.changed_ids)} goals written) = {ratios(quiet_runs, engine_runs)} "
             "the engine"
         )
-        print("goal: recalculation <= 1.5x the engine alone")
+        added = statistics.median(f - e for f, e in zip(full_runs, engine_runs, strict=True))
+        print(f"  what the day's first run adds to the engine: {added:8.1f} ms (per-round median)")
+        print("goal: the engine plus at most ~100 ms for these 500 goals")
     finally:
         remove_bench_goals()
 
