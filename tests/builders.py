@@ -167,6 +167,20 @@ def book(csm, *arrs: tuple[int, int], start: date = Q1[0], change: date = date(2
     return [customer(csm, {start: first, change: second}) for first, second in arrs]
 
 
+def team_nrr_with_members(*, lead, team, member, teammate) -> list[Goal]:
+    """Q1 2026 set up on 14 February: a team NRR goal (100 -> 120) and the member's and the
+    teammate's goals under it, their books 1,000 and 500 of ARR."""
+    period = new_quarter()
+    book(member, (1000, 1000))
+    book(teammate, (500, 500))
+    team_goal = nrr_goal(period, by=lead, team=team, baseline="100", target="120")
+    return [
+        team_goal,
+        nrr_goal(period, by=lead, owner=member, parent=team_goal, target="120"),
+        nrr_goal(period, by=lead, owner=teammate, parent=team_goal, target="120"),
+    ]
+
+
 def nrr_goal(period, *, by, owner=None, team=None, parent=None, target="110", baseline="100", **kw):
     return goal_create(
         period=period,

@@ -14,7 +14,7 @@ from goals.models import ContributionSnapshot, Goal, ProgressHistory
 from goals.recalc.plan import FORECAST_FIELDS, WRITTEN_FIELDS
 from goals.signals import goals_recalculated
 from metrics.models import ArrRecord, Customer
-from tests.builders import Q1, D, book, customer, new_quarter, nrr_goal
+from tests.builders import Q1, D, book, customer, new_quarter, nrr_goal, team_nrr_with_members
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,15 +113,7 @@ def test_a_large_write_outside_a_transaction_goes_in_two_halves_each_goal_whole(
     lead, member, teammate, team, monkeypatch
 ):
     with time_machine.travel("2026-02-14 12:00Z", tick=False):
-        period = new_quarter()
-        book(member, (1000, 1000))
-        book(teammate, (500, 500))
-        team_goal = nrr_goal(period, by=lead, team=team, baseline="100", target="120")
-        goals = [
-            team_goal,
-            nrr_goal(period, by=lead, owner=member, parent=team_goal, target="120"),
-            nrr_goal(period, by=lead, owner=teammate, parent=team_goal, target="120"),
-        ]
+        goals = team_nrr_with_members(lead=lead, team=team, member=member, teammate=teammate)
     ids = [goal.pk for goal in goals]
     monkeypatch.setattr(recalc.store, "SPLIT_ROWS", 2)  # this small write splits too
     halves = []
@@ -161,7 +153,7 @@ def test_a_large_write_outside_a_transaction_goes_in_two_halves_each_goal_whole(
     }
     assert after[goals[1].pk].current_value == D(115)
     assert after[goals[0].pk].current_value == D(110)
-    snapshots = ContributionSnapshot.objects.filter(goal=team_goal, as_of=date(2026, 2, 15))
+    snapshots = ContributionSnapshot.objects.filter(goal=goals[0], as_of=date(2026, 2, 15))
     assert snapshots.count() == 3  # the lead, the member and the teammate
     with time_machine.travel("2026-02-15 13:00Z", tick=False):
         assert recalc.recalculate_goals(ids).changed_ids == []

@@ -15,7 +15,7 @@ from goals import recalc
 from goals.models import ProgressHistory
 from goals.signals import goals_recalculated
 from metrics.models import ArrRecord, Customer
-from tests.builders import book, new_quarter, nrr_goal
+from tests.builders import team_nrr_with_members
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -30,15 +30,7 @@ def three_goals(lead, member, teammate, team, monkeypatch):
     """A team goal and its two members' goals, set up the day before; a change of the member's
     book on NEW_DAY; every write splits (SPLIT_ROWS=2)."""
     with time_machine.travel("2026-02-14 12:00Z", tick=False):
-        period = new_quarter()
-        book(member, (1000, 1000))
-        book(teammate, (500, 500))
-        team_goal = nrr_goal(period, by=lead, team=team, baseline="100", target="120")
-        goals = [
-            team_goal,
-            nrr_goal(period, by=lead, owner=member, parent=team_goal, target="120"),
-            nrr_goal(period, by=lead, owner=teammate, parent=team_goal, target="120"),
-        ]
+        goals = team_nrr_with_members(lead=lead, team=team, member=member, teammate=teammate)
     monkeypatch.setattr(recalc.store, "SPLIT_ROWS", 2)
     with time_machine.travel("2026-02-15 12:00Z", tick=False):
         ArrRecord.objects.create(
