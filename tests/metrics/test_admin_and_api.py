@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from goals_project.people.tokens import api_token_create
-from metrics import uploads
+from metrics import import_jobs, uploads
 from metrics.models import ArrRecord, Customer, ImportJob, NpsResponse, Qbr, Renewal
 from metrics.signals import customer_data_changed
 from tests.builders import customer, local, nps, qbr, renewals
@@ -165,7 +165,7 @@ def test_the_import_page_shows_the_running_imports_progress(client, admin_user, 
     assert 'hx-trigger="every 1s"' in page and "<progress" in page
 
     ImportJob.objects.filter(pk=job.pk).update(status="running")
-    progress = uploads.JobProgress(job.pk)
+    progress = import_jobs.JobProgress(job.pk)
     progress.start("Writing rows", 100_000)
     progress.written = 0  # updates are written at most every PROGRESS_INTERVAL seconds
     progress.update(40_000)
@@ -178,8 +178,8 @@ def test_the_import_page_shows_the_running_imports_progress(client, admin_user, 
 def test_an_import_job_runs_once(admin_user, book, django_capture_on_commit_callbacks):
     content = b"customer_external_id,effective_date,arr\nACME,2026-01-01,1500\n"
     job = uploads.import_job_create(kind="arr", file_name="a.csv", data=content, by=admin_user)
-    assert uploads.import_job_run(job.pk).status == "done"
-    assert uploads.import_job_run(job.pk) is None  # a redelivered task finds it done
+    assert import_jobs.import_job_run(job.pk).status == "done"
+    assert import_jobs.import_job_run(job.pk) is None  # a redelivered task finds it done
     assert ArrRecord.objects.filter(effective_date=date(2026, 1, 1)).count() == 1
 
 
