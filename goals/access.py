@@ -22,7 +22,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from goals_project.people.access import AnyUser, is_admin, lead_team_id, parse_id
+from goals_project.people.access import (
+    AnyUser,
+    can_lead_team,
+    is_admin,
+    lead_team_id,
+    parse_id,
+)
 from goals_project.people.models import Membership, Team, User
 from goals_project.people.selectors import membership_of
 
@@ -98,7 +104,7 @@ def visible_team_goals(
 ) -> QuerySet[Goal]:
     """visible_goals of one team: for the team's leads and admins every goal of the team (no
     visibility subqueries to build or run), for anyone else the rule in SQL."""
-    if is_admin(user) or (lead_team_id(user) is not None and lead_team_id(user) == team_id):
+    if is_admin(user) or (team_id is not None and lead_team_id(user) == team_id):
         goals = Goal.objects.filter(team_id=team_id)
         return goals if include_archived else goals.filter(archived_at__isnull=True)
     return visible_goals(user, include_archived=include_archived).filter(team_id=team_id)
@@ -244,9 +250,7 @@ def get_objective_for_user(user: AnyUser, objective_id: int | str) -> Objective:
 
 def can_create_objective(user: AnyUser, team: Team | None) -> bool:
     """Admins set company objectives and any team's; a lead sets their own team's."""
-    if is_admin(user):
-        return True
-    return team is not None and lead_team_id(user) == team.pk
+    return can_lead_team(user, team)
 
 
 def can_edit_objective(user: AnyUser, objective: Objective) -> bool:
