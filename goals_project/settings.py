@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A signed-out htmx request (a poll after the session ended) loads the login page whole.
+    "goals_project.people.middleware.HtmxLoginRedirectMiddleware",
     # Last, as django-axes asks: it turns a lock-out raised during login into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -29,6 +29,8 @@ def log_in(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
         # A request the last page still had in flight would answer with a CSRF cookie of the
         # old session after the login page set its own.
         htmx_settled(page)
+        # Leave the page first, so no poll of it asks again between the cookies and the login.
+        page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(f"{url}/accounts/login/")
     page.get_by_label("Email").fill(email)

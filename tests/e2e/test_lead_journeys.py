@@ -11,6 +11,7 @@ from checkins.services import checkin_submit
 from goals.models import Goal
 from goals.services import goal_create
 from metrics.calculators import local_midnight
+from tests.builders import PASSWORD
 
 from .support import assert_accessible, log_in
 
@@ -185,3 +186,22 @@ def test_lead_works_the_attention_queue(page: Page, live_server, cs_team):
     expect(attention.locator(".count")).to_have_text("1")
     expect(summary).to_contain_text("1 item waiting")
     expect(page.locator("#blockers-count")).to_have_text("(0)")
+
+
+def test_a_dashboard_whose_session_ended_asks_to_log_in_again(
+    page: Page, live_server, cs_team, team_nrr
+):
+    log_in(page, live_server.url, "lena@example.com")
+    dashboard = f"{live_server.url}/teams/{cs_team.team.pk}/"
+    page.goto(dashboard)
+    expect(page.locator("#live")).to_be_visible()
+    page.context.clear_cookies()  # signed out elsewhere, or the session expired
+    # The live part refreshes (as when the tab is shown again): the whole page goes to log in.
+    page.evaluate("() => htmx.trigger('#live', 'goalpost:visible')")
+    expect(page.get_by_role("heading", name="Log in to Goalpost")).to_be_visible()
+    expect(page.locator("#live")).to_have_count(0)
+    page.get_by_label("Email").fill("lena@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(dashboard)
+    expect(page.locator("#live")).to_be_visible()

@@ -61,6 +61,19 @@ def test_pages_need_login(client):
     assert response.url.startswith(reverse("login"))
 
 
+def test_a_signed_out_htmx_request_loads_the_login_page_whole(client, team):
+    # The dashboard's poll after the session ended: no login form swapped into the poll's part.
+    response = client.get(
+        f"/teams/{team.pk}/?status=behind",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver/teams/{team.pk}/",
+    )
+    assert response.status_code == 200 and response.content == b""
+    assert response["HX-Redirect"] == f"{reverse('login')}?next=/teams/{team.pk}/"
+    plain = client.get(f"/teams/{team.pk}/")  # a page load is redirected as before
+    assert plain.status_code == 302 and plain.url.startswith(reverse("login"))
+
+
 def test_logout_is_a_post_and_ends_the_session(client, member):
     client.force_login(member)
     response = client.post(reverse("logout"))
